@@ -1,0 +1,51 @@
+"""Every closed set of choices as a ``Literal``; lists (CLI, API schema, UI, catalog) derive from these."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+DetectorName = Literal["scrfd_2.5g", "retinaface_10g", "yunet"]
+RecognizerName = Literal["arcface_w600k_r50"]
+SwapperName = Literal["inswapper_128", "inswapper_128_fp16"]
+EnhancerModelName = Literal["gfpgan_1.4", "codeformer", "restoreformer_plus_plus"]
+ModelName = Literal[
+    "scrfd_2.5g",
+    "retinaface_10g",
+    "yunet",
+    "arcface_w600k_r50",
+    "inswapper_128",
+    "inswapper_128_fp16",
+    "gfpgan_1.4",
+    "codeformer",
+    "restoreformer_plus_plus",
+]
+ModelRole = Literal["detector", "recognizer", "swapper", "enhancer"]
+WarpTemplateName = Literal["arcface_112_v2", "arcface_128", "ffhq_512"]
+Normalisation = Literal["scrfd", "arcface", "unit", "symmetric"]
+"""How pixels become model input: scrfd ``(x-127.5)/128`` BGR; arcface ``(x-127.5)/127.5`` RGB;
+unit ``x/255`` RGB in [0,1]; symmetric ``x/127.5-1`` RGB in [-1,1]."""
+
+EngineName = Literal["auto", "classic", "inswapper_128", "inswapper_128_fp16"]
+ConcreteEngineName = Literal["classic", "inswapper_128", "inswapper_128_fp16"]
+EnhancerName = Literal["none", "gfpgan_1.4", "codeformer", "restoreformer_plus_plus"]
+FaceMode = Literal["one", "many", "reference"]
+ImageFormat = Literal["jpeg", "png", "webp", "bmp", "gif"]
+ExecutionProvider = Literal["cuda", "tensorrt", "coreml", "directml", "cpu"]
+
+
+def choices(literal: object) -> tuple[str, ...]:
+    """The values of a ``Literal`` type, in declaration order."""
+    values = get_args(literal)
+    if not values or not all(isinstance(v, str) for v in values):
+        raise TypeError(f"{literal!r} is not a Literal of strings")
+    return tuple(values)
+
+
+def parse_choice(literal: object, value: str, what: str) -> str:
+    """Checks ``value`` against a ``Literal``; raises :class:`BadOptionError` naming the allowed values."""
+    from faceswap.errors import BadOptionError
+
+    allowed = choices(literal)
+    if value not in allowed:
+        raise BadOptionError(f"{what} must be one of {', '.join(allowed)}; got {value!r}")
+    return value

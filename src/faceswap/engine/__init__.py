@@ -1,0 +1,1 @@
+"""The face-swap engine: analysis, selection, alignment, swap, paste back, enhancement."""

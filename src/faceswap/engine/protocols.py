@@ -1,0 +1,44 @@
+"""The interfaces an engine is made of. Both the neural (ONNX) and the classic (dlib) engines fill them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from faceswap.choices import ConcreteEngineName
+from faceswap.engine.types import Face, Identity, ImageBGR
+
+
+class FaceAnalyser(Protocol):
+    """Finds faces with their 5 key points and identity embeddings."""
+
+    @property
+    def default_reference_threshold(self) -> float:
+        """Face distance (1 - cosine of the embeddings) below which two faces are the same person."""
+        ...
+
+    def analyse(self, image: ImageBGR) -> list[Face]:
+        """Every face in ``image`` with box, key points, score and an L2-normalised embedding."""
+        ...
+
+
+class FaceSwapper(Protocol):
+    def swap(self, frame: ImageBGR, target: Face, source: Identity) -> ImageBGR:
+        """A copy of ``frame`` with ``target`` replaced by ``source``; pixels far from the face unchanged."""
+        ...
+
+
+class FaceEnhancer(Protocol):
+    def enhance(self, frame: ImageBGR, face: Face, blend: float) -> ImageBGR:
+        """A copy of ``frame`` with ``face`` restored, blended back with weight ``blend`` in [0, 1]."""
+        ...
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A ready engine: sessions are loaded once here and reused for every image or frame."""
+
+    name: ConcreteEngineName
+    analyser: FaceAnalyser
+    swapper: FaceSwapper
+    models: tuple[str, ...]

@@ -1,0 +1,152 @@
+"""One error hierarchy with stable codes, translated at the edges.
+
+Every error the library raises on purpose is a :class:`FaceswapError`. Each subclass fixes a stable
+``code`` (clients match on it), the CLI exit code and the HTTP status the API answers with, and
+whether a task that failed with it may be retried (``transient``).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class FaceswapError(Exception):
+    """Base of every error with a stable code."""
+
+    code: ClassVar[str] = "internal_error"
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 500
+    transient: ClassVar[bool] = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class BadOptionError(FaceswapError):
+    """An option or argument has a value the program cannot use."""
+
+    code = "bad_option"
+    exit_code = 2
+    http_status = 422
+
+
+class InputError(FaceswapError):
+    """A user-supplied input is unusable."""
+
+    code = "bad_input"
+    exit_code = 3
+    http_status = 422
+
+
+class UnreadableInputError(InputError):
+    """The file exists but cannot be decoded (corrupt or truncated)."""
+
+    code = "unreadable_input"
+
+
+class UnsupportedFormatError(InputError):
+    """The file's content is of a type the program does not handle."""
+
+    code = "unsupported_format"
+    http_status = 415
+
+
+class InputTooLargeError(InputError):
+    """The input is over a configured size, pixel or duration limit."""
+
+    code = "input_too_large"
+    http_status = 413
+
+
+class NoFaceError(InputError):
+    """No face was found where one is needed."""
+
+    code = "no_face"
+    exit_code = 4
+
+
+class NoFaceInSourceError(NoFaceError):
+    code = "no_face_in_source"
+
+
+class NoFaceInTargetError(NoFaceError):
+    code = "no_face_in_target"
+
+
+class NoMatchingFaceError(NoFaceError):
+    """Faces were found in the target but none matches the reference person."""
+
+    code = "no_matching_face"
+
+
+class ModelError(FaceswapError):
+    """A model file is missing, corrupt or does not have the expected signature."""
+
+    code = "model_error"
+    exit_code = 5
+    http_status = 503
+
+
+class ModelMissingError(ModelError):
+    """A model is not installed; the message names the download command."""
+
+    code = "model_missing"
+
+    def __init__(self, name: str, path: str) -> None:
+        super().__init__(
+            f"model {name!r} is not installed (expected at {path}); "
+            f"run `faceswap models download {name}` or copy the file there"
+        )
+        self.model_name = name
+
+
+class ModelHashMismatchError(ModelError):
+    code = "model_hash_mismatch"
+
+
+class ModelSignatureError(ModelError):
+    """The ONNX file does not have the inputs and outputs its catalog entry describes."""
+
+    code = "model_signature"
+
+
+class DownloadError(FaceswapError):
+    """A model or input download failed."""
+
+    code = "download_failed"
+    exit_code = 6
+    http_status = 502
+    transient = True
+
+
+class CancelledError(FaceswapError):
+    """The work was cancelled by the user; nothing was written."""
+
+    code = "cancelled"
+    exit_code = 130
+    http_status = 409
+
+
+class NotFoundError(FaceswapError):
+    code = "not_found"
+    exit_code = 7
+    http_status = 404
+
+
+class ConflictError(FaceswapError):
+    code = "conflict"
+    exit_code = 8
+    http_status = 409
+
+
+class EngineUnavailableError(FaceswapError):
+    """An engine or runtime is temporarily unreachable (remote engine, GPU busy)."""
+
+    code = "engine_unavailable"
+    exit_code = 9
+    http_status = 503
+    transient = True

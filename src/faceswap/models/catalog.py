@@ -1,0 +1,168 @@
+"""The model catalog: typed data only, no logic beyond look-up.
+
+Files and their ``.hash`` sidecars (8 hex chars, zlib CRC32 of the file) are published as FaceFusion's
+``models-3.0.0`` release assets, with a Hugging Face mirror. Sizes are the published file sizes,
+rounded; they are shown to users before a download and are not used for verification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import get_args
+
+from faceswap.choices import ModelName, ModelRole, Normalisation, WarpTemplateName
+
+RELEASE_BASE = "https://github.com/facefusion/facefusion-assets/releases/download/models-3.0.0"
+MIRROR_BASE = "https://huggingface.co/facefusion/models-3.0.0/resolve/main"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: ModelName
+    role: ModelRole
+    file: str
+    size_bytes: int
+    input_size: tuple[int, int]  # width, height
+    template: WarpTemplateName | None  # alignment template for crop-based models
+    normalisation: Normalisation
+    licence: str
+    commercial_use: bool
+    summary: str
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Where the file can be downloaded, in order of preference."""
+        return (f"{RELEASE_BASE}/{self.file}", f"{MIRROR_BASE}/{self.file}")
+
+    @property
+    def hash_file(self) -> str:
+        return self.file.rsplit(".", 1)[0] + ".hash"
+
+    @property
+    def hash_urls(self) -> tuple[str, ...]:
+        return (f"{RELEASE_BASE}/{self.hash_file}", f"{MIRROR_BASE}/{self.hash_file}")
+
+
+NON_COMMERCIAL = "non-commercial research (InsightFace)"
+
+CATALOG: dict[ModelName, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="scrfd_2.5g",
+            role="detector",
+            file="scrfd_2.5g.onnx",
+            size_bytes=3_300_000,
+            input_size=(640, 640),
+            template=None,
+            normalisation="scrfd",
+            licence=NON_COMMERCIAL,
+            commercial_use=False,
+            summary="SCRFD 2.5 GFLOP face detector with 5 key points (InsightFace)",
+        ),
+        ModelSpec(
+            name="retinaface_10g",
+            role="detector",
+            file="retinaface_10g.onnx",
+            size_bytes=16_900_000,
+            input_size=(640, 640),
+            template=None,
+            normalisation="scrfd",
+            licence=NON_COMMERCIAL,
+            commercial_use=False,
+            summary="RetinaFace/SCRFD 10 GFLOP face detector with 5 key points (InsightFace det_10g)",
+        ),
+        ModelSpec(
+            name="yunet",
+            role="detector",
+            file="yunet_2023_mar.onnx",
+            size_bytes=230_000,
+            input_size=(640, 640),
+            template=None,
+            normalisation="unit",
+            licence="MIT",
+            commercial_use=True,
+            summary="YuNet lightweight face detector with 5 key points (OpenCV Zoo)",
+        ),
+        ModelSpec(
+            name="arcface_w600k_r50",
+            role="recognizer",
+            file="arcface_w600k_r50.onnx",
+            size_bytes=174_000_000,
+            input_size=(112, 112),
+            template="arcface_112_v2",
+            normalisation="arcface",
+            licence=NON_COMMERCIAL,
+            commercial_use=False,
+            summary="ArcFace ResNet-50 trained on WebFace600K; 512-d identity embedding",
+        ),
+        ModelSpec(
+            name="inswapper_128",
+            role="swapper",
+            file="inswapper_128.onnx",
+            size_bytes=554_000_000,
+            input_size=(128, 128),
+            template="arcface_128",
+            normalisation="unit",
+            licence=NON_COMMERCIAL,
+            commercial_use=False,
+            summary="InsightFace inswapper 128x128 one-shot face swapper (fp32)",
+        ),
+        ModelSpec(
+            name="inswapper_128_fp16",
+            role="swapper",
+            file="inswapper_128_fp16.onnx",
+            size_bytes=277_000_000,
+            input_size=(128, 128),
+            template="arcface_128",
+            normalisation="unit",
+            licence=NON_COMMERCIAL,
+            commercial_use=False,
+            summary="InsightFace inswapper 128x128, half-precision weights",
+        ),
+        ModelSpec(
+            name="gfpgan_1.4",
+            role="enhancer",
+            file="gfpgan_1.4.onnx",
+            size_bytes=340_000_000,
+            input_size=(512, 512),
+            template="ffhq_512",
+            normalisation="symmetric",
+            licence="Apache-2.0",
+            commercial_use=True,
+            summary="GFPGAN v1.4 blind face restoration (Tencent ARC)",
+        ),
+        ModelSpec(
+            name="codeformer",
+            role="enhancer",
+            file="codeformer.onnx",
+            size_bytes=377_000_000,
+            input_size=(512, 512),
+            template="ffhq_512",
+            normalisation="symmetric",
+            licence="S-Lab License 1.0 (non-commercial)",
+            commercial_use=False,
+            summary="CodeFormer face restoration with a fidelity weight input",
+        ),
+        ModelSpec(
+            name="restoreformer_plus_plus",
+            role="enhancer",
+            file="restoreformer_plus_plus.onnx",
+            size_bytes=292_000_000,
+            input_size=(512, 512),
+            template="ffhq_512",
+            normalisation="symmetric",
+            licence="Apache-2.0",
+            commercial_use=True,
+            summary="RestoreFormer++ face restoration",
+        ),
+    )
+}
+
+
+def spec(name: ModelName) -> ModelSpec:
+    return CATALOG[name]
+
+
+def names_for_role(role: ModelRole) -> tuple[ModelName, ...]:
+    return tuple(name for name in get_args(ModelName) if CATALOG[name].role == role)
