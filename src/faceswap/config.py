@@ -36,6 +36,16 @@ class EngineSettings(BaseModel):
     )
 
 
+class QueueSettings(BaseModel):
+    """Where tasks wait: ``sqlite://PATH``, ``redis://...`` or ``postgres(ql)://...``."""
+
+    url: str = Field(
+        default="",
+        description="queue URL (env FACESWAP_QUEUE__URL); empty: the SQLite file DATA_DIR/queue.sqlite3",
+    )
+    name: str = Field(default="faceswap", min_length=1, description="queue name shared by API and workers")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FACESWAP_",
@@ -46,6 +56,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     models_dir: Path | None = Field(default=None, description="default: DATA_DIR/models")
     engine: EngineSettings = Field(default_factory=EngineSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
