@@ -30,6 +30,9 @@ ConcreteEngineName = Literal["classic", "inswapper_128", "inswapper_128_fp16"]
 EnhancerName = Literal["none", "gfpgan_1.4", "codeformer", "restoreformer_plus_plus"]
 FaceMode = Literal["one", "many", "reference"]
 ImageFormat = Literal["jpeg", "png", "webp", "bmp", "gif"]
+VideoFormat = Literal["mp4", "mov", "webm", "mkv", "avi"]
+MediaType = Literal[ImageFormat, VideoFormat]
+"""A file's type as told by its content (magic bytes), never by its name."""
 ExecutionProvider = Literal["cuda", "tensorrt", "coreml", "directml", "cpu"]
 
 
