@@ -1,0 +1,133 @@
+"""The image pipeline: analyse sources and target, select faces, swap, enhance."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from faceswap.choices import FaceMode
+from faceswap.engine.protocols import Engine, FaceEnhancer
+from faceswap.engine.selection import Selection, assign, average_embedding, make_identity, sort_left_to_right
+from faceswap.engine.types import Face, Identity, ImageBGR, SourceFace, StageTimes
+from faceswap.errors import BadOptionError, NoFaceInSourceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SwapRequest:
+    """What to do with one target image.
+
+    ``sources`` holds one list of photos per person; photos of the same person are averaged into one
+    identity. Without ``mapping`` only the first person is used.
+    """
+
+    sources: Sequence[Sequence[ImageBGR]]
+    mode: FaceMode = "one"
+    mapping: Mapping[int, int] | None = None
+    reference: Sequence[ImageBGR] = ()
+    threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class EnhancerStep:
+    name: str
+    enhancer: FaceEnhancer
+    blend: float
+
+
+@dataclass
+class SwapOutcome:
+    image: ImageBGR
+    engine: str
+    models: tuple[str, ...]
+    enhancer: str | None
+    faces_found: int
+    faces_swapped: int
+    times: StageTimes = field(default_factory=StageTimes)
+
+
+@contextmanager
+def _timed(times: StageTimes, stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        times.add(stage, (time.perf_counter() - start) * 1000.0)
+
+
+def largest_face(engine: Engine, image: ImageBGR) -> Face | None:
+    faces = engine.analyser.analyse(image)
+    return max(faces, key=lambda f: f.area) if faces else None
+
+
+def build_identities(engine: Engine, sources: Sequence[Sequence[ImageBGR]]) -> list[Identity]:
+    """One identity per person; each photo contributes its largest face."""
+    identities: list[Identity] = []
+    for person, photos in enumerate(sources):
+        found: list[SourceFace] = []
+        for number, photo in enumerate(photos):
+            face = largest_face(engine, photo)
+            if face is None:
+                where = f"source {person}" + (f", photo {number}" if len(photos) > 1 else "")
+                raise NoFaceInSourceError(f"no face was found in {where}")
+            found.append(SourceFace(image=photo, face=face))
+        identities.append(make_identity(found))
+    return identities
+
+
+def reference_selection(engine: Engine, request: SwapRequest) -> Selection:
+    if request.mode != "reference" or request.mapping is not None:
+        return Selection(mode=request.mode, mapping=request.mapping)
+    if not request.reference:
+        raise BadOptionError("face mode 'reference' needs a reference photo (--reference IMAGE)")
+    embeddings = []
+    for photo in request.reference:
+        face = largest_face(engine, photo)
+        if face is None or face.embedding is None:
+            raise NoFaceInSourceError("no face was found in the reference photo")
+        embeddings.append(face.embedding)
+    threshold = request.threshold or engine.analyser.default_reference_threshold
+    return Selection(mode="reference", reference=average_embedding(embeddings), threshold=threshold)
+
+
+def swap_image(
+    engine: Engine,
+    target: ImageBGR,
+    request: SwapRequest,
+    enhancer: EnhancerStep | None = None,
+) -> SwapOutcome:
+    """Swaps faces in ``target`` as ``request`` says; raises a :class:`FaceswapError` subclass on bad input."""
+    if not request.sources or any(not photos for photos in request.sources):
+        raise BadOptionError("at least one source photo is needed")
+    if request.mapping is None and len(request.sources) > 1:
+        raise BadOptionError("several source people need a mapping (--map SOURCE=FACE,...)")
+    times = StageTimes()
+    with _timed(times, "analyse_sources"):
+        identities = build_identities(engine, request.sources)
+    with _timed(times, "analyse_reference"):
+        selection = reference_selection(engine, request)
+    with _timed(times, "analyse_target"):
+        faces = sort_left_to_right(engine.analyser.analyse(target))
+    pairs = assign(faces, identities, selection)
+    result = target
+    with _timed(times, "swap"):
+        for face, identity in pairs:
+            result = engine.swapper.swap(result, face, identity)
+    if enhancer is not None:
+        with _timed(times, "enhance"):
+            for face, _ in pairs:
+                result = enhancer.enhancer.enhance(result, face, enhancer.blend)
+    log.info("swapped %d of %d face(s) with engine %s", len(pairs), len(faces), engine.name)
+    return SwapOutcome(
+        image=result,
+        engine=engine.name,
+        models=engine.models,
+        enhancer=enhancer.name if enhancer else None,
+        faces_found=len(faces),
+        faces_swapped=len(pairs),
+        times=times,
+    )
