@@ -20,6 +20,10 @@ ModelName = Literal[
     "restoreformer_plus_plus",
 ]
 ModelRole = Literal["detector", "recognizer", "swapper", "enhancer"]
+ModelStatus = Literal["installed", "missing", "corrupt"]
+"""installed: file present (and, when checked deeply, matching its sidecar); corrupt: empty, bad sidecar or
+CRC32 mismatch."""
+VerifyOutcome = Literal["ok", "mismatch", "missing_sidecar", "missing"]
 WarpTemplateName = Literal["arcface_112_v2", "arcface_128", "ffhq_512"]
 Normalisation = Literal["scrfd", "arcface", "unit", "symmetric"]
 """How pixels become model input: scrfd ``(x-127.5)/128`` BGR; arcface ``(x-127.5)/127.5`` RGB;

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     models_dir: Path | None = Field(default=None, description="default: DATA_DIR/models")
+    models_base_url: str | None = Field(
+        default=None,
+        description="a mirror serving <file> and <name>.hash for every model; replaces the public sources",
+    )
     engine: EngineSettings = Field(default_factory=EngineSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
 
