@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from faceswap.choices import EngineName, EnhancerName, ExecutionProvider, choices
+from faceswap.choices import DetectorName, EngineName, EnhancerName, ExecutionProvider, choices
 
 
 def default_data_dir() -> Path:
@@ -24,6 +24,7 @@ class EngineSettings(BaseModel):
 
     engine: EngineName = "auto"
     enhancer: EnhancerName = "none"
+    detector: DetectorName = "scrfd_2.5g"
     providers: list[ExecutionProvider] = Field(
         default_factory=lambda: list(choices(ExecutionProvider)),  # type: ignore[arg-type]
         description="execution providers in order of preference; those not installed are skipped",
