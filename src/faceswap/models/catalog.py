@@ -1,8 +1,9 @@
 """The model catalog: typed data only, no logic beyond look-up.
 
 Files and their ``.hash`` sidecars (8 hex chars, zlib CRC32 of the file) are published as FaceFusion's
-``models-3.0.0`` release assets, with a Hugging Face mirror. Sizes are the published file sizes,
-rounded; they are shown to users before a download and are not used for verification.
+``models-3.0.0`` release assets (YuNet: ``models-3.4.0``), with a Hugging Face mirror per release. Sizes
+are the published file sizes, rounded; they are shown to users before a download and are not used for
+verification.
 """
 
 from __future__ import annotations
@@ -12,8 +13,16 @@ from typing import get_args
 
 from faceswap.choices import ModelName, ModelRole, Normalisation, WarpTemplateName
 
-RELEASE_BASE = "https://github.com/facefusion/facefusion-assets/releases/download/models-3.0.0"
-MIRROR_BASE = "https://huggingface.co/facefusion/models-3.0.0/resolve/main"
+ASSETS_ROOT = "https://github.com/facefusion/facefusion-assets/releases/download"
+MIRROR_ROOT = "https://huggingface.co/facefusion"
+DEFAULT_RELEASE = "models-3.0.0"
+RELEASE_BASE = f"{ASSETS_ROOT}/{DEFAULT_RELEASE}"
+MIRROR_BASE = f"{MIRROR_ROOT}/{DEFAULT_RELEASE}/resolve/main"
+
+
+def release_bases(release: str) -> tuple[str, str]:
+    """The release-asset and mirror base URLs of one FaceFusion model release tag."""
+    return (f"{ASSETS_ROOT}/{release}", f"{MIRROR_ROOT}/{release}/resolve/main")
 
 
 @dataclass(frozen=True)
@@ -28,11 +37,12 @@ class ModelSpec:
     licence: str
     commercial_use: bool
     summary: str
+    release: str = DEFAULT_RELEASE  # the FaceFusion assets release tag that publishes the file
 
     @property
     def urls(self) -> tuple[str, ...]:
         """Where the file can be downloaded, in order of preference."""
-        return (f"{RELEASE_BASE}/{self.file}", f"{MIRROR_BASE}/{self.file}")
+        return tuple(f"{base}/{self.file}" for base in release_bases(self.release))
 
     @property
     def hash_file(self) -> str:
@@ -40,7 +50,7 @@ class ModelSpec:
 
     @property
     def hash_urls(self) -> tuple[str, ...]:
-        return (f"{RELEASE_BASE}/{self.hash_file}", f"{MIRROR_BASE}/{self.hash_file}")
+        return tuple(f"{base}/{self.hash_file}" for base in release_bases(self.release))
 
 
 NON_COMMERCIAL = "non-commercial research (InsightFace)"
@@ -83,6 +93,7 @@ CATALOG: dict[ModelName, ModelSpec] = {
             licence="MIT",
             commercial_use=True,
             summary="YuNet lightweight face detector with 5 key points (OpenCV Zoo)",
+            release="models-3.4.0",
         ),
         ModelSpec(
             name="arcface_w600k_r50",
