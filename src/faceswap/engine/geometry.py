@@ -1,0 +1,164 @@
+"""Alignment templates and pure geometry: estimate a similarity, warp a face out, paste it back.
+
+Every function here is pure (arrays in, new arrays out). Matrices are OpenCV ``2x3`` affine matrices that
+map frame coordinates to crop coordinates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from faceswap.choices import WarpTemplateName
+from faceswap.engine.types import ImageBGR, Matrix, Points
+
+Mask = NDArray[np.float32]
+"""An ``HxW`` float32 array of weights in [0, 1]."""
+
+TEMPLATES: dict[WarpTemplateName, Points] = {
+    # 5 points (left eye, right eye, nose tip, left and right mouth corner) in the unit square.
+    "arcface_112_v2": np.array(
+        [
+            [0.34191607, 0.46157411],
+            [0.65653393, 0.45983393],
+            [0.50022500, 0.64050536],
+            [0.37097589, 0.82469196],
+            [0.63151696, 0.82325089],
+        ],
+        dtype=np.float32,
+    ),
+    "arcface_128": np.array(
+        [
+            [0.36167656, 0.40387734],
+            [0.63696719, 0.40235469],
+            [0.50019687, 0.56044219],
+            [0.38710391, 0.72160547],
+            [0.61507734, 0.72034453],
+        ],
+        dtype=np.float32,
+    ),
+    "ffhq_512": np.array(
+        [
+            [0.37691676, 0.46864664],
+            [0.62285697, 0.46912813],
+            [0.50123859, 0.61331904],
+            [0.39308822, 0.72541100],
+            [0.61150205, 0.72490465],
+        ],
+        dtype=np.float32,
+    ),
+}
+
+
+def estimate_matrix(kps: Points, template: WarpTemplateName, size: int) -> Matrix:
+    """The similarity transform (rotation, uniform scale, translation) taking ``kps`` onto the template.
+
+    Like FaceFusion, RANSAC with a very large reprojection threshold keeps all five points as inliers, so
+    the result is the least-squares fit refined by OpenCV (what InsightFace gets from scikit-image).
+    """
+    destination = TEMPLATES[template] * np.float32(size)
+    matrix, _ = cv2.estimateAffinePartial2D(
+        np.asarray(kps, dtype=np.float32).reshape(-1, 2),
+        destination,
+        method=cv2.RANSAC,
+        ransacReprojThreshold=100.0,
+    )
+    if matrix is None:  # degenerate points (all equal): fall back to a pure translation
+        centre = np.asarray(kps, dtype=np.float64).reshape(-1, 2).mean(axis=0)
+        matrix = np.array([[1.0, 0.0, size / 2 - centre[0]], [0.0, 1.0, size / 2 - centre[1]]])
+    return np.asarray(matrix, dtype=np.float64)
+
+
+def invert_matrix(matrix: Matrix) -> Matrix:
+    """The affine matrix mapping crop coordinates back to frame coordinates."""
+    return np.asarray(cv2.invertAffineTransform(matrix), dtype=np.float64)
+
+
+def transform_points(points: Points, matrix: Matrix) -> Points:
+    """``points`` (Nx2) mapped through the affine ``matrix``."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    return (pts @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+
+
+def warp_face(image: ImageBGR, kps: Points, template: WarpTemplateName, size: int) -> tuple[ImageBGR, Matrix]:
+    """The ``size`` x ``size`` aligned crop of the face with key points ``kps``, and its matrix."""
+    matrix = estimate_matrix(kps, template, size)
+    crop = cv2.warpAffine(
+        image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return np.asarray(crop, dtype=np.uint8), matrix
+
+
+def feather_mask(
+    size: int, blur: float = 0.3, padding: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+) -> Mask:
+    """A soft box mask: 1 in the middle, falling to 0 at the crop's edges.
+
+    ``blur`` is the width of the soft edge as a fraction of half the crop; ``padding`` (top, right, bottom,
+    left) in percent of the crop zeroes extra margins.
+    """
+    mask = np.ones((size, size), dtype=np.float32)
+    blur_amount = int(size * 0.5 * blur)
+    edge = max(blur_amount // 2, 1)
+    top, right, bottom, left = (int(size * p / 100) for p in padding)
+    mask[: max(edge, top), :] = 0
+    mask[size - max(edge, bottom) :, :] = 0
+    mask[:, : max(edge, left)] = 0
+    mask[:, size - max(edge, right) :] = 0
+    if blur_amount > 0:
+        blurred = cv2.GaussianBlur(mask, (0, 0), blur_amount * 0.25, borderType=cv2.BORDER_CONSTANT)
+        return np.clip(blurred, 0.0, 1.0).astype(np.float32)
+    return mask
+
+
+def paste_box(crop_shape: tuple[int, int], matrix: Matrix, frame_shape: tuple[int, int]) -> tuple[int, ...]:
+    """``(x0, y0, x1, y1)``: the frame box covered by the crop's inverse-warped corners, clipped."""
+    height, width = crop_shape
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    frame_corners = transform_points(corners, invert_matrix(matrix))
+    frame_h, frame_w = frame_shape
+    x0 = min(max(math.floor(float(frame_corners[:, 0].min())), 0), frame_w)
+    y0 = min(max(math.floor(float(frame_corners[:, 1].min())), 0), frame_h)
+    x1 = min(max(math.ceil(float(frame_corners[:, 0].max())), 0), frame_w)
+    y1 = min(max(math.ceil(float(frame_corners[:, 1].max())), 0), frame_h)
+    return x0, y0, x1, y1
+
+
+def paste_back(frame: ImageBGR, crop: ImageBGR, mask: Mask, matrix: Matrix) -> ImageBGR:
+    """A copy of ``frame`` with ``crop`` blended in through ``mask`` where ``matrix`` took it from.
+
+    Only the bounding box of the crop's inverse-warped corners (clipped to the frame) is warped and
+    blended; every pixel outside it, and every pixel where the warped mask is 0, is bit-identical.
+    """
+    result = frame.copy()
+    x0, y0, x1, y1 = paste_box(crop.shape[:2], matrix, frame.shape[:2])
+    if x1 <= x0 or y1 <= y0:
+        return result
+    inverse = invert_matrix(matrix)
+    inverse[:, 2] -= (x0, y0)
+    box_size = (x1 - x0, y1 - y0)
+    warped = cv2.warpAffine(crop, inverse, box_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    weight = cv2.warpAffine(mask, inverse, box_size, flags=cv2.INTER_LINEAR, borderValue=0.0)
+    weight = np.clip(weight, 0.0, 1.0)[..., None]
+    region = frame[y0:y1, x0:x1].astype(np.float32)
+    blended = region + (warped.astype(np.float32) - region) * weight
+    result[y0:y1, x0:x1] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    return result
+
+
+def letterbox(image: ImageBGR, size: tuple[int, int]) -> tuple[ImageBGR, float]:
+    """``image`` resized to fit ``size`` (width, height) keeping its aspect, placed top-left on black.
+
+    Returns the canvas and the scale; divide detector coordinates by the scale to get image coordinates.
+    """
+    width, height = size
+    image_h, image_w = image.shape[:2]
+    scale = min(width / image_w, height / image_h)
+    new_w = min(width, max(1, round(image_w * scale)))
+    new_h = min(height, max(1, round(image_h * scale)))
+    canvas = np.zeros((height, width, 3), dtype=np.uint8)
+    canvas[:new_h, :new_w] = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    return canvas, scale
