@@ -38,6 +38,14 @@ VideoFormat = Literal["mp4", "mov", "webm", "mkv", "avi"]
 MediaType = Literal[ImageFormat, VideoFormat]
 """A file's type as told by its content (magic bytes), never by its name."""
 ExecutionProvider = Literal["cuda", "tensorrt", "coreml", "directml", "cpu"]
+VideoContainer = Literal["mp4", "mov", "mkv", "webm", "gif"]
+"""Video outputs, named by the output file's suffix."""
+VideoPreset = Literal[
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
+]
+"""Encoder speed/size trade-off (x264 names; mapped to VP9 ``cpu-used``)."""
+AudioMode = Literal["copy", "encode", "none"]
+"""What happened to a video's audio track: stream copy, re-encode, or there was none."""
 
 
 def choices(literal: object) -> tuple[str, ...]:
