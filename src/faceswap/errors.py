@@ -150,3 +150,11 @@ class EngineUnavailableError(FaceswapError):
     exit_code = 9
     http_status = 503
     transient = True
+
+
+class OutputError(FaceswapError):
+    """A result could not be written (missing directory, permission denied, disk full)."""
+
+    code = "output_failed"
+    exit_code = 10
+    http_status = 500
