@@ -1,0 +1,149 @@
+"""The input and output names and shapes each model role is expected to have.
+
+Names are those of the public files (InsightFace exports as repackaged by FaceFusion, OpenCV Zoo for YuNet);
+they live here only, so the stand-ins in :mod:`faceswap.testing.standins` and the checks agree. Where the
+code feeds a model by position (a detector's single input) the name is not checked, only the shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from faceswap.choices import ModelName
+from faceswap.errors import ModelSignatureError
+
+Dim = int | str | None
+"""A declared tensor dimension: a size, a symbolic name (dynamic) or unknown."""
+
+SCRFD_INPUT = "input.1"
+SCRFD_OUTPUTS = ("448", "471", "494", "451", "474", "497", "454", "477", "500")
+"""det_10g's names, in the order scores 8/16/32, boxes 8/16/32, key points 8/16/32 (the order is used)."""
+SCRFD_STRIDES = (8, 16, 32)
+SCRFD_ANCHORS = 2
+
+YUNET_INPUT = "input"
+YUNET_STRIDES = (8, 16, 32)
+YUNET_OUTPUTS = tuple(
+    f"{kind}_{stride}" for kind in ("cls", "obj", "bbox", "kps") for stride in YUNET_STRIDES
+)
+
+ARCFACE_INPUT = "input.1"
+ARCFACE_OUTPUT = "683"
+EMBEDDING_SIZE = 512
+
+INSWAPPER_TARGET = "target"
+INSWAPPER_SOURCE = "source"
+INSWAPPER_OUTPUT = "output"
+
+ENHANCER_INPUT = "input"
+ENHANCER_WEIGHT = "weight"
+"""CodeFormer's fidelity input (double, shape ``[1]``)."""
+ENHANCER_OUTPUT = "output"
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """An expected tensor: ``name`` None means any name; ``None`` dims match anything."""
+
+    name: str | None
+    shape: tuple[int | None, ...] | None
+
+
+@dataclass(frozen=True)
+class Signature:
+    inputs: tuple[TensorSpec, ...]
+    outputs: tuple[TensorSpec, ...]
+    optional_inputs: tuple[str, ...] = ()
+    exact_outputs: bool = True
+    """False: the model may have more outputs than listed (only the listed leading ones are used)."""
+
+
+_DETECTOR_INPUT = TensorSpec(None, (None, 3, None, None))
+_ENHANCER = Signature(
+    inputs=(TensorSpec(None, (None, 3, 512, 512)),),
+    outputs=(TensorSpec(None, (None, 3, 512, 512)),),
+    optional_inputs=(ENHANCER_WEIGHT,),
+    exact_outputs=False,
+)
+_SWAPPER = Signature(
+    inputs=(
+        TensorSpec(INSWAPPER_TARGET, (None, 3, 128, 128)),
+        TensorSpec(INSWAPPER_SOURCE, (None, EMBEDDING_SIZE)),
+    ),
+    outputs=(TensorSpec(None, (None, 3, 128, 128)),),
+)
+_SCRFD = Signature(inputs=(_DETECTOR_INPUT,), outputs=tuple(TensorSpec(None, None) for _ in SCRFD_OUTPUTS))
+
+SIGNATURES: dict[ModelName, Signature] = {
+    "scrfd_2.5g": _SCRFD,
+    "retinaface_10g": _SCRFD,
+    "yunet": Signature(
+        inputs=(_DETECTOR_INPUT,), outputs=tuple(TensorSpec(name, None) for name in YUNET_OUTPUTS)
+    ),
+    "arcface_w600k_r50": Signature(
+        inputs=(TensorSpec(None, (None, 3, 112, 112)),), outputs=(TensorSpec(None, (None, EMBEDDING_SIZE)),)
+    ),
+    "inswapper_128": _SWAPPER,
+    "inswapper_128_fp16": _SWAPPER,
+    "gfpgan_1.4": _ENHANCER,
+    "codeformer": _ENHANCER,
+    "restoreformer_plus_plus": _ENHANCER,
+}
+
+
+def _shape_matches(declared: Sequence[Dim], expected: tuple[int | None, ...] | None) -> bool:
+    if expected is None:
+        return True
+    if len(declared) != len(expected):
+        return False
+    return all(not isinstance(d, int) or e is None or d == e for d, e in zip(declared, expected, strict=True))
+
+
+def _check(
+    model: str, what: str, declared: Sequence[tuple[str, Sequence[Dim]]], expected: Sequence[TensorSpec]
+) -> None:
+    by_name = dict(declared)
+    for position, spec in enumerate(expected):
+        if spec.name is not None:
+            if spec.name not in by_name:
+                names = ", ".join(n for n, _ in declared)
+                raise ModelSignatureError(f"model {model!r} has no {what} {spec.name!r} (it has: {names})")
+            shape = by_name[spec.name]
+        elif position < len(declared):
+            shape = declared[position][1]
+        else:
+            raise ModelSignatureError(
+                f"model {model!r} has {len(declared)} {what}s; expected {len(expected)}"
+            )
+        if not _shape_matches(shape, spec.shape):
+            label = spec.name or f"#{position}"
+            raise ModelSignatureError(
+                f"model {model!r} {what} {label} has shape {list(shape)}; expected {list(spec.shape or ())} "
+                "(None: any size)"
+            )
+
+
+def check_signature(
+    model: ModelName,
+    inputs: Sequence[tuple[str, Sequence[Dim]]],
+    outputs: Sequence[tuple[str, Sequence[Dim]]],
+) -> None:
+    """Raises :class:`ModelSignatureError` unless the declared inputs/outputs fit ``model``'s role."""
+    signature = SIGNATURES[model]
+    allowed = len(signature.inputs) + len(
+        [n for n in signature.optional_inputs if n in {name for name, _ in inputs}]
+    )
+    if len(inputs) != allowed:
+        names = ", ".join(n for n, _ in inputs)
+        raise ModelSignatureError(
+            f"model {model!r} has inputs ({names}); expected {len(signature.inputs)} input(s)"
+            + (f" plus optional {', '.join(signature.optional_inputs)}" if signature.optional_inputs else "")
+        )
+    main_inputs = [item for item in inputs if item[0] not in signature.optional_inputs]
+    _check(model, "input", main_inputs, signature.inputs)
+    if signature.exact_outputs and len(outputs) != len(signature.outputs):
+        raise ModelSignatureError(
+            f"model {model!r} has {len(outputs)} outputs; expected {len(signature.outputs)}"
+        )
+    _check(model, "output", outputs, signature.outputs)
