@@ -22,7 +22,6 @@ from faceswap.errors import DownloadError, ModelHashMismatchError
 from faceswap.models.catalog import ModelSpec
 from faceswap.models.registry import ModelRegistry
 from faceswap.models.verify import (
-    CHUNK_BYTES,
     crc32_file,
     crc32_update,
     format_crc32,
@@ -146,7 +145,7 @@ def _write_body(
     if progress is not None:
         progress(done, total)
     with part.open(mode) as handle:
-        for chunk in response.iter_raw(CHUNK_BYTES):
+        for chunk in response.iter_raw():
             handle.write(chunk)
             crc = zlib.crc32(chunk, crc)
             done += len(chunk)
@@ -161,19 +160,20 @@ def download_model(
     client: httpx.Client,
     progress: ProgressCallback | None = None,
     *,
-    base_url: str | None = None,
+    sources: Sources | None = None,
     force: bool = False,
 ) -> Path:
     """Installs ``spec``'s file and sidecar in ``models_dir``; returns the file's path.
 
-    A file already there that matches the published hash is kept (unless ``force``). Network failures
+    ``sources`` default to the catalog's public URLs (see :func:`model_sources` for a mirror). A file
+    already there that matches the published hash is kept (unless ``force``). Network failures
     raise DownloadError (transient; the ``.part`` stays for the next try to resume); a file that does not
     match the hash is deleted and raises ModelHashMismatchError.
     """
     registry = ModelRegistry(models_dir)
     final = registry.file_path(spec.name)
     part = registry.part_path(spec.name)
-    sources = model_sources(spec, base_url)
+    sources = sources or model_sources(spec)
     try:
         models_dir.mkdir(parents=True, exist_ok=True)
         expected = fetch_hash(client, sources.hash_urls)
