@@ -158,3 +158,12 @@ class OutputError(FaceswapError):
     code = "output_failed"
     exit_code = 10
     http_status = 500
+
+
+class QueueUnavailableError(FaceswapError):
+    """The task queue cannot be used: not connected, unreachable, or its storage is of a newer version."""
+
+    code = "queue_unavailable"
+    exit_code = 11
+    http_status = 503
+    transient = True
