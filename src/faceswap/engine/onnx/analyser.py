@@ -1,0 +1,32 @@
+"""The neural face analyser: a detector for boxes and key points, ArcFace for identities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from faceswap.engine.onnx.detector import FaceDetector
+from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
+from faceswap.engine.types import Face, ImageBGR
+
+ARCFACE_REFERENCE_THRESHOLD = 0.6
+"""Face distance (1 - cosine of L2-normalised ArcFace embeddings) below which two faces are taken as the
+same person. 0.6 is FaceFusion's default ``reference_face_distance`` for the same ArcFace models: the same
+person typically lands around 0.2-0.5 and different people near 0.8-1.0."""
+
+
+@dataclass(frozen=True)
+class NeuralAnalyser:
+    """Implements :class:`faceswap.engine.protocols.FaceAnalyser`."""
+
+    detector: FaceDetector
+    recognizer: ArcFaceRecognizer
+    reference_threshold: float = ARCFACE_REFERENCE_THRESHOLD
+
+    @property
+    def default_reference_threshold(self) -> float:
+        return self.reference_threshold
+
+    def analyse(self, image: ImageBGR) -> list[Face]:
+        faces = self.detector.detect(image)
+        embeddings = self.recognizer.embed(image, faces)
+        return [replace(face, embedding=embedding) for face, embedding in zip(faces, embeddings, strict=True)]
