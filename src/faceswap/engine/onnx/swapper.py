@@ -1,0 +1,95 @@
+"""InsightFace's inswapper_128 (and its fp16 variant): one-shot identity swap on 128x128 aligned crops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
+from numpy.typing import NDArray
+from onnx import numpy_helper
+
+from faceswap.engine.geometry import feather_mask, paste_back, warp_face
+from faceswap.engine.onnx.recognizer import normalize_embeddings
+from faceswap.engine.onnx.session import ModelSession, run_batched
+from faceswap.engine.onnx.signature import EMBEDDING_SIZE, INSWAPPER_SOURCE, INSWAPPER_TARGET
+from faceswap.engine.types import Face, Identity, ImageBGR
+from faceswap.errors import ModelSignatureError
+
+INSWAPPER_SIZE = 128
+MASK_BLUR = 0.3
+
+
+def read_emap(path: Path) -> NDArray[np.float32]:
+    """The 512x512 ``emap`` matrix: the graph's last initializer (fp16 files are cast to float32)."""
+    try:
+        graph = onnx.load(str(path)).graph
+    except (OSError, ValueError, DecodeError) as exc:
+        raise ModelSignatureError(f"cannot read the ONNX graph of {path}: {exc}") from exc
+    if not graph.initializer:
+        raise ModelSignatureError(f"{path} has no initializers; expected the emap matrix last")
+    emap = numpy_helper.to_array(graph.initializer[-1]).astype(np.float32)
+    if emap.shape != (EMBEDDING_SIZE, EMBEDDING_SIZE):
+        raise ModelSignatureError(
+            f"{path}: the last initializer has shape {emap.shape}; expected 512x512 emap"
+        )
+    return emap
+
+
+def prepare_latents(embeddings: NDArray[Any], emap: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Nx512 swapper ``source`` input: normalise(normalise(embedding) @ emap), as InsightFace does."""
+    return normalize_embeddings(normalize_embeddings(np.atleast_2d(embeddings)) @ emap)
+
+
+def prepare_swap_crops(crops: Sequence[ImageBGR]) -> NDArray[np.float32]:
+    """Nx3x128x128 swapper ``target`` input: RGB in [0, 1]."""
+    rgb = np.stack(crops)[..., ::-1].astype(np.float32) / 255.0
+    return np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))
+
+
+def normalize_swap_output(output: NDArray[Any]) -> list[ImageBGR]:
+    """The swapper's Nx3x128x128 RGB [0, 1] output as BGR uint8 crops."""
+    pixels = np.clip(np.asarray(output, np.float32), 0.0, 1.0).transpose(0, 2, 3, 1)[..., ::-1] * 255.0
+    return [np.ascontiguousarray(crop) for crop in np.rint(pixels).astype(np.uint8)]
+
+
+@dataclass(frozen=True)
+class InSwapper:
+    """Implements :class:`faceswap.engine.protocols.FaceSwapper`; ``emap`` is read once at load."""
+
+    model: ModelSession
+    emap: NDArray[np.float32]
+    mask_blur: float = MASK_BLUR
+
+    def forward_swap(self, targets: NDArray[np.float32], latents: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Swapped crops for N prepared targets and latents: one call if the batch dim is dynamic."""
+        feeds = {INSWAPPER_TARGET: targets, INSWAPPER_SOURCE: latents}
+        return np.asarray(run_batched(self.model, feeds), np.float32)
+
+    def swap_batch(
+        self, frames: Sequence[ImageBGR], targets: Sequence[Face], sources: Sequence[Identity]
+    ) -> list[ImageBGR]:
+        """Item i: a copy of ``frames[i]`` with ``targets[i]`` replaced by ``sources[i]``, in one forward."""
+        if not frames:
+            return []
+        warped = [
+            warp_face(f, t.kps, "arcface_128", INSWAPPER_SIZE) for f, t in zip(frames, targets, strict=True)
+        ]
+        latents = prepare_latents(np.stack([s.embedding for s in sources]), self.emap)
+        output = self.forward_swap(prepare_swap_crops([crop for crop, _ in warped]), latents)
+        mask = feather_mask(INSWAPPER_SIZE, self.mask_blur)
+        return [
+            paste_back(frame, crop, mask, matrix)
+            for frame, crop, (_, matrix) in zip(frames, normalize_swap_output(output), warped, strict=True)
+        ]
+
+    def swap(self, frame: ImageBGR, target: Face, source: Identity) -> ImageBGR:
+        return self.swap_batch([frame], [target], [source])[0]
+
+
+def load_inswapper(model: ModelSession) -> InSwapper:
+    return InSwapper(model=model, emap=read_emap(model.path))
