@@ -1,0 +1,1 @@
+"""The task service: queue, task model, workers and HTTP API built on them."""

@@ -1,0 +1,338 @@
+"""``SqliteQueue``: SAQ's ``Queue`` on one SQLite file, the embedded default backend.
+
+It mirrors ``saq/queue/postgres.py``: a jobs table whose ``status`` column is authoritative,
+dequeue that claims the next ready job (lowest ``priority`` value, then earliest ``scheduled``)
+in a write transaction, abort in two halves (queued: aborted at once; running: ``aborting`` for
+the worker's abort check), ``sweep`` that aborts and retries or fails active jobs that are past
+their ``timeout`` or missed their ``heartbeat``, and the base class' polling ``listen`` (the
+Postgres backend uses it too) for ``Job.refresh(until_complete)`` and ``apply``.
+
+Why stdlib ``sqlite3`` on a dedicated thread rather than ``aiosqlite``: every queue operation is
+ONE synchronous function (see :mod:`.store`) run on the queue's single database thread, so a
+``BEGIN IMMEDIATE`` ... ``COMMIT`` can never be interleaved with another coroutine's statements
+on the shared connection, and cancelling the awaiting coroutine either leaves the operation
+unstarted or lets it finish whole. With aiosqlite each statement is its own await, and every
+transaction would need an asyncio lock around it to get the same guarantee.
+
+Across processes, ``BEGIN IMMEDIATE`` takes the file's write lock before the ready job is read,
+so two workers never claim the same job; WAL mode lets readers (status polls) proceed meanwhile.
+
+Deviations from the Postgres backend, all deliberate:
+
+- Keys are unique per queue name (the Postgres table's key is global).
+- Re-enqueueing a finished key replaces it at once (Redis' rule; Postgres also requires a later
+  ``scheduled`` second).
+- The ``scheduled`` column keeps sub-second precision, so retry delays below one second work.
+- ``abort`` of a running job marks the stored job, not the caller's copy; a worker's later
+  ``status=active`` update does not clear ``aborting``; a finished job is left alone.
+- Waiting dequeues poll (``poll_interval``) and are woken early by enqueues in the same process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import typing as t
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from saq.job import Job, Status
+from saq.queue.base import Queue
+from saq.utils import now, uuid1
+
+from faceswap.errors import BadOptionError, QueueUnavailableError
+from faceswap.service.queue import store
+from faceswap.service.queue.schema import open_db
+
+if t.TYPE_CHECKING:
+    import sqlite3
+
+    from saq.types import CountKind, DumpType, LoadType, QueueInfo, WorkerInfo
+
+logger = logging.getLogger(__name__)
+
+P = t.ParamSpec("P")
+R = t.TypeVar("R")
+
+
+class SqliteQueue(Queue):
+    """SAQ queue on the SQLite file ``path``.
+
+    Args:
+        path: the database file (created with its directory).
+        name: queue name; several queues may share one file.
+        poll_interval: seconds between looks for a ready job while a dequeue waits.
+        priorities: the range of ``Job.priority`` values this queue instance dequeues.
+    """
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: t.Any) -> SqliteQueue:
+        """``sqlite:///relative.sqlite3`` (from the current directory) or ``sqlite:////abs/file``."""
+        from faceswap.service.queue.open import sqlite_path_from_url
+
+        return cls(sqlite_path_from_url(url, Path.cwd()), **kwargs)
+
+    def __init__(
+        self,
+        path: Path,
+        name: str = "default",
+        dump: DumpType | None = None,
+        load: LoadType | None = None,
+        poll_interval: float = 0.25,
+        priorities: tuple[int, int] = (0, 32767),
+        swept_error_message: str | None = None,
+    ) -> None:
+        super().__init__(name=name, dump=dump, load=load, swept_error_message=swept_error_message)
+        self.path = Path(path)
+        self.poll_interval = poll_interval
+        self._priorities = priorities
+        self._owner = uuid1()
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._wakeup: asyncio.Event | None = None
+        self._claim_lock: asyncio.Lock | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}<path={str(self.path)!r}, name={self.name!r}>"
+
+    # connection -------------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if self._conn is not None:
+            return
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faceswap-sqlite-queue")
+        try:
+            self._conn = await asyncio.wrap_future(executor.submit(open_db, self.path))
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        self._executor = executor
+        self._wakeup = asyncio.Event()
+        self._claim_lock = asyncio.Lock()
+        await super().connect()
+
+    async def disconnect(self) -> None:
+        conn, executor = self._conn, self._executor
+        if conn is None or executor is None:
+            return
+        self._conn = self._executor = None
+        try:
+            await asyncio.wrap_future(executor.submit(conn.close))
+        finally:
+            executor.shutdown(wait=True)
+
+    def _submit(
+        self, fn: Callable[t.Concatenate[sqlite3.Connection, P], R], *args: P.args, **kwargs: P.kwargs
+    ) -> Future[R]:
+        if self._conn is None or self._executor is None:
+            raise QueueUnavailableError(f"queue {self.name!r} ({self.path}) is not connected")
+        return self._executor.submit(fn, self._conn, *args, **kwargs)
+
+    async def _run(
+        self, fn: Callable[t.Concatenate[sqlite3.Connection, P], R], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        return await asyncio.wrap_future(self._submit(fn, *args, **kwargs))
+
+    def _edit(self, blob: store.Blob, **fields: t.Any) -> store.Blob:
+        return self._dump({**self._load(blob), **fields})
+
+    def _job(self, blob: store.Blob, status: str) -> Job:
+        job = self.deserialize(blob, status)
+        assert job is not None
+        return job
+
+    # enqueue / dequeue ---------------------------------------------------------------------------
+
+    async def _enqueue(self, job: Job) -> Job | None:
+        scheduled = float(job.scheduled) if job.scheduled else time.time()
+        added = await self._run(
+            store.insert_job, self.name, job.key, self.serialize(job), job.priority, job.group_key, scheduled
+        )
+        if not added:
+            return None
+        if self._wakeup is not None:
+            self._wakeup.set()
+        logger.info("Enqueuing %s", job.info(logger.isEnabledFor(logging.DEBUG)))
+        return job
+
+    async def dequeue(self, timeout: float = 0.0, poll_interval: float = 0.0) -> Job | None:
+        """The next ready job, claimed; waits up to ``timeout`` seconds (0: until disconnected)."""
+        interval = poll_interval if poll_interval > 0 else self.poll_interval
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout if timeout > 0 else None
+        while self._conn is not None and self._wakeup is not None and self._claim_lock is not None:
+            async with self._claim_lock:
+                job = await self._claim()
+            if job is not None:
+                return job
+            wait = interval if deadline is None else min(interval, deadline - loop.time())
+            if wait <= 0:
+                return None
+            wakeup = self._wakeup
+            try:
+                await asyncio.wait_for(wakeup.wait(), wait)
+                wakeup.clear()
+            except TimeoutError:
+                pass
+        return None
+
+    async def _claim(self) -> Job | None:
+        def stamp(blob: store.Blob) -> store.Blob:
+            started = now()
+            return self._edit(blob, started=started, touched=started, status=Status.ACTIVE.value)
+
+        future = self._submit(store.claim_next, self.name, self._owner, time.time(), self._priorities, stamp)
+        try:
+            claimed = await asyncio.shield(asyncio.wrap_future(future))
+        except asyncio.CancelledError:
+            future.add_done_callback(self._release_orphan)
+            raise
+        return None if claimed is None else self._job(claimed[1], Status.ACTIVE.value)
+
+    def _release_orphan(self, future: Future[tuple[str, store.Blob] | None]) -> None:
+        """A dequeue was cancelled while its claim ran: put the claimed job back."""
+        if future.cancelled() or future.exception() is not None or (claimed := future.result()) is None:
+            return
+        try:
+            self._submit(store.release_claim, self.name, claimed[0], self._owner)
+        except (QueueUnavailableError, RuntimeError):
+            logger.warning("job %s was claimed by a cancelled dequeue; the sweep will recover it", claimed[0])
+
+    # state changes ----------------------------------------------------------------------------------
+
+    async def _update(self, job: Job, status: Status | None = None, **kwargs: t.Any) -> None:
+        expire_at = kwargs.pop("expire_at", store.UNSET)
+        scheduled = float(job.scheduled) if "scheduled" in kwargs and job.scheduled else None
+        await self._run(
+            store.write_job,
+            self.name,
+            job.key,
+            self.serialize(job),
+            status.value if status else None,
+            scheduled,
+            expire_at,
+        )
+
+    async def _retry(self, job: Job, error: str | None) -> None:
+        delay = job.next_retry_delay()
+        scheduled = time.time() + delay if delay else float(job.scheduled or time.time())
+        if delay:
+            job.scheduled = int(scheduled)
+        await self._run(
+            store.write_job, self.name, job.key, self.serialize(job), Status.QUEUED.value, scheduled, None
+        )
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    async def _finish(
+        self, job: Job, status: Status, *, result: t.Any = None, error: str | None = None
+    ) -> None:
+        if job.ttl < 0:
+            await self._run(store.delete_job, self.name, job.key)
+            return
+        expire_at = time.time() + job.ttl if job.ttl > 0 else None
+        await self._run(
+            store.write_job, self.name, job.key, self.serialize(job), status.value, None, expire_at
+        )
+
+    async def abort(self, job: Job, error: str, ttl: float = 5) -> None:
+        def mark(blob: store.Blob) -> store.Blob:
+            return self._edit(blob, status=Status.ABORTING.value, error=error)
+
+        was = await self._run(store.abort_job, self.name, job.key, mark)
+        if was is None or was in ("new", "queued"):
+            await self.finish(job, Status.ABORTED, error=error)
+        elif was in store.RUNNING:
+            job.status, job.error = Status.ABORTING, error
+
+    # reads ----------------------------------------------------------------------------------------
+
+    async def job(self, job_key: str) -> Job | None:
+        found = await self._run(store.get_jobs, self.name, [job_key])
+        return self._job(*found[job_key]) if job_key in found else None
+
+    async def jobs(self, job_keys: Iterable[str]) -> list[Job | None]:
+        keys = list(job_keys)
+        found = await self._run(store.get_jobs, self.name, keys)
+        return [self._job(*found[key]) if key in found else None for key in keys]
+
+    async def iter_jobs(
+        self, statuses: list[Status] | None = None, batch_size: int = 100
+    ) -> AsyncIterator[Job]:
+        wanted = [s.value for s in (statuses if statuses is not None else list(Status))]
+        last = ""
+        while rows := await self._run(store.list_jobs, self.name, wanted, last, batch_size):
+            for key, blob, status in rows:
+                last = key
+                yield self._job(blob, status)
+
+    async def count(self, kind: CountKind) -> int:
+        if kind not in ("queued", "active", "incomplete"):
+            raise BadOptionError(f"cannot count jobs of kind {kind!r}")
+        return await self._run(store.count_jobs, self.name, kind, time.time())
+
+    async def info(self, jobs: bool = False, offset: int = 0, limit: int = 10) -> QueueInfo:
+        rows = await self._run(store.live_workers, self.name, time.time())
+        workers: dict[str, WorkerInfo] = {
+            worker_id: {"stats": json.loads(stats), "metadata": json.loads(metadata), "queue_key": self.name}
+            for worker_id, stats, metadata in rows
+        }
+        queued, active, incomplete = [await self.count(kind) for kind in ("queued", "active", "incomplete")]
+        listed = []
+        if jobs:
+            listed = await self._run(
+                store.list_jobs, self.name, [*store.INCOMPLETE, "aborting"], "", limit, offset
+            )
+        return {
+            "workers": workers,
+            "name": self.name,
+            "queued": queued,
+            "active": active,
+            "scheduled": incomplete - queued - active,
+            "jobs": [self._job(blob, status).to_dict() for _, blob, status in listed],
+        }
+
+    async def write_worker_info(self, worker_id: str, info: WorkerInfo, ttl: int) -> None:
+        await self._run(
+            store.write_stats,
+            worker_id,
+            info["queue_key"] or self.name,
+            json.dumps(info["stats"]),
+            json.dumps(info["metadata"]),
+            time.time() + ttl,
+        )
+
+    # upkeep -----------------------------------------------------------------------------------------
+
+    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+        """Deletes expired jobs and stats; aborts, then retries or fails, stuck running jobs.
+
+        One queue instance at a time sweeps a queue: it holds the lease ``sweep:<name>`` for
+        ``lock`` seconds (renewed by each of its sweeps).
+        """
+        if not await self._run(store.take_lease, f"sweep:{self.name}", self._owner, lock, time.time()):
+            return []
+        await self._run(store.expire, self.name, time.time())
+        rows = await self._run(store.list_jobs, self.name, store.RUNNING)
+        swept = []
+        for key, blob, status in rows:
+            job = self._job(blob, status)
+            if not job.stuck:
+                continue
+            swept.append(key)
+            logger.info("Sweeping %s", job.info(logger.isEnabledFor(logging.DEBUG)))
+            await self.abort(job, error=self.swept_error_message)
+            try:
+                await job.refresh(abort)
+            except TimeoutError:
+                logger.info("Could not abort job %s", key)
+            if job.status in (Status.COMPLETE, Status.FAILED):
+                continue  # it finished on its own meanwhile; an abort by a live worker is retried
+            if job.retryable:
+                await self.retry(job, error=self.swept_error_message)
+            else:
+                await self.finish(job, Status.ABORTED, error=self.swept_error_message)
+        return swept
