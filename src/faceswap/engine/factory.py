@@ -46,7 +46,7 @@ def open_engine(
     from faceswap.engine.onnx.engine import build_neural_engine
 
     swapper: SwapperName = "inswapper_128_fp16" if resolved == "inswapper_128_fp16" else "inswapper_128"
-    return build_neural_engine(settings, swapper, settings.engine.detector, model_path)
+    return build_neural_engine(settings, swapper, settings.engine.detector, model_path=model_path)
 
 
 def open_enhancer(settings: Settings, name: EnhancerName, model_path: ModelPath) -> EnhancerStep | None:

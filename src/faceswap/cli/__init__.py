@@ -1,0 +1,1 @@
+"""The ``faceswap`` command line."""

@@ -1,0 +1,28 @@
+"""The ``faceswap`` console script: one click group, one module per command."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from faceswap import __version__
+from faceswap.cli.models_cmd import models_group
+from faceswap.cli.swap_cmd import swap_command
+
+
+@click.group()
+@click.version_option(__version__, prog_name="faceswap")
+@click.option("-v", "--verbose", count=True, help="more log output (-v info, -vv debug)")
+def cli(verbose: int) -> None:
+    """Swap faces in photos and videos, locally or as a service."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(swap_command)
+cli.add_command(models_group, "models")
+
+
+def main() -> None:
+    cli(prog_name="faceswap")
