@@ -1,0 +1,105 @@
+"""Decoding: frames of the input, upright and at the output size, with their presentation times."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from faceswap.engine.types import ImageBGR
+from faceswap.errors import UnreadableInputError
+from faceswap.video.options import VideoOptions
+from faceswap.video.pixels import resize, target_size, upright
+from faceswap.video.probe import VideoInfo
+from faceswap.video.stages import Channel
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame and where it sits on the input's time line (seconds, exact)."""
+
+    image: ImageBGR
+    time: Fraction
+    duration: Fraction | None
+    index: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of the input's time line that is kept: ``begin <= time < end`` (seconds)."""
+
+    begin: Fraction
+    end: Fraction | None
+
+    @classmethod
+    def of(cls, info: VideoInfo, options: VideoOptions) -> Window:
+        begin = info.start_time + Fraction(options.start or 0.0)
+        end = info.start_time + Fraction(options.end) if options.end is not None else None
+        return cls(begin, end)
+
+    def before(self, time: Fraction) -> bool:
+        return time < self.begin
+
+    def after(self, time: Fraction) -> bool:
+        return self.end is not None and time >= self.end
+
+
+def _raw_frames(info: VideoInfo, window: Window) -> Iterator[tuple[ImageBGR, Fraction, Fraction | None]]:
+    if info.via_pillow:
+        from faceswap.video.webp import WEBP_TIME_BASE, webp_frames
+
+        for image, timestamp, duration in webp_frames(info.path):
+            yield image, timestamp * WEBP_TIME_BASE, duration * WEBP_TIME_BASE
+        return
+    path = info.path
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            time_base = stream.time_base or info.time_base
+            if window.begin > info.start_time:
+                container.seek(int(window.begin / time_base), stream=stream, backward=True)
+            period = Fraction(1) / Fraction(info.fps).limit_denominator(100000) if info.fps else None
+            previous: Fraction | None = None
+            for frame in container.decode(stream):
+                if frame.pts is not None:
+                    time = frame.pts * time_base
+                elif previous is not None and period is not None:
+                    time = previous + period
+                else:
+                    time = info.start_time
+                previous = time
+                length = frame.duration * time_base if frame.duration else None
+                pixels: ImageBGR = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+                yield pixels, time, length
+    except av.FFmpegError as exc:
+        raise UnreadableInputError(f"cannot decode video {path.name!r}: {exc}") from exc
+
+
+def read_frames(info: VideoInfo, options: VideoOptions) -> Generator[Frame, None, None]:
+    """The frames inside ``options``' start/end, turned upright and scaled to the output size."""
+    window = Window.of(info, options)
+    size = target_size(info.display_size, options.resolution)
+    index = 0
+    for image, time, duration in _raw_frames(info, window):
+        if window.before(time):
+            continue
+        if window.after(time):
+            break
+        yield Frame(resize(upright(image, info.rotation), size), time, duration, index)
+        index += 1
+
+
+def decode_into(info: VideoInfo, options: VideoOptions, out: Channel[Frame]) -> None:
+    """Decoder stage: feeds ``out`` until the input ends (then closes it) or the pipeline aborts."""
+    frames = read_frames(info, options)
+    try:
+        for frame in frames:
+            if not out.put(frame):
+                return
+        out.close()
+    finally:
+        frames.close()
