@@ -123,6 +123,7 @@ def open_session(name: ModelName, path: Path, settings: EngineSettings) -> Model
     if not path.is_file():
         raise ModelMissingError(name, str(path))
     options = ort.SessionOptions()
+    options.log_severity_level = 3  # errors only: we log what matters ourselves
     if settings.intra_op_threads:
         options.intra_op_num_threads = settings.intra_op_threads
     providers = select_providers(settings, ort.get_available_providers())
