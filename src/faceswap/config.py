@@ -47,6 +47,25 @@ class QueueSettings(BaseModel):
     name: str = Field(default="faceswap", min_length=1, description="queue name shared by API and workers")
 
 
+class StorageSettings(BaseModel):
+    """Where uploads and results live: ``file://`` (default), later ``s3://``, ``gs://``, ``cf-images://``."""
+
+    url: str = Field(
+        default="",
+        description="storage URL (env FACESWAP_STORAGE__URL); empty: local files under DATA_DIR/files",
+    )
+    inputs_retention_hours: float = Field(
+        default=24.0, ge=0.0, description="age after which uploads/ objects are deleted; 0: forever"
+    )
+    results_retention_hours: float = Field(
+        default=168.0, ge=0.0, description="age after which results/ objects are deleted; 0: forever"
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        description="a public (CDN) URL that serves the stored keys; None: downloads go through the API",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FACESWAP_",
@@ -62,6 +81,7 @@ class Settings(BaseSettings):
     )
     engine: EngineSettings = Field(default_factory=EngineSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
