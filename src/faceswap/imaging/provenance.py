@@ -15,6 +15,9 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedET
+
 from faceswap import __version__
 from faceswap.errors import UnsupportedFormatError
 from faceswap.imaging.decode import image_format, open_image
@@ -110,13 +113,10 @@ def parse_xmp(packet: bytes | str) -> ProvenanceRecord | None:
     if start < 0 or end < start:
         return None
     body = raw[start : end + len(b"</x:xmpmeta>")]
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
-        logger.warning("XMP packet with a DTD or entities; not parsed")
-        return None
     try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError as exc:
-        logger.warning("malformed XMP packet: %s", exc)
+        root = DefusedET.fromstring(body, forbid_dtd=True)
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        logger.warning("XMP packet not parsed: %s", exc)
         return None
     record: ProvenanceRecord = {}
     simple = {
