@@ -72,7 +72,9 @@ def seamless_clone(source: ImageBGR, target: ImageBGR, mask: Mask) -> ImageBGR:
     """Poisson (``cv2.seamlessClone``, NORMAL_CLONE) blend of ``source`` into ``target`` in place.
 
     ``source`` and ``target`` are aligned images of the same size; the masked region of ``source`` lands
-    at the same pixels of ``target``. Call only when :func:`can_clone` holds.
+    at the same pixels of ``target``. OpenCV may also alter pixels just outside the mask (within its
+    bounding box), so composite the result through a mask inside this one (:func:`feather_mask`).
+    Call only when :func:`can_clone` holds.
     """
     if source.shape != target.shape or mask.shape != target.shape[:2]:
         raise InputError(f"shapes differ: source {source.shape}, target {target.shape}, mask {mask.shape}")
