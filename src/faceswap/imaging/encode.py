@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -28,7 +29,7 @@ from faceswap.imaging.provenance import Provenance, to_xmp
 logger = logging.getLogger(__name__)
 
 DEFAULT_QUALITY = 95
-SUFFIX_FORMATS = MappingProxyType(
+SUFFIX_FORMATS: Mapping[str, ImageFormat] = MappingProxyType(
     {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".webp": "webp", ".bmp": "bmp", ".gif": "gif"}
 )
 _GIF_TRANSPARENT_INDEX = 255
@@ -42,7 +43,7 @@ def format_for_path(path: str | Path) -> ImageFormat:
         raise BadOptionError(
             f"cannot tell the image format from {Path(path).name!r}; use one of {', '.join(SUFFIX_FORMATS)}"
         )
-    return parse_choice(ImageFormat, fmt, "image format")  # type: ignore[return-value]
+    return fmt
 
 
 def flatten_alpha(
