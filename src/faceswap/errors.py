@@ -167,3 +167,18 @@ class QueueUnavailableError(FaceswapError):
     exit_code = 11
     http_status = 503
     transient = True
+
+
+class InvalidKeyError(BadOptionError):
+    """A storage key is not a plain relative name (``..``, absolute, backslash, NUL, odd characters)."""
+
+    code = "invalid_key"
+
+
+class StorageUnavailableError(FaceswapError):
+    """The object storage cannot be reached or written (missing root, permissions, service down)."""
+
+    code = "storage_unavailable"
+    exit_code = 12
+    http_status = 503
+    transient = True
