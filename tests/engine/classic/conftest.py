@@ -11,7 +11,7 @@ import pytest
 from faceswap.config import Settings
 from faceswap.engine.classic import build_classic_engine
 from faceswap.engine.protocols import Engine
-from faceswap.engine.types import Face, Identity, ImageBGR, SourceFace
+from faceswap.engine.types import Face, ImageBGR
 
 FACES = Path(__file__).resolve().parents[3] / ".." / "shared" / "faces"
 
@@ -49,8 +49,3 @@ def grace_face(classic_engine: Engine, grace: ImageBGR) -> Face:
     faces = classic_engine.analyser.analyse(grace)
     assert len(faces) == 1
     return faces[0]
-
-
-def identity_of(image: ImageBGR, face: Face) -> Identity:
-    assert face.embedding is not None
-    return Identity(faces=(SourceFace(image=image, face=face),), embedding=face.embedding)
