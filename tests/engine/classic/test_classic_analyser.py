@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 
-from faceswap.engine.classic.analyser import AnalyserOptions, detection_scale, kps_from_landmarks
+from faceswap.config import EngineSettings, Settings
+from faceswap.engine.classic import build_classic_engine
+from faceswap.engine.classic.analyser import (
+    DEFAULT_REFERENCE_THRESHOLD,
+    AnalyserOptions,
+    detection_scale,
+    kps_from_landmarks,
+)
 from faceswap.engine.protocols import Engine
 from faceswap.engine.types import Embedding, Face, ImageBGR
 from faceswap.errors import InputError
@@ -151,3 +160,10 @@ def test_detection_scale_upscales_small_and_shrinks_large_images() -> None:
     assert detection_scale(600, 1024, options) == pytest.approx(1.0)
     assert detection_scale(100, 80, options) == pytest.approx(options.max_detect_scale)
     assert detection_scale(3000, 4000, options) == pytest.approx(options.min_detect_scale)
+
+
+def test_settings_override_the_reference_threshold(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, engine=EngineSettings(reference_threshold=0.2))
+    engine = build_classic_engine(settings)
+    assert engine.analyser.default_reference_threshold == pytest.approx(0.2)
+    assert AnalyserOptions().reference_threshold == pytest.approx(DEFAULT_REFERENCE_THRESHOLD)

@@ -13,6 +13,7 @@ from faceswap.engine.classic.blend import hull_mask
 from faceswap.engine.classic.swapper import SwapOptions, swap_face
 from faceswap.engine.protocols import Engine
 from faceswap.engine.types import Face, Identity, ImageBGR, SourceFace
+from faceswap.errors import NoFaceInSourceError
 
 
 def identity_of(image: ImageBGR, face: Face) -> Identity:
@@ -173,3 +174,12 @@ def test_alpha_only_blend_without_seamless_cloning(
     hull = hull_mask(astronaut_face.landmarks, astronaut.shape[:2]) > 0
     assert np.array_equal(out[~hull], astronaut[~hull])
     assert np.abs(out.astype(np.int16) - astronaut.astype(np.int16))[hull].mean() > 8.0
+
+
+def test_an_identity_without_photos_is_refused(
+    classic_engine: Engine, astronaut: ImageBGR, astronaut_face: Face, grace_face: Face
+) -> None:
+    assert grace_face.embedding is not None
+    empty = Identity(faces=(), embedding=grace_face.embedding)
+    with pytest.raises(NoFaceInSourceError):
+        classic_engine.swapper.swap(astronaut, astronaut_face, empty)

@@ -25,7 +25,7 @@ from faceswap.engine.classic.blend import (
 from faceswap.engine.classic.colour import transfer_colour
 from faceswap.engine.classic.warp import triangulate, warp_triangles
 from faceswap.engine.types import Face, Identity, ImageBGR, Points
-from faceswap.errors import InputError
+from faceswap.errors import InputError, NoFaceInSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +131,8 @@ class ClassicSwapper:
         self.options = options or SwapOptions()
 
     def swap(self, frame: ImageBGR, target: Face, source: Identity) -> ImageBGR:
+        if not source.faces:
+            raise NoFaceInSourceError("the source identity has no face photo to take pixels from")
         primary = source.primary
         source_points = self._landmarks(primary.image, primary.face)
         target_points = self._landmarks(frame, target)
