@@ -25,9 +25,9 @@ ModelStatus = Literal["installed", "missing", "corrupt"]
 CRC32 mismatch."""
 VerifyOutcome = Literal["ok", "mismatch", "missing_sidecar", "missing"]
 WarpTemplateName = Literal["arcface_112_v2", "arcface_128", "ffhq_512"]
-Normalisation = Literal["scrfd", "arcface", "unit", "symmetric"]
+Normalisation = Literal["scrfd", "arcface", "unit", "symmetric", "raw"]
 """How pixels become model input: scrfd ``(x-127.5)/128`` BGR; arcface ``(x-127.5)/127.5`` RGB;
-unit ``x/255`` RGB in [0,1]; symmetric ``x/127.5-1`` RGB in [-1,1]."""
+unit ``x/255`` RGB in [0,1]; symmetric ``x/127.5-1`` RGB in [-1,1]; raw BGR 0..255 as is (YuNet)."""
 
 EngineName = Literal["auto", "classic", "inswapper_128", "inswapper_128_fp16"]
 ConcreteEngineName = Literal["classic", "inswapper_128", "inswapper_128_fp16"]
