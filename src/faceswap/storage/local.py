@@ -1,0 +1,292 @@
+"""``LocalStorage``: objects as plain files under one root folder (the ``file://`` backend).
+
+Layout: the object ``results/abc/out.png`` is the file ``ROOT/results/abc/out.png``; its content type,
+creation time and metadata live in the JSON sidecar ``ROOT/results/abc/.out.png.meta.json``. Keys never
+start with a dot (:mod:`faceswap.storage.keys`), so sidecars and temporary files (``.out.png.*.tmp``)
+cannot collide with objects and are never listed. A web server may serve ROOT directly.
+
+Writes go to a temporary file in the target folder, are flushed to disk, and then the sidecar and
+the object are moved into place with ``os.replace``: a reader sees a new key only once both exist.
+(When a key is overwritten, a reader can for a moment see the previous bytes with the new sidecar.)
+Every path is resolved and must stay under the root, symlinks included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Final
+
+from faceswap.errors import (
+    BadOptionError,
+    ConflictError,
+    InvalidKeyError,
+    NotFoundError,
+    OutputError,
+    StorageUnavailableError,
+)
+from faceswap.storage.base import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_CONTENT_TYPE,
+    PutData,
+    Storage,
+    StoredObject,
+    validate_content_type,
+    validate_metadata,
+)
+from faceswap.storage.files import (
+    FILE_MODE,
+    TEMP_SUFFIX,
+    create_temp,
+    describe,
+    prune_empty_parents,
+    sidecar_path,
+    write_chunk,
+    write_sidecar,
+)
+from faceswap.storage.keys import validate_key, validate_prefix
+
+logger = logging.getLogger(__name__)
+
+_WRITE_BUFFER: Final = 1024 * 1024
+
+
+class LocalStorage(Storage):
+    """Objects as files under ``root`` (created on first write)."""
+
+    scheme = "file"
+
+    def __init__(self, root: Path, *, public_base_url: str | None = None, fsync: bool = True) -> None:
+        self.root = Path(root).absolute()
+        self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
+        self.fsync = fsync
+
+    def __repr__(self) -> str:
+        return f"LocalStorage({str(self.root)!r})"
+
+    # -- paths -------------------------------------------------------------------------------------
+
+    def _path(self, key: str) -> Path:
+        """The file of ``key``; ``InvalidKeyError`` if the key is bad or resolves outside the root."""
+        validate_key(key)
+        root = self.root.resolve()
+        path = root.joinpath(*key.split("/"))
+        if not path.resolve().is_relative_to(root):
+            raise InvalidKeyError(f"storage key {key!r} leads outside the storage root (symlink)")
+        return path
+
+    def _existing(self, key: str) -> tuple[Path, os.stat_result]:
+        path = self._path(key)
+        try:
+            st = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise NotFoundError(f"no stored object {key!r}") from None
+        if not path.is_file():
+            raise NotFoundError(f"no stored object {key!r}")
+        return path, st
+
+    async def local_path(self, key: str) -> Path:
+        """The file holding ``key`` (for code that wants a path, such as video decoding)."""
+        path, _ = await asyncio.to_thread(self._existing, key)
+        return path
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    async def put(
+        self,
+        key: str,
+        data: PutData,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        metadata: Mapping[str, str] | None = None,
+    ) -> StoredObject:
+        validate_key(key)
+        validate_content_type(content_type)
+        meta = validate_metadata(metadata)
+        if isinstance(data, bytes | bytearray | memoryview):
+            chunks: AsyncIterable[bytes] = _single(bytes(data))
+        elif isinstance(data, Path):
+            chunks = _file_chunks(data)
+        elif isinstance(data, AsyncIterable):
+            chunks = data
+        else:
+            raise BadOptionError(f"put takes bytes, a Path or an async iterator of bytes; got {type(data)}")
+        path = await asyncio.to_thread(self._path, key)
+        handle, temp = await asyncio.to_thread(create_temp, path, key)
+        try:
+            buffer = bytearray()
+            async for chunk in chunks:
+                if not isinstance(chunk, bytes | bytearray | memoryview):
+                    raise BadOptionError(f"put's iterator must yield bytes; got {type(chunk).__name__}")
+                buffer += chunk
+                if len(buffer) >= _WRITE_BUFFER:
+                    await asyncio.to_thread(write_chunk, handle, bytes(buffer), key)
+                    buffer.clear()
+            if buffer:
+                await asyncio.to_thread(write_chunk, handle, bytes(buffer), key)
+            record = {"content_type": content_type, "created": _now().isoformat(), "metadata": meta}
+            return await asyncio.to_thread(self._commit, handle, temp, path, key, record)
+        except BaseException:
+            # also on cancellation: nothing half-written may stay behind
+            handle.close()
+            temp.unlink(missing_ok=True)
+            raise
+
+    def _commit(
+        self, handle: IO[bytes], temp: Path, path: Path, key: str, record: dict[str, Any]
+    ) -> StoredObject:
+        try:
+            handle.flush()
+            if self.fsync:
+                os.fsync(handle.fileno())
+            handle.close()
+            os.chmod(temp, FILE_MODE)
+            write_sidecar(path, record, fsync=self.fsync)
+            os.replace(temp, path)
+        except IsADirectoryError:
+            raise ConflictError(f"cannot store {key!r}: it is a folder of other objects") from None
+        except OSError as exc:
+            raise OutputError(f"cannot store {key!r}: {exc.strerror or exc}") from exc
+        logger.debug("stored %s (%s)", key, record["content_type"])
+        return describe(key, path, path.stat())
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._delete, key)
+
+    def _delete(self, key: str) -> None:
+        path = self._path(key)
+        if path.is_dir() and not path.is_symlink():
+            return  # a "folder" of other keys is no object
+        try:
+            path.unlink(missing_ok=True)
+            sidecar_path(path).unlink(missing_ok=True)
+        except NotADirectoryError:
+            return
+        except OSError as exc:
+            raise OutputError(f"cannot delete {key!r}: {exc.strerror or exc}") from exc
+        prune_empty_parents(path.parent, self.root.resolve())
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self._read_all, key)
+
+    def _read_all(self, key: str) -> bytes:
+        path, _ = self._existing(key)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"no stored object {key!r}") from None
+
+    async def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
+        if chunk_size <= 0:
+            raise BadOptionError(f"chunk_size must be positive; got {chunk_size}")
+        handle = await asyncio.to_thread(self._open_read, key)
+        try:
+            while chunk := await asyncio.to_thread(handle.read, chunk_size):
+                yield chunk
+        finally:
+            handle.close()
+
+    def _open_read(self, key: str) -> IO[bytes]:
+        path, _ = self._existing(key)
+        try:
+            return path.open("rb")
+        except FileNotFoundError:
+            raise NotFoundError(f"no stored object {key!r}") from None
+
+    async def stat(self, key: str) -> StoredObject:
+        return await asyncio.to_thread(self._stat, key)
+
+    def _stat(self, key: str) -> StoredObject:
+        path, st = self._existing(key)
+        return describe(key, path, st)
+
+    async def exists(self, key: str) -> bool:
+        try:
+            await asyncio.to_thread(self._existing, key)
+        except NotFoundError:
+            return False
+        return True
+
+    async def list(self, prefix: str = "") -> AsyncIterator[StoredObject]:
+        validate_prefix(prefix)
+        keys = await asyncio.to_thread(self._list_keys, prefix)
+        for key in keys:
+            try:
+                yield await asyncio.to_thread(self._stat, key)
+            except (NotFoundError, InvalidKeyError):
+                continue  # deleted meanwhile, or a symlink leading out of the root
+
+    def _list_keys(self, prefix: str) -> builtins.list[str]:
+        root = self.root.resolve()
+        folder = prefix if prefix.endswith("/") else prefix.rpartition("/")[0]
+        start = root.joinpath(*folder.split("/")) if folder.strip("/") else root
+        if not start.is_dir() or not start.resolve().is_relative_to(root):
+            return []
+        found = []
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            base = Path(dirpath).relative_to(root).as_posix()
+            for name in filenames:
+                key = name if base == "." else f"{base}/{name}"
+                if key.startswith(prefix) and not name.startswith("."):
+                    with contextlib.suppress(InvalidKeyError):
+                        found.append(validate_key(key))
+        return sorted(found)
+
+    # -- the rest ------------------------------------------------------------------------------------
+
+    async def url(self, key: str, *, expires_s: int = 3600) -> str | None:
+        await super().url(key, expires_s=expires_s)
+        if self.public_base_url is None:
+            return None
+        return f"{self.public_base_url}/{key}"
+
+    async def health(self) -> bool:
+        await asyncio.to_thread(self._probe)
+        return True
+
+    def _probe(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=".health.", suffix=TEMP_SUFFIX, dir=self.root)
+            try:
+                with os.fdopen(fd, "r+b") as handle:
+                    handle.write(b"ok")
+                    handle.seek(0)
+                    if handle.read() != b"ok":
+                        raise StorageUnavailableError(f"storage folder {self.root} reads back wrong bytes")
+            finally:
+                os.unlink(name)
+        except OSError as exc:
+            raise StorageUnavailableError(
+                f"storage folder {self.root} is not writable: {exc.strerror or exc}"
+            ) from exc
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _single(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def _file_chunks(source: Path) -> AsyncIterator[bytes]:
+    try:
+        handle = await asyncio.to_thread(source.open, "rb")
+    except OSError as exc:
+        raise NotFoundError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    try:
+        while chunk := await asyncio.to_thread(handle.read, _WRITE_BUFFER):
+            yield chunk
+    finally:
+        handle.close()
