@@ -1,0 +1,109 @@
+"""Swapping faces frame after frame (video, animated images): selection, tracking, batched swaps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from faceswap.engine.pipeline import EnhancerStep
+from faceswap.engine.protocols import Engine
+from faceswap.engine.selection import Selection, assign, sort_left_to_right
+from faceswap.engine.tracking import smooth_faces
+from faceswap.engine.types import Face, Identity, ImageBGR
+from faceswap.errors import NoFaceError
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class BatchSwapper(Protocol):
+    def swap_batch(
+        self, frames: Sequence[ImageBGR], targets: Sequence[Face], sources: Sequence[Identity]
+    ) -> list[ImageBGR]: ...
+
+
+@runtime_checkable
+class BatchEnhancer(Protocol):
+    def enhance_batch(
+        self, frames: Sequence[ImageBGR], faces: Sequence[Face], blend: float
+    ) -> list[ImageBGR]: ...
+
+
+@dataclass
+class FrameStats:
+    frames: int = 0
+    frames_with_faces: int = 0
+    faces_swapped: int = 0
+
+
+@dataclass
+class FrameSwapper:
+    """The ``process`` function of a video transcode: batches of frames in, swapped frames out.
+
+    It keeps the previous frame's faces to smooth key points, so one instance serves one video, in order.
+    Frames with no (selected) face pass through untouched.
+    """
+
+    engine: Engine
+    identities: Sequence[Identity]
+    selection: Selection
+    enhancer: EnhancerStep | None = None
+    smoothing: float = 0.5
+    stats: FrameStats = field(default_factory=FrameStats)
+    _previous: list[Face] = field(default_factory=list)
+
+    def __call__(self, frames: list[ImageBGR]) -> list[ImageBGR]:
+        plans = [self._plan(frame) for frame in frames]
+        self.stats.frames += len(frames)
+        self.stats.frames_with_faces += sum(1 for plan in plans if plan)
+        result = list(frames)
+        for depth in range(max((len(plan) for plan in plans), default=0)):
+            index = [i for i, plan in enumerate(plans) if len(plan) > depth]
+            pairs = [plans[i][depth] for i in index]
+            swapped = self._swap([result[i] for i in index], pairs)
+            for i, image in zip(index, swapped, strict=True):
+                result[i] = image
+            self.stats.faces_swapped += len(pairs)
+        if self.enhancer is not None:
+            result = self._enhance(result, plans, self.enhancer)
+        return result
+
+    def _plan(self, frame: ImageBGR) -> list[tuple[Face, Identity]]:
+        faces = smooth_faces(
+            sort_left_to_right(self.engine.analyser.analyse(frame)), self._previous, self.smoothing
+        )
+        self._previous = faces
+        if not faces:
+            return []
+        try:
+            return assign(faces, self.identities, self.selection)
+        except NoFaceError:
+            return []  # nobody to replace in this frame: it passes through
+
+    def _swap(self, frames: list[ImageBGR], pairs: list[tuple[Face, Identity]]) -> list[ImageBGR]:
+        swapper = self.engine.swapper
+        if isinstance(swapper, BatchSwapper):
+            return swapper.swap_batch(frames, [f for f, _ in pairs], [i for _, i in pairs])
+        return [
+            swapper.swap(frame, face, identity) for frame, (face, identity) in zip(frames, pairs, strict=True)
+        ]
+
+    @staticmethod
+    def _enhance(
+        frames: list[ImageBGR], plans: list[list[tuple[Face, Identity]]], step: EnhancerStep
+    ) -> list[ImageBGR]:
+        result = list(frames)
+        for depth in range(max((len(plan) for plan in plans), default=0)):
+            index = [i for i, plan in enumerate(plans) if len(plan) > depth]
+            faces = [plans[i][depth][0] for i in index]
+            if isinstance(step.enhancer, BatchEnhancer):
+                enhanced = step.enhancer.enhance_batch([result[i] for i in index], faces, step.blend)
+            else:
+                enhanced = [
+                    step.enhancer.enhance(result[i], f, step.blend) for i, f in zip(index, faces, strict=True)
+                ]
+            for i, image in zip(index, enhanced, strict=True):
+                result[i] = image
+        return result
