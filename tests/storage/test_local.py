@@ -1,0 +1,116 @@
+"""What only the local backend does: files on disk, sidecars, hand-copied files, folders, health."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from faceswap.errors import ConflictError, NotFoundError, StorageUnavailableError
+from faceswap.storage.local import LocalStorage
+
+pytestmark = pytest.mark.asyncio
+
+FACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "faces"
+
+
+async def test_objects_are_plain_files_with_a_json_sidecar(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "root")
+    photo = (FACES / "grace_hopper.jpg").read_bytes()
+    await storage.put("results/t1/out.jpg", photo, content_type="image/jpeg", metadata={"task": "t1"})
+
+    folder = tmp_path / "root" / "results" / "t1"
+    assert sorted(p.name for p in folder.iterdir()) == [".out.jpg.meta.json", "out.jpg"]
+    assert (folder / "out.jpg").read_bytes() == photo
+    assert (folder / "out.jpg").stat().st_mode & 0o777 == 0o644
+    sidecar = json.loads((folder / ".out.jpg.meta.json").read_text())
+    assert sidecar["content_type"] == "image/jpeg"
+    assert sidecar["metadata"] == {"task": "t1"}
+    assert datetime.fromisoformat(sidecar["created"]).tzinfo is not None
+    assert await storage.local_path("results/t1/out.jpg") == folder / "out.jpg"
+
+
+async def test_hand_copied_files_get_a_guessed_type_and_their_mtime(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    (tmp_path / "uploads").mkdir()
+    copied = tmp_path / "uploads" / "copied.png"
+    copied.write_bytes((FACES / "astronaut.png").read_bytes())
+    os.utime(copied, (1_600_000_000, 1_600_000_000))
+    (tmp_path / "uploads" / ".stray.tmp").write_bytes(b"temp of a crashed writer")
+    (tmp_path / "uploads" / "bad name.png").write_bytes(b"not a valid key")
+
+    stat = await storage.stat("uploads/copied.png")
+    assert stat.content_type == "image/png"
+    assert stat.created == datetime.fromtimestamp(1_600_000_000, UTC)
+    assert stat.metadata == {}
+    assert [o.key async for o in storage.list()] == ["uploads/copied.png"]
+
+
+async def test_corrupt_sidecar_falls_back_to_guessing(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    await storage.put("uploads/a.webp", b"x", content_type="image/webp")
+    (tmp_path / "uploads" / ".a.webp.meta.json").write_text("{not json")
+    assert (await storage.stat("uploads/a.webp")).content_type == "image/webp"
+
+
+async def test_a_key_cannot_be_both_object_and_folder(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    await storage.put("results/t", b"object")
+    with pytest.raises(ConflictError):
+        await storage.put("results/t/out.png", b"x")
+    await storage.put("uploads/dir/a.png", b"x")
+    with pytest.raises(ConflictError):
+        await storage.put("uploads/dir", b"x")
+    assert await storage.get("uploads/dir/a.png") == b"x"
+    assert not list((tmp_path / "uploads").glob(".*.tmp"))
+
+
+async def test_delete_removes_sidecar_and_empty_folders(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "root")
+    await storage.put("results/t1/a.png", b"a")
+    await storage.put("results/t1/b.png", b"b")
+    await storage.put("results/t2/a.png", b"a")
+    await storage.delete("results/t1/a.png")
+    assert sorted(p.name for p in (tmp_path / "root" / "results" / "t1").iterdir()) == [
+        ".b.png.meta.json",
+        "b.png",
+    ]
+    await storage.delete("results/t1/b.png")
+    assert not (tmp_path / "root" / "results" / "t1").exists()
+    await storage.delete("results/t2/a.png")
+    assert not (tmp_path / "root" / "results").exists()
+    assert (tmp_path / "root").is_dir()
+    await storage.put("results/t1/again.png", b"c")
+    assert await storage.get("results/t1/again.png") == b"c"
+
+
+async def test_stream_reads_the_version_it_opened(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    await storage.put("uploads/v", b"1" * 10_000)
+    stream = storage.stream("uploads/v", chunk_size=1000)
+    first = await anext(stream)
+    await storage.put("uploads/v", b"2" * 20_000)
+    rest = [chunk async for chunk in stream]
+    assert first + b"".join(rest) == b"1" * 10_000
+    assert await storage.get("uploads/v") == b"2" * 20_000
+
+
+async def test_put_from_a_missing_file_is_not_found_and_leaves_nothing(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "root")
+    with pytest.raises(NotFoundError):
+        await storage.put("uploads/a.png", tmp_path / "nope.png")
+    assert [p for p in (tmp_path / "root").rglob("*") if p.is_file()] == []
+
+
+async def test_health(tmp_path: Path) -> None:
+    assert await LocalStorage(tmp_path / "new" / "root").health() is True
+    assert (tmp_path / "new" / "root").is_dir()
+    assert list((tmp_path / "new" / "root").iterdir()) == []
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"")
+    with pytest.raises(StorageUnavailableError) as info:
+        await LocalStorage(blocker / "root").health()
+    assert info.value.transient
