@@ -70,7 +70,7 @@ async def test_put_bytes_then_get_and_stat(storage: Storage) -> None:
 
 
 async def test_put_from_async_iterator_and_from_path(storage: Storage) -> None:
-    await storage.put("uploads/parts.bin", chunks(b"ab", b"", bytearray(b"cd"), b"e" * 5000))
+    await storage.put("uploads/parts.bin", chunks(b"ab", b"", b"cd", b"e" * 5000))
     assert await storage.get("uploads/parts.bin") == b"abcd" + b"e" * 5000
     assert (await storage.stat("uploads/parts.bin")).content_type == "application/octet-stream"
 

@@ -65,7 +65,7 @@ async def test_a_key_cannot_be_both_object_and_folder(tmp_path: Path) -> None:
     with pytest.raises(ConflictError):
         await storage.put("uploads/dir", b"x")
     assert await storage.get("uploads/dir/a.png") == b"x"
-    assert not list((tmp_path / "uploads").glob(".*.tmp"))
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["dir"]  # no temp, no sidecar
 
 
 async def test_delete_removes_sidecar_and_empty_folders(tmp_path: Path) -> None:
@@ -114,3 +114,29 @@ async def test_health(tmp_path: Path) -> None:
     with pytest.raises(StorageUnavailableError) as info:
         await LocalStorage(blocker / "root").health()
     assert info.value.transient
+
+
+async def test_sweep_removes_only_stale_leftovers_of_interrupted_writes(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    await storage.put("uploads/kept.png", b"object", content_type="image/png")
+    folder = tmp_path / "uploads"
+    stale_temp = folder / ".big.mp4.k3j2.tmp"
+    fresh_temp = folder / ".other.mp4.a1b2.tmp"
+    orphan_sidecar = folder / ".gone.png.meta.json"
+    empty_folder = tmp_path / "results" / "t9"
+    for path in (stale_temp, fresh_temp, orphan_sidecar):
+        path.write_bytes(b"x")
+    empty_folder.mkdir(parents=True)
+    now = datetime.now(UTC)
+    an_hour_ago = now.timestamp() - 3601
+    for path in (stale_temp, orphan_sidecar, folder / "kept.png", folder / ".kept.png.meta.json"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+
+    assert await storage.sweep_leftovers(now) == 2
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".kept.png.meta.json",
+        ".other.mp4.a1b2.tmp",
+        "kept.png",
+    ]
+    assert not (tmp_path / "results").exists()
+    assert (await storage.stat("uploads/kept.png")).content_type == "image/png"

@@ -20,7 +20,7 @@ import abc
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Final, Self
@@ -146,6 +146,11 @@ class Storage(abc.ABC):
         if expires_s <= 0:
             raise BadOptionError(f"expires_s must be positive; got {expires_s}")
         return None
+
+    async def sweep_leftovers(self, now: datetime, *, older_than: timedelta = timedelta(hours=1)) -> int:
+        """Removes the backend's own leftovers of writes interrupted before ``now - older_than`` (a killed
+        process's temporary files, unfinished multipart uploads); the number removed. Objects are untouched."""
+        return 0
 
     async def aclose(self) -> None:
         """Releases clients and connections; the storage is not used afterwards."""

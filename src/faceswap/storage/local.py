@@ -20,7 +20,7 @@ import logging
 import os
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -48,6 +48,7 @@ from faceswap.storage.files import (
     describe,
     prune_empty_parents,
     sidecar_path,
+    sweep_folder,
     write_chunk,
     write_sidecar,
 )
@@ -80,6 +81,12 @@ class LocalStorage(Storage):
         path = root.joinpath(*key.split("/"))
         if not path.resolve().is_relative_to(root):
             raise InvalidKeyError(f"storage key {key!r} leads outside the storage root (symlink)")
+        return path
+
+    def _writable_path(self, key: str) -> Path:
+        path = self._path(key)
+        if path.is_dir():
+            raise ConflictError(f"cannot store {key!r}: it is a folder of other objects")
         return path
 
     def _existing(self, key: str) -> tuple[Path, os.stat_result]:
@@ -118,7 +125,7 @@ class LocalStorage(Storage):
             chunks = data
         else:
             raise BadOptionError(f"put takes bytes, a Path or an async iterator of bytes; got {type(data)}")
-        path = await asyncio.to_thread(self._path, key)
+        path = await asyncio.to_thread(self._writable_path, key)
         handle, temp = await asyncio.to_thread(create_temp, path, key)
         try:
             buffer = bytearray()
@@ -249,6 +256,9 @@ class LocalStorage(Storage):
         if self.public_base_url is None:
             return None
         return f"{self.public_base_url}/{key}"
+
+    async def sweep_leftovers(self, now: datetime, *, older_than: timedelta = timedelta(hours=1)) -> int:
+        return await asyncio.to_thread(sweep_folder, self.root, (now - older_than).timestamp())
 
     async def health(self) -> bool:
         await asyncio.to_thread(self._probe)
