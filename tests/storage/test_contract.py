@@ -74,6 +74,11 @@ async def test_put_from_async_iterator_and_from_path(storage: Storage) -> None:
     assert await storage.get("uploads/parts.bin") == b"abcd" + b"e" * 5000
     assert (await storage.stat("uploads/parts.bin")).content_type == "application/octet-stream"
 
+    mixed = [os.urandom(300_000) for _ in range(5)] + [os.urandom(2_500_000), b"tail"]
+    stored = await storage.put("uploads/mixed.bin", chunks(*mixed))
+    assert stored.size == sum(len(part) for part in mixed)
+    assert await storage.get("uploads/mixed.bin") == b"".join(mixed)
+
     source = FACES / "grace_hopper.jpg"
     stored = await storage.put("uploads/grace.jpg", source, content_type="image/jpeg")
     assert stored.size == source.stat().st_size

@@ -132,10 +132,15 @@ class LocalStorage(Storage):
             async for chunk in chunks:
                 if not isinstance(chunk, bytes | bytearray | memoryview):
                     raise BadOptionError(f"put's iterator must yield bytes; got {type(chunk).__name__}")
-                buffer += chunk
-                if len(buffer) >= _WRITE_BUFFER:
-                    await asyncio.to_thread(write_chunk, handle, bytes(buffer), key)
-                    buffer.clear()
+                if len(buffer) + len(chunk) < _WRITE_BUFFER:
+                    buffer += chunk  # gather small chunks: one thread hop per megabyte
+                    continue
+                if buffer:
+                    buffer += chunk
+                    block, buffer = bytes(buffer), bytearray()
+                else:
+                    block = bytes(chunk)  # no copy for bytes
+                await asyncio.to_thread(write_chunk, handle, block, key)
             if buffer:
                 await asyncio.to_thread(write_chunk, handle, bytes(buffer), key)
             record = {"content_type": content_type, "created": _now().isoformat(), "metadata": meta}
