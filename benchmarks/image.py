@@ -1,22 +1,14 @@
 """Per-stage milliseconds of the image pipeline on a 1080p photo, next to insightface 2.1's.
 
-Both pipelines run the SAME stand-in ONNX files (tiny graphs with the real names and shapes), so model
-time is small and equal on both sides and the figures show the code AROUND the models: pre-processing,
-alignment, decoding of detections, paste back. Model time is measured by wrapping each ONNX Runtime
-session's ``run``; "outside models" is wall time minus that.
+Both pipelines load the SAME stand-in ONNX files (tiny graphs with the real names and shapes), so model
+time is small and equal on both sides and the figures show the code around the models. Model time is
+measured by wrapping each ONNX Runtime session's ``run``; "outside models" is wall time minus that.
 
-One iteration of each pipeline does what a single-image swap request does, minus I/O:
-
-* faceswap: ``swap_image`` (analyse the source photo and the target, select, swap, paste back), then the
-  enhancer stand-in, with ``decode_image`` before and ``encode_image`` (with provenance) after;
-* insightface: ``FaceAnalysis.get`` on the source and on the target, then
-  ``INSwapper.get(img, face, source_face, paste_back=True)`` (what roop and Deep-Live-Cam call).
-
-The comparison (``outside_models`` and ``outside_models_ratio``) covers the work both do: detection and
-embedding of source and target, swap and paste back. Decode, encode and enhance are ours only.
-
-Run: ``python benchmarks/image.py [--repeat 20] [--warmup 3]``; prints one JSON object per line.
-insightface must be installed with ``pip install --no-deps insightface==2.1`` plus the ``bench`` extra.
+Per iteration, faceswap: ``decode_image``, ``swap_image`` (source and target analysed, swap, paste back,
+enhancer stand-in), ``encode_image`` with provenance; insightface: ``FaceAnalysis.get`` on source and
+target, then ``INSwapper.get(img, face, source_face, paste_back=True)`` as roop and Deep-Live-Cam call it.
+``outside_models`` and ``outside_models_ratio`` cover the work both do (detect, embed, swap, paste back);
+decode, encode and enhance are ours only. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -165,7 +157,7 @@ class Ours:
 def build_ours(directory: Path, paths: dict[str, Path], source: np.ndarray) -> tuple[Ours, list[str]]:
     settings = Settings(data_dir=directory, engine=EngineSettings(providers=["cpu"]))
     engine = build_neural_engine(settings, "inswapper_128", "scrfd_2.5g", model_path=paths.__getitem__)
-    enhancer = build_enhancer(settings, "gfpgan_1.4", paths.__getitem__)
+    enhancer: Any = build_enhancer(settings, "gfpgan_1.4", paths.__getitem__)
     clock, times = ModelClock(), StageTimes()
     analyser: Any = engine.analyser
     swapper: Any = engine.swapper
@@ -173,7 +165,7 @@ def build_ours(directory: Path, paths: dict[str, Path], source: np.ndarray) -> t
         (analyser.detector.model.session, "detect"),
         (analyser.recognizer.model.session, "embed"),
         (swapper.model.session, "swap"),
-        (enhancer.model.session, "enhance"),  # type: ignore[attr-defined]
+        (enhancer.model.session, "enhance"),
     ):
         clock.wrap(session, label)
     timed_analyser = dataclasses.replace(
@@ -248,12 +240,24 @@ def check_both(ours: Ours, theirs: Theirs, target: np.ndarray, face: StandinFace
     check_swapped("insightface", theirs.swapper.get(target, found[1][0], found[0][0], paste_back=True), face)
 
 
-def measure(run: Callable[[], dict[str, float]], warmup: int, repeat: int) -> dict[str, float]:
-    """The median of every figure over ``repeat`` runs after ``warmup`` unrecorded ones."""
+def measure(
+    runs: dict[str, Callable[[], dict[str, float]]], warmup: int, repeat: int
+) -> dict[str, dict[str, float]]:
+    """The median of every figure of every pipeline over ``repeat`` runs after ``warmup`` unrecorded ones.
+
+    The pipelines take turns within each repetition, so a busy neighbour on a shared machine slows both.
+    """
     for _ in range(warmup):
-        run()
-    samples = [run() for _ in range(repeat)]
-    return {name: statistics.median(s[name] for s in samples) for name in samples[0]}
+        for run in runs.values():
+            run()
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            samples[name].append(run())
+    return {
+        name: {figure: statistics.median(s[figure] for s in rows) for figure in rows[0]}
+        for name, rows in samples.items()
+    }
 
 
 @click.command()
@@ -278,16 +282,16 @@ def main(repeat: int, warmup: int, quality: int) -> None:
         ours, our_providers = build_ours(directory, paths, source)
         theirs, their_providers = build_theirs(directory, paths, source)
         check_both(ours, theirs, target, face)
-        results = [
-            ("faceswap", our_providers, measure(lambda: ours.run(data), warmup, repeat)),
-            ("insightface", their_providers, measure(lambda: theirs.run(target), warmup, repeat)),
-        ]
+        medians = measure(
+            {"faceswap": lambda: ours.run(data), "insightface": lambda: theirs.run(target)}, warmup, repeat
+        )
+    providers = {"faceswap": our_providers, "insightface": their_providers}
     common = {"image": f"{WIDTH}x{HEIGHT}", "repeat": repeat, "models": "stand-ins"}
-    for pipeline, providers, figures in results:
+    for pipeline, figures in medians.items():
         for name, value in figures.items():
             line = {"figure": name, "value": round(value, 3), "unit": "ms", "pipeline": pipeline}
-            click.echo(json.dumps({**line, **common, "providers": providers}))
-    ratio = results[0][2]["outside_models"] / results[1][2]["outside_models"]
+            click.echo(json.dumps({**line, **common, "providers": providers[pipeline]}))
+    ratio = medians["faceswap"]["outside_models"] / medians["insightface"]["outside_models"]
     click.echo(json.dumps({"figure": "outside_models_ratio", "value": round(ratio, 3), "goal": "<= 0.5"}))
 
 
