@@ -144,13 +144,15 @@ def to_bgr_alpha(image: Image.Image) -> tuple[NDArray[np.uint8], NDArray[np.uint
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         gray = _to_uint8_gray(np.asarray(image), image.mode)
         return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2)), None
+    import cv2  # imported here: header-only users of this module (the API) never load OpenCV
+
     if image.has_transparency_data:
         rgba = np.asarray(image.convert("RGBA"))
         alpha = np.ascontiguousarray(rgba[:, :, 3])
-        bgr = np.ascontiguousarray(rgba[:, :, 2::-1])
+        bgr: NDArray[np.uint8] = cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR).astype(np.uint8, copy=False)
         return bgr, (None if bool(np.all(alpha == 255)) else alpha)
     rgb = np.asarray(image.convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1]), None
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR).astype(np.uint8, copy=False), None
 
 
 def _to_uint8_gray(values: NDArray[np.generic], mode: str) -> NDArray[np.uint8]:

@@ -77,7 +77,9 @@ def encode_image(
         alpha = None
     if alpha is not None and fmt in ("jpeg", "bmp"):
         bgr, alpha = flatten_alpha(bgr, alpha), None
-    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+    import cv2  # imported here: header-only users of the imaging package (the API) never load OpenCV
+
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     if alpha is not None and fmt in ("png", "webp"):
         image = Image.fromarray(np.ascontiguousarray(np.dstack([rgb, alpha])))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -40,14 +41,14 @@ def detector_input_size(model: ModelSession) -> tuple[int, int]:
 def prepare_scrfd_frame(image: ImageBGR, size: tuple[int, int]) -> tuple[NDArray[np.float32], float]:
     """The 1x3xHxW SCRFD input (letterboxed top-left, BGR, ``(x-127.5)/128``) and the letterbox scale."""
     canvas, scale = letterbox(image, size)
-    blob = (canvas.astype(np.float32) - 127.5) / 128.0
-    return blob.transpose(2, 0, 1)[None], scale
+    blob = cv2.dnn.blobFromImage(canvas, scalefactor=1.0 / 128.0, mean=(127.5, 127.5, 127.5), swapRB=False)
+    return np.asarray(blob, np.float32), scale
 
 
 def prepare_yunet_frame(image: ImageBGR, size: tuple[int, int]) -> tuple[NDArray[np.float32], float]:
     """The 1x3xHxW YuNet input (letterboxed top-left, BGR, raw 0..255 as FaceDetectorYN feeds it)."""
     canvas, scale = letterbox(image, size)
-    return canvas.astype(np.float32).transpose(2, 0, 1)[None], scale
+    return np.asarray(cv2.dnn.blobFromImage(canvas, swapRB=False), np.float32), scale
 
 
 @dataclass(frozen=True)

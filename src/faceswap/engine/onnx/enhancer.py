@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,11 @@ class OnnxEnhancer:
     model: ModelSession
     fidelity: float = CODEFORMER_FIDELITY
     mask_blur: float = MASK_BLUR
+    mask: NDArray[np.float32] = field(init=False, repr=False)
+    """The feathered paste-back mask, built once per loaded model."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mask", feather_mask(ENHANCER_SIZE, self.mask_blur))
 
     def _constants(self) -> dict[str, NDArray[Any]]:
         if ENHANCER_WEIGHT not in self.model.input_names():
@@ -62,7 +67,7 @@ class OnnxEnhancer:
             warp_face(f, face.kps, "ffhq_512", ENHANCER_SIZE) for f, face in zip(frames, faces, strict=True)
         ]
         output = self.forward_enhance(prepare_enhance_crops([crop for crop, _ in warped]))
-        mask = feather_mask(ENHANCER_SIZE, self.mask_blur) * np.float32(min(max(blend, 0.0), 1.0))
+        mask = self.mask * np.float32(min(max(blend, 0.0), 1.0))
         return [
             paste_back(frame, crop, mask, matrix)
             for frame, crop, (_, matrix) in zip(frames, normalize_enhance_output(output), warped, strict=True)

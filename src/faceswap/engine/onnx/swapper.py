@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,11 @@ class InSwapper:
     model: ModelSession
     emap: NDArray[np.float32]
     mask_blur: float = MASK_BLUR
+    mask: NDArray[np.float32] = field(init=False, repr=False)
+    """The feathered paste-back mask, built once per loaded model."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mask", feather_mask(INSWAPPER_SIZE, self.mask_blur))
 
     def forward_swap(self, targets: NDArray[np.float32], latents: NDArray[np.float32]) -> NDArray[np.float32]:
         """Swapped crops for N prepared targets and latents: one call if the batch dim is dynamic."""
@@ -81,7 +86,7 @@ class InSwapper:
         ]
         latents = prepare_latents(np.stack([s.embedding for s in sources]), self.emap)
         output = self.forward_swap(prepare_swap_crops([crop for crop, _ in warped]), latents)
-        mask = feather_mask(INSWAPPER_SIZE, self.mask_blur)
+        mask = self.mask
         return [
             paste_back(frame, crop, mask, matrix)
             for frame, crop, (_, matrix) in zip(frames, normalize_swap_output(output), warped, strict=True)
