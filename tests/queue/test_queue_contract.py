@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 import pytest
-from saq import Job, Queue, Status
+from saq import CronJob, Job, Queue, Status
 from saq.queue.base import JobError
 from saq.utils import now
 
@@ -244,10 +244,10 @@ async def _abort_running(queue: Queue, running_worker: Any, *, report_progress: 
         await ctx["job"].update(progress=0.01)
         started.set()
         try:
-            for step in range(200):
-                await asyncio.sleep(0.02)
+            for step in range(400):  # 20 s unless stopped
+                await asyncio.sleep(0.05)
                 if report_progress:
-                    await ctx["job"].update(progress=step / 200)
+                    await ctx["job"].update(progress=step / 400)
         except asyncio.CancelledError:
             outcome.append("cancelled")
             raise
@@ -260,8 +260,8 @@ async def _abort_running(queue: Queue, running_worker: Any, *, report_progress: 
         await asyncio.wait_for(started.wait(), 10)
         t0 = time.monotonic()
         await queue.abort(job, "stop it")
-        job = await finished(queue, job.key)
-        assert time.monotonic() - t0 < 3
+        job = await finished(queue, job.key, timeout=15)
+        assert time.monotonic() - t0 < 8  # the worker checks for aborts every 0.1 s here
     assert outcome == ["cancelled"]
     assert job.status == Status.ABORTED
     # the task's own progress updates rewrite the stored job, so SAQ's worker may only see "abort"
@@ -313,3 +313,34 @@ async def test_job_of_a_dead_worker_is_swept(queue: Queue, running_worker: Any, 
     async with running_worker(queue, [add]):
         stored = await finished(queue, key)
     assert (stored.status, stored.result, stored.attempts) == (Status.COMPLETE, 42, 2)
+
+
+async def test_finished_job_is_forgotten_after_its_ttl(queue: Queue) -> None:
+    key = new_key()
+    await queue.enqueue("add", key=key, ttl=1, a=1, b=1)
+    job = await take(queue)
+    assert job is not None
+    await job.finish(Status.COMPLETE, result=2)
+    stored = await queue.job(key)
+    assert stored is not None
+    assert (stored.status, stored.result) == (Status.COMPLETE, 2)
+
+    async def forgotten() -> bool:
+        await queue.sweep(lock=1)  # deletes expired jobs (Redis expires them by itself)
+        return await queue.job(key) is None
+
+    assert await wait_for(forgotten, timeout=5, interval=0.3)
+
+
+async def test_cron_job_is_scheduled_and_run(queue: Queue, running_worker: Any) -> None:
+    ticks: list[float] = []
+
+    async def tick(ctx: Any) -> None:
+        ticks.append(time.monotonic())
+
+    async with running_worker(queue, [], cron_jobs=[CronJob(tick, cron="* * * * * *", timeout=5)]):
+
+        async def ticked() -> bool:
+            return bool(ticks)
+
+        await wait_for(ticked, timeout=6)

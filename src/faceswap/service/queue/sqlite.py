@@ -46,6 +46,7 @@ from saq.utils import now, uuid1
 from faceswap.errors import BadOptionError, QueueUnavailableError
 from faceswap.service.queue import store
 from faceswap.service.queue.schema import open_db
+from faceswap.service.queue.sweep import sweep_stuck
 
 if t.TYPE_CHECKING:
     import sqlite3
@@ -308,7 +309,7 @@ class SqliteQueue(Queue):
     # upkeep -----------------------------------------------------------------------------------------
 
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
-        """Deletes expired jobs and stats; aborts, then retries or fails, stuck running jobs.
+        """Deletes expired jobs and stats; aborts, then retries or fails, stuck running jobs (see .sweep).
 
         One queue instance at a time sweeps a queue: it holds the lease ``sweep:<name>`` for
         ``lock`` seconds (renewed by each of its sweeps).
@@ -317,22 +318,4 @@ class SqliteQueue(Queue):
             return []
         await self._run(store.expire, self.name, time.time())
         rows = await self._run(store.list_jobs, self.name, store.RUNNING)
-        swept = []
-        for key, blob, status in rows:
-            job = self._job(blob, status)
-            if not job.stuck:
-                continue
-            swept.append(key)
-            logger.info("Sweeping %s", job.info(logger.isEnabledFor(logging.DEBUG)))
-            await self.abort(job, error=self.swept_error_message)
-            try:
-                await job.refresh(abort)
-            except TimeoutError:
-                logger.info("Could not abort job %s", key)
-            if job.status in (Status.COMPLETE, Status.FAILED):
-                continue  # it finished on its own meanwhile; an abort by a live worker is retried
-            if job.retryable:
-                await self.retry(job, error=self.swept_error_message)
-            else:
-                await self.finish(job, Status.ABORTED, error=self.swept_error_message)
-        return swept
+        return await sweep_stuck(self, [self._job(blob, status) for _, blob, status in rows], abort)
