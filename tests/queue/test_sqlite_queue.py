@@ -155,3 +155,23 @@ async def test_two_worker_processes_run_each_job_exactly_once(tmp_path: Path) ->
     runs = [line.split() for line in log.read_text().splitlines()]
     assert collections.Counter(key for key, _ in runs) == dict.fromkeys(keys, 1)
     assert len({pid for _, pid in runs}) == 2, "both processes should have taken jobs"
+
+
+@pytest.mark.asyncio
+async def test_job_claimed_by_a_cancelled_dequeue_goes_back(tmp_path: Path) -> None:
+    queue = SqliteQueue(tmp_path / "q.sqlite3")
+    await queue.connect()
+    try:
+        await queue.enqueue("f", key="k")
+        busy = queue._submit(lambda conn: time.sleep(0.3))  # the database thread is busy: the claim waits
+        taker = asyncio.create_task(queue.dequeue(timeout=5))
+        await asyncio.sleep(0.1)
+        taker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await taker
+        busy.result(timeout=5)
+        job = await queue.dequeue(timeout=2, poll_interval=0.05)  # claimed after the cancel, then put back
+        assert job is not None
+        assert job.key == "k"
+    finally:
+        await queue.disconnect()
