@@ -81,7 +81,7 @@ class AudioTrack:
                 if until is not None and time > until:
                     self._pending = packet
                     return
-                if not self._window.before(time):
+                if not (self._window.trimmed and self._window.before(time)):
                     self._write(packet, time)
         except av.FFmpegError as exc:
             raise UnreadableInputError(f"cannot read the audio of the input: {exc}") from exc
@@ -97,7 +97,7 @@ class AudioTrack:
             return
         for frame in packet.decode():
             frame_time = frame.pts * self._time_base if frame.pts is not None else time
-            if self._window.before(frame_time):
+            if self._window.trimmed and self._window.before(frame_time):
                 continue
             frame.pts = round((frame_time - self._window.begin) * frame.sample_rate)
             frame.time_base = Fraction(1, frame.sample_rate)

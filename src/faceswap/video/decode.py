@@ -29,16 +29,21 @@ class Frame:
 
 @dataclass(frozen=True)
 class Window:
-    """The part of the input's time line that is kept: ``begin <= time < end`` (seconds)."""
+    """The part of the input's time line that is kept: ``begin <= time < end`` (seconds).
+
+    Output time stamps are input time minus ``begin``. ``trimmed``: the start was cut, so media before
+    ``begin`` is dropped; otherwise audio before it (an encoder's priming packet) is kept as is.
+    """
 
     begin: Fraction
     end: Fraction | None
+    trimmed: bool
 
     @classmethod
     def of(cls, info: VideoInfo, options: VideoOptions) -> Window:
         begin = info.start_time + Fraction(options.start or 0.0)
         end = info.start_time + Fraction(options.end) if options.end is not None else None
-        return cls(begin, end)
+        return cls(begin, end, bool(options.start))
 
     def before(self, time: Fraction) -> bool:
         return time < self.begin

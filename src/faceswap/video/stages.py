@@ -29,6 +29,7 @@ class Channel(Generic[T]):
     def __init__(self, maxsize: int, abort: threading.Event) -> None:
         self._queue: queue.Queue[T | _End] = queue.Queue(maxsize=maxsize)
         self._abort = abort
+        self._ended = False
 
     def put(self, item: T) -> bool:
         """Waits for room; False when the pipeline was aborted meanwhile (the item is dropped)."""
@@ -39,13 +40,14 @@ class Channel(Generic[T]):
         return self._put(_END)
 
     def get(self) -> T | None:
-        """The next item, or None once the channel is closed or the pipeline aborted."""
-        while not self._abort.is_set():
+        """The next item, or None once the channel is closed (and drained) or the pipeline aborted."""
+        while not self._ended and not self._abort.is_set():
             try:
                 item = self._queue.get(timeout=POLL_S)
             except queue.Empty:
                 continue
             if isinstance(item, _End):
+                self._ended = True
                 return None
             return item
         return None
