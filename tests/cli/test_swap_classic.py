@@ -158,3 +158,33 @@ def test_unsupported_output_suffix_is_refused_before_work(invoke: Invoke, tmp_pa
     result = invoke("swap", GRACE, ASTRONAUT, "-o", tmp_path / "out.tiff")
     assert result.exit_code == 2
     assert "error [bad_option]" in result.output
+
+
+def test_alpha_is_kept_and_formats_follow_the_suffix(invoke: Invoke, tmp_path: Path) -> None:
+    from PIL import Image
+
+    rgba = Image.open(ASTRONAUT).convert("RGBA")
+    alpha = np.full((rgba.height, rgba.width), 255, np.uint8)
+    alpha[:, :40] = 0  # a transparent band far from the face
+    rgba.putalpha(Image.fromarray(alpha))
+    target = tmp_path / "target.webp"  # a WebP named as such, with alpha
+    rgba.save(target, lossless=True)
+    for suffix in (".png", ".webp"):
+        output = tmp_path / f"out{suffix}"
+        assert invoke("swap", GRACE, target, "-o", output).exit_code == 0
+        with Image.open(output) as written:
+            assert written.mode == "RGBA"
+            assert np.array_equal(np.asarray(written)[:, :, 3], alpha)
+
+
+def test_gif_target_uses_its_first_frame(invoke: Invoke, tmp_path: Path) -> None:
+    from PIL import Image
+
+    first = Image.open(ASTRONAUT).convert("RGB")
+    second = Image.new("RGB", first.size, (0, 0, 0))
+    target = tmp_path / "target.gif"
+    first.save(target, save_all=True, append_images=[second], duration=100)
+    output = tmp_path / "out.gif"
+    result = invoke("swap", GRACE, target, "-o", output, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["faces_swapped"] == 1
