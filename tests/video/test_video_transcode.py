@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def test_identity_keeps_frames_rate_duration_audio_and_pixels(tmp_path: Path, cl
     assert audio_seconds(out) == pytest.approx(audio_seconds(clip.path), abs=0.03)
     for before, after in zip(decode_all(clip.path), decode_all(out), strict=True):
         assert mean_abs_diff(before, after) < 6.0
-    assert [p.frames_done for p in seen] == list(range(4, 50, 4)) + [50]
+    assert [p.frames_done for p in seen] == [*range(4, 50, 4), 50]
     assert seen[-1].frames_total == 50
     assert seen[-1].fraction == 1.0
     assert all(p.fps > 0 for p in seen)
@@ -143,6 +144,4 @@ def test_matroska_output_keeps_frame_intervals(tmp_path: Path, clips: dict[str, 
     out = tmp_path / "vfr.mkv"
     transcode(clip.path, out, identity)
     times = frame_times(out)
-    assert [b - a for a, b in zip(times, times[1:], strict=False)] == [
-        b - a for a, b in zip(clip.times, clip.times[1:], strict=False)
-    ]
+    assert [b - a for a, b in itertools.pairwise(times)] == [b - a for a, b in itertools.pairwise(clip.times)]
