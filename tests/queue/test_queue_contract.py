@@ -338,6 +338,8 @@ async def test_cron_job_is_scheduled_and_run(queue: Queue, running_worker: Any) 
     async def tick(ctx: Any) -> None:
         ticks.append(time.monotonic())
 
+    # a cron job's key is "cron:<function name>", and Postgres keys are global: make it unique
+    tick.__qualname__ = f"tick_{uuid.uuid4().hex}"
     async with running_worker(queue, [], cron_jobs=[CronJob(tick, cron="* * * * * *", timeout=5)]):
 
         async def ticked() -> bool:
