@@ -1,0 +1,144 @@
+"""Frames per second of the video pipeline (decode -> process -> encode) at 720p and 1080p.
+
+Clips are generated at run time (``astronaut.png`` sliding across a grey frame, H.264 with an AAC tone)
+into a temporary directory, then transcoded to MP4 with an identity ``process`` (pipeline overhead
+alone) and, with ``--engine classic``, with the classic engine's ``FrameSwapper`` (``grace_hopper.jpg``
+as the source face). One JSON object per line on stdout, e.g.
+
+    {"figure": "pipeline_fps", "value": 83.1, "unit": "frames/s", "frames": 150, "elapsed_s": 1.8,
+     "process_s": 0.0, "audio": "copy", "resolution": "1280x720", "process": "identity",
+     "preset": "medium", "batch_size": 8}
+
+``value`` is frames / wall time of the whole ``transcode`` (probe, decode, process, encode with the
+audio copied); ``process_s`` the part spent inside ``process``.
+
+    python benchmarks/video.py [--frames 150] [--engine classic] [--preset medium] [--batch-size 8]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import click
+import cv2
+import numpy as np
+
+from faceswap.choices import VideoPreset, choices
+from faceswap.engine.types import ImageBGR
+from faceswap.video import VideoOptions, transcode
+
+log = logging.getLogger("benchmarks.video")
+
+FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
+SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
+FPS = 30
+SAMPLE_RATE = 48000
+
+
+def write_clip(path: Path, size: tuple[int, int], frames: int) -> None:
+    """An H.264/AAC clip of ``frames`` frames at 30 fps: the astronaut sliding left to right."""
+    width, height = size
+    photo = cv2.imread(str(FACES / "astronaut.png"))
+    assert photo is not None
+    side = height * 2 // 3
+    face = cv2.resize(photo, (side, side), interpolation=cv2.INTER_AREA)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "crf": "20"})
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        audio = out.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
+        for index in range(frames):
+            image = np.full((height, width, 3), 96, np.uint8)
+            x = (width - side) * index // max(1, frames - 1)
+            image[(height - side) // 2 : (height - side) // 2 + side, x : x + side] = face
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts = index
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        samples = frames * SAMPLE_RATE // FPS
+        tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(samples) / SAMPLE_RATE)).astype(np.float32)
+        for offset in range(0, samples, 1024):
+            chunk = av.AudioFrame.from_ndarray(
+                tone[None, offset : offset + 1024].copy(), format="fltp", layout="mono"
+            )
+            chunk.sample_rate, chunk.pts, chunk.time_base = SAMPLE_RATE, offset, Fraction(1, SAMPLE_RATE)
+            out.mux(audio.encode(chunk))
+        out.mux(audio.encode(None))
+
+
+def identity(frames: list[ImageBGR]) -> list[ImageBGR]:
+    return frames
+
+
+def classic_swapper() -> Callable[[list[ImageBGR]], list[ImageBGR]] | None:
+    """The classic engine's frame function with grace_hopper.jpg as the source, or None if unavailable."""
+    try:
+        from faceswap.config import Settings
+        from faceswap.engine.classic.engine import build_classic_engine
+        from faceswap.engine.frames import FrameSwapper
+        from faceswap.engine.pipeline import build_identities
+        from faceswap.engine.selection import Selection
+        from faceswap.errors import FaceswapError
+    except ImportError as exc:
+        log.warning("no engine frame function: %s", exc)
+        return None
+    try:
+        engine = build_classic_engine(Settings())
+        source = cv2.imread(str(FACES / "grace_hopper.jpg"))
+        assert source is not None
+        return FrameSwapper(engine, build_identities(engine, [[source]]), Selection())
+    except FaceswapError as exc:
+        log.warning("classic engine unavailable: %s", exc)
+        return None
+
+
+def run(
+    clip: Path, out: Path, process: Callable[[list[ImageBGR]], list[ImageBGR]], options: VideoOptions
+) -> dict[str, Any]:
+    report = transcode(clip, out, process, options)
+    return {
+        "value": round(report.fps, 2),
+        "unit": "frames/s",
+        "frames": report.frames,
+        "elapsed_s": round(report.elapsed_s, 3),
+        "process_s": round(report.process_s, 3),
+        "audio": report.audio,
+    }
+
+
+@click.command()
+@click.option("--frames", default=150, show_default=True, help="frames per clip (identity runs)")
+@click.option("--engine-frames", default=8, show_default=True, help="frames per clip with --engine")
+@click.option("--engine", "engine", type=click.Choice(["none", "classic"]), default="none", show_default=True)
+@click.option("--preset", type=click.Choice(choices(VideoPreset)), default="medium", show_default=True)
+@click.option("--batch-size", default=8, show_default=True)
+def main(frames: int, engine_frames: int, engine: str, preset: VideoPreset, batch_size: int) -> None:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    options = VideoOptions(preset=preset, batch_size=batch_size)
+    swapper = classic_swapper() if engine == "classic" else None
+    with tempfile.TemporaryDirectory() as folder:
+        for label, size in SIZES.items():
+            resolution = f"{size[0]}x{size[1]}"
+            clip = Path(folder) / f"clip_{label}.mp4"
+            write_clip(clip, size, frames)
+            figures = run(clip, Path(folder) / f"out_{label}.mp4", identity, options)
+            line = {"figure": "pipeline_fps", **figures, "resolution": resolution, "process": "identity"}
+            print(json.dumps({**line, "preset": preset, "batch_size": batch_size}), flush=True)
+            if swapper is None:
+                continue
+            short = Path(folder) / f"short_{label}.mp4"
+            write_clip(short, size, engine_frames)
+            figures = run(short, Path(folder) / f"swap_{label}.mp4", swapper, options)
+            line = {"figure": "pipeline_fps", **figures, "resolution": resolution, "process": "classic"}
+            print(json.dumps({**line, "preset": preset, "batch_size": batch_size}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
