@@ -4,6 +4,13 @@ The decoder and the encoder run in their own threads; bounded queues between the
 at most ``queue_size`` frames on each side of ``process`` whatever the video's length. The output is
 written to a temporary file beside it and moved into place only when everything succeeded; a failed
 or cancelled run leaves neither an output nor a temporary file.
+
+Decisions: frames are turned upright (display-matrix rotation applied) before ``process`` sees them,
+because face detectors need upright faces; the output carries no rotation. Output frames keep the
+input's time stamps (shifted so the cut point is 0), so variable frame rate stays variable. Odd sizes
+are padded to even for yuv420p by repeating the last column/row (no resampling). Audio is stream-copied
+when the output container takes its codec, else re-encoded (AAC for mp4/mov/mkv, Opus for webm); GIF
+has none. Animated GIF/WebP inputs are short videos (WebP through Pillow); alpha is not kept.
 """
 
 from __future__ import annotations
