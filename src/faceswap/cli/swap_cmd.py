@@ -9,9 +9,11 @@ from typing import cast
 
 import click
 
-from faceswap.choices import EngineName, EnhancerName, FaceMode, choices
+from faceswap.choices import EngineName, EnhancerName, FaceMode, VideoPreset, choices
 from faceswap.cli.context import load_context
 from faceswap.cli.errors import reports_errors
+from faceswap.cli.target_kind import target_kind
+from faceswap.cli.video_run import run_video, video_options
 from faceswap.engine.factory import open_engine, open_enhancer
 from faceswap.engine.pipeline import SwapOutcome, SwapRequest, swap_image
 from faceswap.engine.selection import parse_mapping
@@ -19,6 +21,7 @@ from faceswap.errors import BadOptionError
 from faceswap.imaging.decode import DecodedImage, read_image
 from faceswap.imaging.encode import format_for_path, write_image
 from faceswap.imaging.provenance import Provenance
+from faceswap.video.options import output_format
 
 
 @click.command("swap")
@@ -39,6 +42,19 @@ from faceswap.imaging.provenance import Provenance
 @click.option("--map", "mapping", help="SOURCE=FACE pairs, faces counted left to right from 0, e.g. 0=1,1=0")
 @click.option("--threshold", type=float, help="face distance for --faces reference (engine default if unset)")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@click.option("--reference-frame", type=click.IntRange(min=0), help="video: pick the person in this frame")
+@click.option(
+    "--reference-face",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="video: face index in --reference-frame",
+)
+@click.option("--start", type=float, help="video: first second to keep")
+@click.option("--end", type=float, help="video: second to stop at")
+@click.option("--resolution", help="video: output WIDTHxHEIGHT (0 keeps the aspect ratio)")
+@click.option("--crf", type=click.IntRange(0, 63), help="video: encoder quality, lower is better")
+@click.option("--preset", type=click.Choice(choices(VideoPreset)), default="medium", show_default=True)
 @reports_errors
 def swap_command(
     paths: tuple[Path, ...],
@@ -50,31 +66,68 @@ def swap_command(
     mapping: str | None,
     threshold: float | None,
     as_json: bool,
+    reference_frame: int | None,
+    reference_face: int,
+    start: float | None,
+    end: float | None,
+    resolution: str | None,
+    crf: int | None,
+    preset: str,
 ) -> None:
-    """Swap the face(s) of SOURCE photo(s) into TARGET and write OUTPUT.
+    """Swap the face(s) of SOURCE photo(s) into TARGET (a photo or a video) and write OUTPUT.
 
     Several SOURCE photos are averaged into one person, unless --map assigns each SOURCE to a face.
+    A video target (mp4, mov, mkv, webm, avi; an animated GIF/WebP written to a video or GIF) is swapped
+    frame by frame, keeping its frame rate, time stamps and audio.
     """
     if len(paths) < 2:
         raise BadOptionError("give at least one SOURCE and a TARGET")
-    format_for_path(output)  # fail on an unsupported output suffix before any work
+    *source_paths, target_path = paths
+    kind = target_kind(target_path, output)
+    options = (
+        video_options(resolution, start, end, crf, cast(VideoPreset, preset)) if kind == "video" else None
+    )
+    # fail on an unsupported output suffix before any work
+    if options is not None:
+        output_format(output)
+    else:
+        format_for_path(output)
     context = load_context()
     settings, registry = context.settings, context.registry
-    *source_paths, target_path = paths
     parsed_mapping = parse_mapping(mapping) if mapping else None
-    sources = [read_image(p).bgr for p in source_paths]
-    request = SwapRequest(
-        sources=[[s] for s in sources] if parsed_mapping is not None else [sources],
-        mode=cast(FaceMode, mode),
-        mapping=parsed_mapping,
-        reference=[read_image(p).bgr for p in references],
-        threshold=threshold if threshold is not None else settings.engine.reference_threshold,
-    )
-    target = read_image(target_path)
+    photos = [read_image(p).bgr for p in source_paths]
+    sources = [[s] for s in photos] if parsed_mapping is not None else [photos]
+    reference_photos = [read_image(p).bgr for p in references]
+    threshold = threshold if threshold is not None else settings.engine.reference_threshold
     loaded = open_engine(
         settings, cast(EngineName, engine or settings.engine.engine), registry.path, registry.is_installed
     )
     step = open_enhancer(settings, cast(EnhancerName, enhancer or settings.engine.enhancer), registry.path)
+    if options is not None:
+        run_video(
+            loaded,
+            step,
+            target_path,
+            output,
+            sources,
+            mode=cast(FaceMode, mode),
+            mapping=parsed_mapping,
+            references=reference_photos,
+            reference_frame=reference_frame,
+            reference_face=reference_face,
+            threshold=threshold,
+            options=options,
+            as_json=as_json,
+        )
+        return
+    request = SwapRequest(
+        sources=sources,
+        mode=cast(FaceMode, mode),
+        mapping=parsed_mapping,
+        reference=reference_photos,
+        threshold=threshold,
+    )
+    target = read_image(target_path)
     outcome = swap_image(loaded, target.bgr, request, step)
     write_result(output, target, outcome)
     report = outcome_report(output, outcome)

@@ -41,8 +41,9 @@ class Window:
 
     @classmethod
     def of(cls, info: VideoInfo, options: VideoOptions) -> Window:
-        begin = info.start_time + Fraction(options.start or 0.0)
-        end = info.start_time + Fraction(options.end) if options.end is not None else None
+        # seconds as written (0.2 means 1/5, not the binary float just above it)
+        begin = info.start_time + Fraction(str(options.start or 0.0))
+        end = info.start_time + Fraction(str(options.end)) if options.end is not None else None
         return cls(begin, end, bool(options.start))
 
     def before(self, time: Fraction) -> bool:

@@ -16,7 +16,7 @@ from faceswap.errors import FaceswapError
 from faceswap.video.audio import AudioTrack, audio_mode
 from faceswap.video.decode import Frame, Window
 from faceswap.video.options import OutputFormat, VideoOptions, codec_options
-from faceswap.video.pixels import pad_to_even, to_palette
+from faceswap.video.pixels import pad_to_even, to_palette, to_yuv420p
 from faceswap.video.probe import VideoInfo
 from faceswap.video.stages import Channel
 
@@ -125,6 +125,8 @@ class VideoEncoder:
         self._last_pts = pts
         if self.fmt.pix_fmt == "pal8":
             video_frame = av.VideoFrame.from_ndarray(to_palette(image), format="pal8")  # type: ignore[arg-type]
+        elif self.fmt.pix_fmt == "yuv420p":
+            video_frame = av.VideoFrame.from_ndarray(to_yuv420p(image), format="yuv420p")
         else:
             video_frame = av.VideoFrame.from_ndarray(image, format="bgr24")
         video_frame.pts = pts

@@ -64,3 +64,12 @@ def to_palette(image: ImageBGR) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     palette[:, 0] = 255
     palette[: len(colours), 1:] = colours
     return indices, palette
+
+
+def to_yuv420p(image: ImageBGR) -> NDArray[np.uint8]:
+    """Planar BT.601 limited-range I420 (``H*3/2 x W``) of an even-sized BGR image.
+
+    OpenCV's conversion is used instead of FFmpeg's default bgr24 -> yuv420p scaler, which drifts a few
+    levels per generation (grey 110 comes back as 106/109/107, white tops out at Y 234).
+    """
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420), np.uint8)

@@ -1,0 +1,96 @@
+"""The video half of ``faceswap swap``: options, progress bar and the report line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from faceswap.choices import FaceMode, VideoPreset
+from faceswap.engine.pipeline import EnhancerStep
+from faceswap.engine.protocols import Engine
+from faceswap.engine.types import ImageBGR
+from faceswap.errors import BadOptionError
+from faceswap.video.options import VideoOptions
+from faceswap.video.swap import VideoSwapRequest, swap_video
+from faceswap.video.transcode import Progress
+
+
+def parse_resolution(text: str | None) -> tuple[int, int] | None:
+    """``1280x720`` (or ``1280x0`` to keep the aspect ratio) into (width, height)."""
+    if not text:
+        return None
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise BadOptionError(f"--resolution takes WIDTHxHEIGHT such as 1280x720; got {text!r}")
+    return int(width), int(height)
+
+
+def run_video(
+    engine: Engine,
+    enhancer: EnhancerStep | None,
+    target: Path,
+    output: Path,
+    sources: Sequence[Sequence[ImageBGR]],
+    *,
+    mode: FaceMode,
+    mapping: dict[int, int] | None,
+    references: Sequence[ImageBGR],
+    reference_frame: int | None,
+    reference_face: int,
+    threshold: float | None,
+    options: VideoOptions,
+    as_json: bool,
+) -> None:
+    request = VideoSwapRequest(
+        sources=sources,
+        mode=mode,
+        mapping=mapping,
+        reference=references,
+        reference_frame=reference_frame,
+        reference_face=reference_face,
+        threshold=threshold,
+    )
+    with tqdm(unit="frame", desc=output.name, disable=as_json, leave=False) as bar:
+
+        def show(progress: Progress) -> None:
+            bar.total = progress.frames_total
+            bar.n = progress.frames_done
+            bar.set_postfix(fps=f"{progress.fps:.1f}", refresh=False)
+            bar.refresh()
+
+        outcome = swap_video(engine, target, output, request, options, enhancer, progress=show)
+    report = outcome.report
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "output": str(output),
+                    "engine": outcome.engine,
+                    "models": list(outcome.models),
+                    "enhancer": outcome.enhancer,
+                    "frames": report.frames,
+                    "frames_with_faces": outcome.stats.frames_with_faces,
+                    "faces_swapped": outcome.stats.faces_swapped,
+                    "width": report.width,
+                    "height": report.height,
+                    "duration": report.duration,
+                    "audio": report.audio,
+                    "fps": round(report.fps, 2),
+                }
+            )
+        )
+    else:
+        click.echo(
+            f"wrote {output}: {report.frames} frames ({outcome.stats.frames_with_faces} with faces, "
+            f"{outcome.stats.faces_swapped} faces swapped) with {outcome.engine} at {report.fps:.1f} frames/s"
+        )
+
+
+def video_options(
+    resolution: str | None, start: float | None, end: float | None, crf: int | None, preset: VideoPreset
+) -> VideoOptions:
+    return VideoOptions(resolution=parse_resolution(resolution), start=start, end=end, crf=crf, preset=preset)

@@ -1,0 +1,127 @@
+"""Face swap over a whole video: the library function the CLI and the worker call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from faceswap.choices import FaceMode
+from faceswap.engine.frames import FrameStats, FrameSwapper
+from faceswap.engine.pipeline import EnhancerStep, SwapRequest, build_identities, reference_selection
+from faceswap.engine.protocols import Engine
+from faceswap.engine.selection import Selection, sort_left_to_right
+from faceswap.engine.types import ImageBGR
+from faceswap.errors import BadOptionError, NoFaceInTargetError
+from faceswap.video.decode import read_frames
+from faceswap.video.options import VideoOptions
+from faceswap.video.probe import probe
+from faceswap.video.transcode import Progress, VideoReport, transcode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VideoSwapRequest:
+    """Who goes where in a video.
+
+    ``reference`` photos, or a face picked in the video itself (``reference_frame``: frame number within
+    the trimmed clip, ``reference_face``: its index left to right), choose the person to follow in
+    ``reference`` mode; other people are left alone.
+    """
+
+    sources: Sequence[Sequence[ImageBGR]]
+    mode: FaceMode = "one"
+    mapping: Mapping[int, int] | None = None
+    reference: Sequence[ImageBGR] = ()
+    reference_frame: int | None = None
+    reference_face: int = 0
+    threshold: float | None = None
+    smoothing: float = 0.5
+
+
+@dataclass(frozen=True)
+class VideoSwapOutcome:
+    report: VideoReport
+    engine: str
+    models: tuple[str, ...]
+    enhancer: str | None
+    stats: FrameStats
+
+
+def frame_reference(
+    engine: Engine, path: Path, options: VideoOptions, request: VideoSwapRequest
+) -> Selection:
+    """The person shown as face ``reference_face`` in frame ``reference_frame``, to follow through the video."""
+    assert request.reference_frame is not None
+    frames = read_frames(probe(path), options)
+    try:
+        for frame in frames:
+            if frame.index == request.reference_frame:
+                faces = sort_left_to_right(engine.analyser.analyse(frame.image))
+                if request.reference_face >= len(faces):
+                    raise NoFaceInTargetError(
+                        f"frame {frame.index} has {len(faces)} face(s); face {request.reference_face} does not exist"
+                    )
+                embedding = faces[request.reference_face].embedding
+                assert embedding is not None
+                threshold = request.threshold or engine.analyser.default_reference_threshold
+                return Selection(mode="reference", reference=embedding, threshold=threshold)
+    finally:
+        frames.close()
+    raise BadOptionError(f"the video has no frame {request.reference_frame} (counted from 0 after --start)")
+
+
+def video_selection(
+    engine: Engine, path: Path, options: VideoOptions, request: VideoSwapRequest
+) -> Selection:
+    if request.mode == "reference" and request.mapping is None and request.reference_frame is not None:
+        return frame_reference(engine, path, options, request)
+    as_image = SwapRequest(
+        sources=request.sources,
+        mode=request.mode,
+        mapping=request.mapping,
+        reference=request.reference,
+        threshold=request.threshold,
+    )
+    return reference_selection(engine, as_image)
+
+
+def swap_video(
+    engine: Engine,
+    input_path: Path,
+    output_path: Path,
+    request: VideoSwapRequest,
+    options: VideoOptions | None = None,
+    enhancer: EnhancerStep | None = None,
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> VideoSwapOutcome:
+    """Swaps faces through ``input_path`` into ``output_path``; all or nothing, like :func:`transcode`."""
+    options = options or VideoOptions()
+    if not request.sources or any(not photos for photos in request.sources):
+        raise BadOptionError("at least one source photo is needed")
+    if request.mapping is None and len(request.sources) > 1:
+        raise BadOptionError("several source people need a mapping (--map SOURCE=FACE,...)")
+    identities = build_identities(engine, request.sources)
+    selection = video_selection(engine, input_path, options, request)
+    swapper = FrameSwapper(engine, identities, selection, enhancer, smoothing=request.smoothing)
+    report = transcode(
+        input_path, output_path, swapper, options, progress=progress, should_cancel=should_cancel
+    )
+    log.info(
+        "video swapped: %d frames, %d with faces, %d faces swapped, %.1f fps",
+        swapper.stats.frames,
+        swapper.stats.frames_with_faces,
+        swapper.stats.faces_swapped,
+        report.fps,
+    )
+    return VideoSwapOutcome(
+        report=report,
+        engine=engine.name,
+        models=engine.models,
+        enhancer=enhancer.name if enhancer else None,
+        stats=swapper.stats,
+    )
