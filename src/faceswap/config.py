@@ -66,6 +66,25 @@ class StorageSettings(BaseModel):
     )
 
 
+class ServiceSettings(BaseModel):
+    """The task service: API limits, task timeouts and retries, webhooks, worker timers."""
+
+    max_upload_mb: float = Field(default=200.0, gt=0.0, description="largest accepted upload or input file")
+    image_timeout_s: int = Field(default=300, ge=1, description="longest an image task may run")
+    video_timeout_s: int = Field(default=3600, ge=1, description="longest a video task may run")
+    retries: int = Field(default=3, ge=1, description="attempts per task; only transient errors retry")
+    retry_delay_s: float = Field(default=2.0, ge=0.0, description="first retry delay, doubled each time")
+    heartbeat_s: int = Field(
+        default=30, ge=2, description="a running task not touched for this long is swept (worker lost)"
+    )
+    sweep_interval_s: int = Field(default=15, ge=1, description="how often workers look for stuck tasks")
+    abort_poll_s: float = Field(default=0.5, gt=0.0, description="how often workers look for cancels")
+    task_ttl_hours: float = Field(default=168.0, gt=0.0, description="how long finished tasks are listed")
+    process_timeout_s: float = Field(default=120.0, gt=0.0, description="POST /api/face-swap/process wait")
+    webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key signing webhook bodies")
+    webhook_attempts: int = Field(default=5, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FACESWAP_",
@@ -82,6 +101,7 @@ class Settings(BaseSettings):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
