@@ -47,6 +47,13 @@ VideoPreset = Literal[
 AudioMode = Literal["copy", "encode", "none"]
 """What happened to a video's audio track: stream copy, re-encode, or there was none."""
 
+TaskStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"]
+"""A task's state in the unified task format; the legacy routes show the same states in lowercase."""
+LegacyTaskStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
+Workflow = Literal["face_swap", "face_enhance"]
+"""Task workflows the processor registry knows (image, multi-face and video swaps are all ``face_swap``)."""
+TaskEnvironment = Literal["face_swap", "comm"]
+
 
 def choices(literal: object) -> tuple[str, ...]:
     """The values of a ``Literal`` type, in declaration order."""

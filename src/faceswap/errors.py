@@ -182,3 +182,20 @@ class StorageUnavailableError(FaceswapError):
     exit_code = 12
     http_status = 503
     transient = True
+
+
+class TaskTimeoutError(FaceswapError):
+    """A task ran longer than its type's time limit, or a caller stopped waiting for it."""
+
+    code = "timeout"
+    exit_code = 13
+    http_status = 504
+
+
+class WorkerLostError(FaceswapError):
+    """The worker running a task stopped answering (killed, crashed) and the task had no attempts left."""
+
+    code = "worker_lost"
+    exit_code = 14
+    http_status = 500
+    transient = True
