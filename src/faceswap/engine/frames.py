@@ -18,6 +18,13 @@ log = logging.getLogger(__name__)
 
 
 @runtime_checkable
+class BatchAnalyser(Protocol):
+    def analyse_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
+        """``analyse`` of each image, in order, with fewer model calls."""
+        ...
+
+
+@runtime_checkable
 class BatchSwapper(Protocol):
     def swap_batch(
         self, frames: Sequence[ImageBGR], targets: Sequence[Face], sources: Sequence[Identity]
@@ -51,11 +58,15 @@ class FrameSwapper:
     selection: Selection
     enhancer: EnhancerStep | None = None
     smoothing: float = 0.5
+    batch_analysis: bool = True
+    """Analyse a batch's frames together when the analyser can (False: one frame at a time)."""
+    batch_swaps: bool = True
+    """Swap (and enhance) a batch's faces together when the models can (False: one face at a time)."""
     stats: FrameStats = field(default_factory=FrameStats)
     _previous: list[Face] = field(default_factory=list)
 
     def __call__(self, frames: list[ImageBGR]) -> list[ImageBGR]:
-        plans = [self._plan(frame) for frame in frames]
+        plans = [self._plan(faces) for faces in self._analyse(frames)]
         self.stats.frames += len(frames)
         self.stats.frames_with_faces += sum(1 for plan in plans if plan)
         result = list(frames)
@@ -70,10 +81,15 @@ class FrameSwapper:
             result = self._enhance(result, plans, self.enhancer)
         return result
 
-    def _plan(self, frame: ImageBGR) -> list[tuple[Face, Identity]]:
-        faces = smooth_faces(
-            sort_left_to_right(self.engine.analyser.analyse(frame)), self._previous, self.smoothing
-        )
+    def _analyse(self, frames: list[ImageBGR]) -> list[list[Face]]:
+        analyser = self.engine.analyser
+        if self.batch_analysis and isinstance(analyser, BatchAnalyser):
+            return analyser.analyse_batch(frames)
+        return [analyser.analyse(frame) for frame in frames]
+
+    def _plan(self, found: list[Face]) -> list[tuple[Face, Identity]]:
+        """Frame after frame, in order: smoothing reads the previous frame's faces."""
+        faces = smooth_faces(sort_left_to_right(found), self._previous, self.smoothing)
         self._previous = faces
         if not faces:
             return []
@@ -84,21 +100,20 @@ class FrameSwapper:
 
     def _swap(self, frames: list[ImageBGR], pairs: list[tuple[Face, Identity]]) -> list[ImageBGR]:
         swapper = self.engine.swapper
-        if isinstance(swapper, BatchSwapper):
+        if self.batch_swaps and isinstance(swapper, BatchSwapper):
             return swapper.swap_batch(frames, [f for f, _ in pairs], [i for _, i in pairs])
         return [
             swapper.swap(frame, face, identity) for frame, (face, identity) in zip(frames, pairs, strict=True)
         ]
 
-    @staticmethod
     def _enhance(
-        frames: list[ImageBGR], plans: list[list[tuple[Face, Identity]]], step: EnhancerStep
+        self, frames: list[ImageBGR], plans: list[list[tuple[Face, Identity]]], step: EnhancerStep
     ) -> list[ImageBGR]:
         result = list(frames)
         for depth in range(max((len(plan) for plan in plans), default=0)):
             index = [i for i, plan in enumerate(plans) if len(plan) > depth]
             faces = [plans[i][depth][0] for i in index]
-            if isinstance(step.enhancer, BatchEnhancer):
+            if self.batch_swaps and isinstance(step.enhancer, BatchEnhancer):
                 enhanced = step.enhancer.enhance_batch([result[i] for i in index], faces, step.blend)
             else:
                 enhanced = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from faceswap.engine.onnx.detector import FaceDetector
@@ -30,3 +31,13 @@ class NeuralAnalyser:
         faces = self.detector.detect(image)
         embeddings = self.recognizer.embed(image, faces)
         return [replace(face, embedding=embedding) for face, embedding in zip(faces, embeddings, strict=True)]
+
+    def analyse_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
+        """``analyse`` of every image: the detector once for all of them (when its batch is dynamic, else
+        once per image) and the recognizer once for every face found."""
+        found = self.detector.detect_batch(images)
+        embeddings = self.recognizer.embed_batch(images, found)
+        return [
+            [replace(face, embedding=vector) for face, vector in zip(faces, vectors, strict=True)]
+            for faces, vectors in zip(found, embeddings, strict=True)
+        ]

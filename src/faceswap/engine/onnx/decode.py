@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from faceswap.engine.onnx.signature import SCRFD_STRIDES, YUNET_STRIDES
 from faceswap.engine.types import Face
+from faceswap.errors import ModelSignatureError
 
 Array = NDArray[np.float32]
 
@@ -65,6 +66,23 @@ def distance_to_box(centers: Array, distances: Array) -> Array:
 def distance_to_kps(centers: Array, distances: Array) -> Array:
     """Nx5x2 key points from (dx, dy) offsets to the anchor centres."""
     return (distances.reshape(-1, 5, 2) + centers[:, None, :]).astype(np.float32)
+
+
+def split_batch(outputs: Sequence[NDArray[Any]], count: int) -> list[list[NDArray[Any]]]:
+    """Per-item outputs of a forward pass over ``count`` stacked inputs.
+
+    Outputs either carry a leading batch axis (``Nx...``, batched exports) or are flattened batch-major
+    (``(N*A)xK``, as det_10g's ``Ax1`` outputs become for N inputs); both split into ``count`` equal
+    parts along the first axis, which the single-item decoders read like a batch of one.
+    """
+    parts: list[list[NDArray[Any]]] = [[] for _ in range(count)]
+    for output in outputs:
+        array = np.asarray(output)
+        if array.shape[0] % count:
+            raise ModelSignatureError(f"an output of shape {array.shape} cannot be split into {count} items")
+        for index, item in enumerate(np.split(array, count, axis=0)):
+            parts[index].append(item)
+    return parts
 
 
 def decode_scrfd(

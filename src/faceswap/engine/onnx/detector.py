@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -10,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from faceswap.engine.geometry import letterbox
-from faceswap.engine.onnx.decode import decode_scrfd, decode_yunet, suppress, to_faces
+from faceswap.engine.onnx.decode import decode_scrfd, decode_yunet, split_batch, suppress, to_faces
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.types import Face, ImageBGR
 
@@ -28,6 +29,10 @@ class FaceDetector(Protocol):
         """Faces (box, 5 key points, score; no embedding) sorted left to right."""
         ...
 
+    def detect_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
+        """``detect`` of every image, with one model call for all of them when the batch is dynamic."""
+        ...
+
 
 def detector_input_size(model: ModelSession) -> tuple[int, int]:
     """(width, height) the model declares, or 640x640 where its spatial dims are dynamic."""
@@ -38,17 +43,47 @@ def detector_input_size(model: ModelSession) -> tuple[int, int]:
     return DEFAULT_INPUT_SIZE
 
 
+def prepare_scrfd_frames(
+    images: Sequence[ImageBGR], size: tuple[int, int]
+) -> tuple[NDArray[np.float32], list[float]]:
+    """The Nx3xHxW SCRFD input (each letterboxed top-left, BGR, ``(x-127.5)/128``) and the scales.
+
+    Letterboxing brings every image to the detector's size, so frames of any sizes batch together.
+    """
+    boxed = [letterbox(image, size) for image in images]
+    blob = cv2.dnn.blobFromImages(
+        [canvas for canvas, _ in boxed], scalefactor=1.0 / 128.0, mean=(127.5, 127.5, 127.5), swapRB=False
+    )
+    return np.asarray(blob, np.float32), [scale for _, scale in boxed]
+
+
+def prepare_yunet_frames(
+    images: Sequence[ImageBGR], size: tuple[int, int]
+) -> tuple[NDArray[np.float32], list[float]]:
+    """The Nx3xHxW YuNet input (letterboxed top-left, BGR, raw 0..255 as FaceDetectorYN feeds it)."""
+    boxed = [letterbox(image, size) for image in images]
+    blob = cv2.dnn.blobFromImages([canvas for canvas, _ in boxed], swapRB=False)
+    return np.asarray(blob, np.float32), [scale for _, scale in boxed]
+
+
 def prepare_scrfd_frame(image: ImageBGR, size: tuple[int, int]) -> tuple[NDArray[np.float32], float]:
-    """The 1x3xHxW SCRFD input (letterboxed top-left, BGR, ``(x-127.5)/128``) and the letterbox scale."""
-    canvas, scale = letterbox(image, size)
-    blob = cv2.dnn.blobFromImage(canvas, scalefactor=1.0 / 128.0, mean=(127.5, 127.5, 127.5), swapRB=False)
-    return np.asarray(blob, np.float32), scale
+    """The 1x3xHxW SCRFD input of one image and its letterbox scale."""
+    blob, scales = prepare_scrfd_frames([image], size)
+    return blob, scales[0]
 
 
 def prepare_yunet_frame(image: ImageBGR, size: tuple[int, int]) -> tuple[NDArray[np.float32], float]:
-    """The 1x3xHxW YuNet input (letterboxed top-left, BGR, raw 0..255 as FaceDetectorYN feeds it)."""
-    canvas, scale = letterbox(image, size)
-    return np.asarray(cv2.dnn.blobFromImage(canvas, swapRB=False), np.float32), scale
+    """The 1x3xHxW YuNet input of one image and its letterbox scale."""
+    blob, scales = prepare_yunet_frames([image], size)
+    return blob, scales[0]
+
+
+def forward_items(model: ModelSession, blob: NDArray[np.float32]) -> list[list[NDArray[Any]]]:
+    """The model's outputs for each item of an Nx... input: one call when the batch dim is dynamic."""
+    name = model.input_names()[0]
+    if len(blob) > 1 and model.batch_dynamic:
+        return split_batch(model.run({name: blob}), len(blob))
+    return [model.run({name: blob[i : i + 1]}) for i in range(len(blob))]
 
 
 @dataclass(frozen=True)
@@ -59,14 +94,18 @@ class ScrfdDetector:
     score_threshold: float = SCRFD_SCORE
     iou_threshold: float = SCRFD_IOU
 
-    def forward_detect(self, blob: NDArray[np.float32]) -> list[NDArray[Any]]:
-        return self.model.run({self.model.input_names()[0]: blob})
+    def detect_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
+        if not images:
+            return []
+        size = detector_input_size(self.model)
+        blob, scales = prepare_scrfd_frames(images, size)
+        return [
+            to_faces(suppress(decode_scrfd(outputs, size, self.score_threshold), self.iou_threshold), scale)
+            for outputs, scale in zip(forward_items(self.model, blob), scales, strict=True)
+        ]
 
     def detect(self, image: ImageBGR) -> list[Face]:
-        size = detector_input_size(self.model)
-        blob, scale = prepare_scrfd_frame(image, size)
-        candidates = decode_scrfd(self.forward_detect(blob), size, self.score_threshold)
-        return to_faces(suppress(candidates, self.iou_threshold), scale)
+        return self.detect_batch([image])[0]
 
 
 @dataclass(frozen=True)
@@ -77,15 +116,25 @@ class YunetDetector:
     score_threshold: float = YUNET_SCORE
     iou_threshold: float = YUNET_IOU
 
-    def forward_detect(self, blob: NDArray[np.float32]) -> dict[str, NDArray[Any]]:
-        outputs = self.model.run({self.model.input_names()[0]: blob})
-        return dict(zip(self.model.output_names(), outputs, strict=True))
+    def detect_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
+        if not images:
+            return []
+        size = detector_input_size(self.model)
+        blob, scales = prepare_yunet_frames(images, size)
+        names = self.model.output_names()
+        return [
+            to_faces(
+                suppress(
+                    decode_yunet(dict(zip(names, outputs, strict=True)), size, self.score_threshold),
+                    self.iou_threshold,
+                ),
+                scale,
+            )
+            for outputs, scale in zip(forward_items(self.model, blob), scales, strict=True)
+        ]
 
     def detect(self, image: ImageBGR) -> list[Face]:
-        size = detector_input_size(self.model)
-        blob, scale = prepare_yunet_frame(image, size)
-        candidates = decode_yunet(self.forward_detect(blob), size, self.score_threshold)
-        return to_faces(suppress(candidates, self.iou_threshold), scale)
+        return self.detect_batch([image])[0]
 
 
 def make_detector(model: ModelSession) -> FaceDetector:

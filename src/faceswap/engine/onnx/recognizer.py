@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,16 @@ ARCFACE_SIZE = 112
 
 def prepare_arcface_crops(image: ImageBGR, faces: Sequence[Face]) -> NDArray[np.float32]:
     """Nx3x112x112: each face aligned with ``arcface_112_v2``, RGB, ``(x-127.5)/127.5``."""
-    crops = [warp_face(image, face.kps, "arcface_112_v2", ARCFACE_SIZE)[0] for face in faces]
+    return prepare_arcface_batch([image], [faces])
+
+
+def prepare_arcface_batch(images: Sequence[ImageBGR], faces: Sequence[Sequence[Face]]) -> NDArray[np.float32]:
+    """The crops of every face of every image (``faces[i]`` are in ``images[i]``), in that order."""
+    crops = [
+        warp_face(image, face.kps, "arcface_112_v2", ARCFACE_SIZE)[0]
+        for image, found in zip(images, faces, strict=True)
+        for face in found
+    ]
     if not crops:
         return np.zeros((0, 3, ARCFACE_SIZE, ARCFACE_SIZE), np.float32)
     rgb = np.stack([cv2.cvtColor(crop, cv2.COLOR_BGR2RGB) for crop in crops]).astype(np.float32)
@@ -47,3 +57,14 @@ class ArcFaceRecognizer:
         if not faces:
             return []
         return list(normalize_embeddings(self.forward_embed(prepare_arcface_crops(image, faces))))
+
+    def embed_batch(
+        self, images: Sequence[ImageBGR], faces: Sequence[Sequence[Face]]
+    ) -> list[list[Embedding]]:
+        """``embed`` of every image's faces, all faces in one model call when the batch is dynamic."""
+        counts = [len(found) for found in faces]
+        if not sum(counts):
+            return [[] for _ in counts]
+        vectors = list(normalize_embeddings(self.forward_embed(prepare_arcface_batch(images, faces))))
+        bounds = np.cumsum([0, *counts])
+        return [vectors[start:end] for start, end in itertools.pairwise(bounds)]
