@@ -38,6 +38,9 @@ VideoFormat = Literal["mp4", "mov", "webm", "mkv", "avi"]
 MediaType = Literal[ImageFormat, VideoFormat]
 """A file's type as told by its content (magic bytes), never by its name."""
 ExecutionProvider = Literal["cuda", "tensorrt", "coreml", "directml", "cpu"]
+DynamicBatch = Literal["auto", "on", "off"]
+"""Whether a model saved with a batch of 1 is opened with a symbolic batch (checked, else kept at 1):
+auto on a GPU execution provider only, on always, off never."""
 VideoContainer = Literal["mp4", "mov", "mkv", "webm", "gif"]
 """Video outputs, named by the output file's suffix."""
 VideoPreset = Literal[

@@ -11,7 +11,14 @@ from pathlib import Path
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from faceswap.choices import DetectorName, EngineName, EnhancerName, ExecutionProvider, choices
+from faceswap.choices import (
+    DetectorName,
+    DynamicBatch,
+    EngineName,
+    EnhancerName,
+    ExecutionProvider,
+    choices,
+)
 
 
 def default_data_dir() -> Path:
@@ -31,6 +38,10 @@ class EngineSettings(BaseModel):
     )
     device_id: int = 0
     intra_op_threads: int = Field(default=0, ge=0, description="0 lets onnxruntime decide")
+    dynamic_batch: DynamicBatch = Field(
+        default="auto",
+        description="open batch-1 models with a symbolic batch when they pass a check: auto (GPU only), on, off",
+    )
     enhancer_blend: float = Field(default=0.8, ge=0.0, le=1.0)
     reference_threshold: float | None = Field(
         default=None, gt=0.0, lt=2.0, description="face distance (1 - cosine); None: the engine's default"
