@@ -1,0 +1,142 @@
+"""``TaskClient``: submit, read, list, cancel and wait for tasks on a connected SAQ queue (API side)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from saq.job import Job, Status
+from saq.queue.base import Queue
+
+from faceswap.choices import TaskStatus
+from faceswap.config import ServiceSettings
+from faceswap.errors import BadOptionError, ConflictError, NotFoundError, TaskTimeoutError
+from faceswap.service.tasks.model import Task, TaskCreate, TaskPage, is_terminal
+from faceswap.service.tasks.records import (
+    CANCEL_MESSAGE,
+    TASK_FUNCTION,
+    is_task_job,
+    job_document,
+    new_task_id,
+    task_from_job,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE = 200
+TIMEOUT_MARGIN_S = 60
+
+
+def idempotent_task_id(key: str) -> str:
+    """The task id an ``Idempotency-Key`` stands for: the same key always names the same task."""
+    if not 1 <= len(key) <= 255:
+        raise BadOptionError("Idempotency-Key must be 1 to 255 characters")
+    return "idem-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def fingerprint(create: TaskCreate) -> str:
+    body = json.dumps(create.model_dump(mode="json", exclude_none=True), sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+class TaskClient:
+    """Tasks on ``queue`` (connected by the caller) with the service settings' timeouts and retries."""
+
+    def __init__(self, queue: Queue, settings: ServiceSettings) -> None:
+        self.queue = queue
+        self.settings = settings
+
+    async def submit(self, create: TaskCreate, *, idempotency_key: str | None = None) -> Task:
+        """Enqueues a task; with ``idempotency_key`` a repeat returns the first task (409 if the body differs)."""
+        digest = fingerprint(create)
+        task_id = idempotent_task_id(idempotency_key) if idempotency_key else new_task_id()
+        if idempotency_key and (existing := await self._existing(task_id, digest)) is not None:
+            return existing
+        service = self.settings
+        job = Job(
+            function=TASK_FUNCTION,
+            kwargs=job_document(create),
+            key=task_id,
+            # the worker enforces the per-type limit; this is the backstop for a worker that hangs
+            timeout=service.video_timeout_s + TIMEOUT_MARGIN_S,
+            heartbeat=service.heartbeat_s,
+            retries=service.retries,
+            retry_delay=service.retry_delay_s,
+            retry_backoff=True,
+            ttl=int(service.task_ttl_hours * 3600),
+            meta={"fingerprint": digest, "created_ms": int(time.time() * 1000)},
+        )
+        enqueued = await self.queue.enqueue(job)
+        if enqueued is None:  # a concurrent request with the same key won the race
+            found = await self._existing(task_id, digest) if idempotency_key else None
+            if found is None:
+                raise ConflictError(f"task {task_id} already exists")
+            return found
+        logger.info("task %s: created (%s)", task_id, create.workflow)
+        return task_from_job(enqueued)
+
+    async def _existing(self, task_id: str, digest: str) -> Task | None:
+        job = await self.queue.job(task_id)
+        if job is None or not is_task_job(job):
+            return None
+        if job.meta.get("fingerprint") != digest:
+            raise ConflictError("this Idempotency-Key was used for a different request")
+        return task_from_job(job)
+
+    async def job(self, task_id: str) -> Job:
+        job = await self.queue.job(task_id) if task_id else None
+        if job is None or not is_task_job(job):
+            raise NotFoundError(f"no task {task_id!r}")
+        return job
+
+    async def get(self, task_id: str) -> Task:
+        return task_from_job(await self.job(task_id))
+
+    async def cancel(self, task_id: str) -> Task:
+        """Cancels a pending task (it never starts) or asks its worker to stop; 409 once finished."""
+        job = await self.job(task_id)
+        task = task_from_job(job)
+        if is_terminal(task.status):
+            raise ConflictError(f"task {task_id} is already {task.status}; nothing to cancel")
+        await self.queue.abort(job, CANCEL_MESSAGE)
+        logger.info("task %s: cancel requested (was %s)", task_id, task.status)
+        return await self.get(task_id)
+
+    async def list(self, status: TaskStatus | None = None, *, offset: int = 0, limit: int = 50) -> TaskPage:
+        """A page of tasks, newest first, optionally only those in ``status`` (see :mod:`.records`)."""
+        if offset < 0 or not 1 <= limit <= MAX_PAGE:
+            raise BadOptionError(f"offset must be >= 0 and limit in 1..{MAX_PAGE}")
+        tasks = [task_from_job(job) async for job in self.queue.iter_jobs(list(Status)) if is_task_job(job)]
+        if status is not None:
+            tasks = [t for t in tasks if t.status == status]
+        tasks.sort(key=lambda t: (t.created_at, t.task_id), reverse=True)
+        return TaskPage(tasks=tasks[offset : offset + limit], total=len(tasks), offset=offset, limit=limit)
+
+    async def wait(self, task_id: str, timeout: float, poll: float = 0.1) -> Task:
+        """The task once it has finished; ``TaskTimeoutError`` after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            task = await self.get(task_id)
+            if is_terminal(task.status):
+                return task
+            if time.monotonic() >= deadline:
+                raise TaskTimeoutError(
+                    f"task {task_id} did not finish within {timeout:g} s; it goes on running"
+                )
+            await asyncio.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+
+    async def changes(self, task_id: str, poll: float = 0.25) -> AsyncIterator[Task]:
+        """Yields the task each time its status or progress changes, until it finishes."""
+        last: tuple[str, float] | None = None
+        while True:
+            task = await self.get(task_id)
+            if (task.status, task.progress) != last:
+                last = (task.status, task.progress)
+                yield task
+            if is_terminal(task.status):
+                return
+            await asyncio.sleep(poll)

@@ -1,0 +1,143 @@
+"""The unified task format as pydantic models, and the one state machine behind both vocabularies.
+
+``TaskCreate`` is what a client sends (``workflow_name`` is accepted for ``workflow``); ``Task`` is what
+it gets back. ``TaskStatus`` (uppercase) and the legacy routes' lowercase words name the same states.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final, cast
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+from faceswap.choices import (
+    EngineName,
+    EnhancerName,
+    FaceMode,
+    LegacyTaskStatus,
+    TaskEnvironment,
+    TaskStatus,
+    Workflow,
+)
+
+TERMINAL: Final[frozenset[TaskStatus]] = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+TRANSITIONS: Final[dict[TaskStatus, frozenset[TaskStatus]]] = {
+    "PENDING": frozenset({"PROCESSING", "CANCELLED", "FAILED"}),
+    # back to PENDING: a transient failure (or a lost worker) with attempts left is retried
+    "PROCESSING": frozenset({"PENDING", "COMPLETED", "FAILED", "CANCELLED"}),
+    "COMPLETED": frozenset(),
+    "FAILED": frozenset(),
+    "CANCELLED": frozenset(),
+}
+
+
+def is_terminal(status: TaskStatus) -> bool:
+    return status in TERMINAL
+
+
+def can_transition(old: TaskStatus, new: TaskStatus) -> bool:
+    """Whether a task may go from ``old`` to ``new`` (staying put is always allowed)."""
+    return old == new or new in TRANSITIONS[old]
+
+
+def legacy_status(status: TaskStatus) -> LegacyTaskStatus:
+    """The lowercase word the legacy routes (``/api/status/{job_id}``) use for ``status``."""
+    return cast(LegacyTaskStatus, status.lower())
+
+
+class WfJson(BaseModel):
+    """What to swap: ``params.input_data.wf_json``.
+
+    Inputs are uploaded file ids (``POST /api/upload``), storage keys (``uploads/...``, ``results/...``),
+    ``http(s)://`` URLs or ``data:...;base64,`` URLs. One person: ``source_url``; several people:
+    ``source_urls`` with ``mapping`` (source index -> target face index, faces counted left to right).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    source_url: str | None = None
+    source_urls: list[str] | None = Field(default=None, min_length=1, max_length=16)
+    target_url: str = Field(min_length=1)
+    mapping: dict[int, int] | None = None
+    face_mode: FaceMode | None = None
+    reference_url: str | None = None
+    resolution: str | None = Field(default=None, description="video output WIDTHxHEIGHT")
+    model: EngineName | None = Field(default=None, description="swap engine; default from settings")
+    enhancer: EnhancerName | None = None
+
+    def sources(self) -> list[str]:
+        if self.source_urls:
+            return list(self.source_urls)
+        return [self.source_url] if self.source_url else []
+
+
+class InputData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    wf_json: WfJson
+
+
+class TaskParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    input_data: InputData
+
+
+class TaskCreate(BaseModel):
+    """A new task in the unified format."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    workflow: Workflow = Field(validation_alias=AliasChoices("workflow", "workflow_name"))
+    environment: TaskEnvironment = "face_swap"
+    params: TaskParams
+    webhook: str | None = Field(
+        default=None, pattern=r"^https?://", max_length=2048, description="receives signed status callbacks"
+    )
+
+    @model_validator(mode="after")
+    def _check_inputs(self) -> TaskCreate:
+        wf = self.params.input_data.wf_json
+        if self.workflow == "face_swap" and not wf.sources():
+            raise ValueError("a face_swap task needs source_url or source_urls")
+        if wf.source_urls and len(wf.source_urls) > 1 and wf.mapping is None:
+            raise ValueError("several source_urls need a mapping (source index -> target face index)")
+        return self
+
+    @property
+    def wf(self) -> WfJson:
+        return self.params.input_data.wf_json
+
+
+class TaskError(BaseModel):
+    code: str
+    message: str
+
+
+class Task(BaseModel):
+    """A task as the API shows it (unified format)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    task_id: str = Field(serialization_alias="taskId", validation_alias=AliasChoices("taskId", "task_id"))
+    workflow: Workflow
+    environment: TaskEnvironment = "face_swap"
+    params: dict[str, Any]
+    status: TaskStatus
+    progress: float = Field(ge=0.0, le=1.0)
+    result: dict[str, Any] | None = None
+    error: TaskError | None = None
+    attempts: int = 0
+    created_at: datetime
+    updated_at: datetime
+    webhook: str | None = None
+
+    def dump(self) -> dict[str, Any]:
+        """The JSON form clients see (``taskId``, ISO times)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class TaskPage(BaseModel):
+    tasks: list[Task]
+    total: int
+    offset: int
+    limit: int

@@ -1,0 +1,103 @@
+"""Task records live on the SAQ jobs: one job per task, the job key is the task id.
+
+Decision: the queue is the single source of truth. The task document (``TaskCreate``) is the job's
+``kwargs["task"]``; ``meta`` holds the webhook, the idempotency fingerprint and the ``{code, message}``
+error; ``progress`` and ``result`` are the job's own; the status is mapped from SAQ's job status. So
+there is no second store to keep consistent with the queue, every backend (SQLite, Redis, Postgres)
+works the same, and a worker's crash or a sweep changes what the API shows at once.
+
+Listing (``GET /api/tasks``) uses ``Queue.iter_jobs``, which all three backends implement, filters
+our jobs by status and sorts them by creation time, newest first, before slicing a page. That is a
+scan of the queue's jobs; finished jobs expire after ``service.task_ttl_hours`` (the job ``ttl``),
+which bounds it. It suits one instance's thousands of tasks; a deployment listing millions would need
+a dedicated index table, which this design keeps room for (one function below).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from saq.job import Job, Status
+
+from faceswap.choices import TaskStatus
+from faceswap.service.tasks.model import Task, TaskCreate, TaskError
+
+TASK_FUNCTION: Final = "faceswap_task"
+"""The SAQ function name every task job runs (the worker dispatches on the task's workflow)."""
+SWEPT_MESSAGE: Final = "worker_lost: the worker running this task stopped answering"
+CANCEL_MESSAGE: Final = "cancelled: cancelled by the client"
+
+_PENDING = (Status.NEW, Status.QUEUED)
+
+
+def new_task_id() -> str:
+    """32 hex digits: milliseconds since the epoch (12 digits, so ids sort by creation) and 80 random bits."""
+    return f"{int(time.time() * 1000):012x}{os.urandom(10).hex()}"
+
+
+def _time(ms: int | float) -> datetime:
+    return datetime.fromtimestamp((ms or 0) / 1000, tz=UTC)
+
+
+def task_status(job: Job) -> TaskStatus:
+    """The unified status of a job (one state machine: see :mod:`faceswap.service.tasks.model`)."""
+    error = job.meta.get("error") if isinstance(job.meta, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    if job.status in _PENDING:
+        return "PENDING"
+    if job.status in (Status.ACTIVE, Status.ABORTING):
+        return "PROCESSING"
+    if job.status == Status.COMPLETE:
+        return "COMPLETED"
+    if job.status == Status.ABORTED:
+        return "FAILED" if (job.error or "").startswith("worker_lost") else "CANCELLED"
+    return "CANCELLED" if code == "cancelled" else "FAILED"
+
+
+def task_error(job: Job, status: TaskStatus) -> TaskError | None:
+    """``{code, message}`` of a failed (or retrying) task; ``None`` for a good or cancelled one."""
+    if status in ("COMPLETED", "CANCELLED"):
+        return None
+    recorded = job.meta.get("error") if isinstance(job.meta, dict) else None
+    if isinstance(recorded, dict) and "code" in recorded:
+        return TaskError(code=str(recorded["code"]), message=str(recorded.get("message", "")))
+    if status == "FAILED":
+        text = job.error or "the task failed"
+        if text.startswith("worker_lost"):
+            return TaskError(code="worker_lost", message=text.partition(": ")[2] or text)
+        return TaskError(code="internal_error", message=text.strip().splitlines()[-1][:500])
+    return None
+
+
+def is_task_job(job: Job) -> bool:
+    return job.function == TASK_FUNCTION and isinstance(job.kwargs, dict) and "task" in job.kwargs
+
+
+def task_from_job(job: Job) -> Task:
+    """The API's view of one task job."""
+    create = TaskCreate.model_validate((job.kwargs or {})["task"])
+    status = task_status(job)
+    created = job.meta.get("created_ms") or job.queued
+    updated = max(job.touched, job.completed, job.started, job.queued, created or 0)
+    return Task(
+        task_id=job.key,
+        workflow=create.workflow,
+        environment=create.environment,
+        params=create.params.model_dump(mode="json", exclude_none=True),
+        status=status,
+        progress=1.0 if status == "COMPLETED" else min(max(float(job.progress or 0.0), 0.0), 1.0),
+        result=job.result if status == "COMPLETED" and isinstance(job.result, dict) else None,
+        error=task_error(job, status),
+        attempts=job.attempts,
+        created_at=_time(created),
+        updated_at=_time(updated),
+        webhook=create.webhook,
+    )
+
+
+def job_document(create: TaskCreate) -> dict[str, Any]:
+    """The job kwargs that carry a task."""
+    return {"task": create.model_dump(mode="json", exclude_none=True)}
