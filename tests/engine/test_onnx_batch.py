@@ -76,7 +76,7 @@ def moving_detector(folder: Path, dynamic: bool, layout: str) -> ModelSession:
         dynamic_batch=dynamic,
         layout=layout,  # type: ignore[arg-type]
     )
-    return open_session("scrfd_2.5g", path, EngineSettings())
+    return open_session("scrfd_2.5g", path, EngineSettings(dynamic_batch="off"))
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,9 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
 
-from faceswap.choices import ExecutionProvider, ModelName
+from faceswap.choices import DynamicBatch, ExecutionProvider, ModelName
 from faceswap.config import EngineSettings
+from faceswap.engine.onnx.batchdim import open_dynamic_batch
 from faceswap.engine.onnx.signature import Dim, check_signature
 from faceswap.errors import ModelMissingError, ModelSignatureError
 
@@ -114,6 +115,14 @@ class ModelSession:
         raise ModelSignatureError(f"model {self.name!r} has no input {name!r}")
 
 
+def wants_dynamic_batch(mode: DynamicBatch, providers: Providers) -> bool:
+    """Whether to try a symbolic batch: ``on``, or ``auto`` when the first provider is not the CPU (batches
+    pay off on GPUs; on a CPU the check would cost seconds at load for little gain)."""
+    if mode == "auto":
+        return bool(providers) and providers[0][0] != PROVIDER_NAMES["cpu"]
+    return mode == "on"
+
+
 def open_session(name: ModelName, path: Path, settings: EngineSettings) -> ModelSession:
     """Loads ``path`` as model ``name`` and checks its signature.
 
@@ -127,21 +136,40 @@ def open_session(name: ModelName, path: Path, settings: EngineSettings) -> Model
     if settings.intra_op_threads:
         options.intra_op_num_threads = settings.intra_op_threads
     providers = select_providers(settings, ort.get_available_providers())
-    try:
-        session = ort.InferenceSession(
-            str(path),
+
+    def create(model: str | bytes) -> Any:
+        return ort.InferenceSession(
+            model,
             sess_options=options,
             providers=[p for p, _ in providers],
             provider_options=[o for _, o in providers],
         )
-    except _LOAD_ERRORS as exc:
-        raise ModelSignatureError(f"model {name!r} at {path} is not a loadable ONNX model: {exc}") from exc
+
+    session = None
+    if wants_dynamic_batch(settings.dynamic_batch, providers):
+        session, why = open_dynamic_batch(path, create)
+        choice = "made symbolic" if session is not None else "left as saved"
+        logger.info("model %s: batch dimension %s: %s", name, choice, why)
+    if session is None:
+        try:
+            session = create(str(path))
+        except _LOAD_ERRORS as exc:
+            raise ModelSignatureError(
+                f"model {name!r} at {path} is not a loadable ONNX model: {exc}"
+            ) from exc
     check_signature(
         name,
         [(i.name, list(i.shape)) for i in session.get_inputs()],
         [(o.name, list(o.shape)) for o in session.get_outputs()],
     )
-    logger.info("loaded model %s from %s on %s", name, path, ", ".join(session.get_providers()))
+    batch = session.get_inputs()[0].shape[0]
+    logger.info(
+        "loaded model %s from %s on %s, batch %s",
+        name,
+        path,
+        ", ".join(session.get_providers()),
+        batch if isinstance(batch, int) else "dynamic",
+    )
     return ModelSession(name=name, path=path, session=session)
 
 
