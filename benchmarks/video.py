@@ -99,6 +99,47 @@ def classic_swapper() -> Callable[[list[ImageBGR]], list[ImageBGR]] | None:
         return None
 
 
+def standins_swapper(
+    folder: Path, size: tuple[int, int], swapper: str, batching: bool
+) -> Callable[[list[ImageBGR]], list[ImageBGR]]:
+    """The neural engine's ``FrameSwapper`` on tiny stand-in models saved with a batch of 1 (as the
+    public files are), ``grace_hopper.jpg`` as the source.
+
+    The detector stand-in follows the clip's sliding face (``faceswap.testing.moving``). ``batching``:
+    models opened with a symbolic batch (``dynamic_batch="on"``), a batch's frames analysed together and
+    its faces swapped in one call; off: one frame, one face per model call (what single-image pipelines
+    looped over frames do).
+    """
+    from faceswap.config import EngineSettings, Settings
+    from faceswap.engine.frames import FrameSwapper
+    from faceswap.engine.onnx.engine import build_neural_engine
+    from faceswap.engine.pipeline import build_identities
+    from faceswap.engine.selection import Selection
+    from faceswap.models.catalog import spec
+    from faceswap.testing.moving import write_moving_scrfd_standin
+    from faceswap.testing.standins import write_arcface_standin, write_inswapper_standin
+
+    width, height = size
+    scale = 640 / max(width, height)
+    side = height * 2 // 3
+    top, bottom = (height - side) // 2 * scale, ((height - side) // 2 + side) * scale
+    third = (bottom - top) / 3
+    models = folder / f"models_{width}x{height}"
+    paths = {
+        "scrfd_2.5g": write_moving_scrfd_standin(
+            models / spec("scrfd_2.5g").file, (round(top + third), round(bottom - third)), (top, bottom)
+        ),
+        "arcface_w600k_r50": write_arcface_standin(models / spec("arcface_w600k_r50").file),
+        "inswapper_128": write_inswapper_standin(models / spec("inswapper_128").file, swapper),  # type: ignore[arg-type]
+    }
+    settings = Settings(data_dir=folder, engine=EngineSettings(dynamic_batch="on" if batching else "off"))
+    engine = build_neural_engine(settings, "inswapper_128", model_path=paths.__getitem__)
+    source = cv2.imread(str(FACES / "grace_hopper.jpg"))
+    assert source is not None
+    identities = build_identities(engine, [[source]])
+    return FrameSwapper(engine, identities, Selection(), batch_analysis=batching, batch_swaps=batching)
+
+
 def run(
     clip: Path, out: Path, process: Callable[[list[ImageBGR]], list[ImageBGR]], options: VideoOptions
 ) -> dict[str, Any]:
@@ -116,10 +157,26 @@ def run(
 @click.command()
 @click.option("--frames", default=150, show_default=True, help="frames per clip (identity runs)")
 @click.option("--engine-frames", default=8, show_default=True, help="frames per clip with --engine")
-@click.option("--engine", "engine", type=click.Choice(["none", "classic"]), default="none", show_default=True)
+@click.option(
+    "--engine",
+    "engine",
+    type=click.Choice(["none", "classic", "standins"]),
+    default="none",
+    show_default=True,
+)
+@click.option(
+    "--swapper",
+    "swapper_kind",
+    type=click.Choice(["constant", "identity"]),
+    default="constant",
+    show_default=True,
+    help="inswapper stand-in with --engine standins",
+)
 @click.option("--preset", type=click.Choice(choices(VideoPreset)), default="medium", show_default=True)
 @click.option("--batch-size", default=8, show_default=True)
-def main(frames: int, engine_frames: int, engine: str, preset: VideoPreset, batch_size: int) -> None:
+def main(
+    frames: int, engine_frames: int, engine: str, swapper_kind: str, preset: VideoPreset, batch_size: int
+) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     options = VideoOptions(preset=preset, batch_size=batch_size)
     swapper = classic_swapper() if engine == "classic" else None
@@ -131,6 +188,18 @@ def main(frames: int, engine_frames: int, engine: str, preset: VideoPreset, batc
             figures = run(clip, Path(folder) / f"out_{label}.mp4", identity, options)
             line = {"figure": "pipeline_fps", **figures, "resolution": resolution, "process": "identity"}
             print(json.dumps({**line, "preset": preset, "batch_size": batch_size}), flush=True)
+            if engine == "standins":
+                for batching in (True, False):
+                    process = standins_swapper(Path(folder), size, swapper_kind, batching)
+                    figures = run(clip, Path(folder) / f"standins_{label}.mp4", process, options)
+                    line = {
+                        "figure": "pipeline_fps",
+                        **figures,
+                        "resolution": resolution,
+                        "process": f"standins_{swapper_kind}",
+                        "batching": "on" if batching else "off",
+                    }
+                    print(json.dumps({**line, "preset": preset, "batch_size": batch_size}), flush=True)
             if swapper is None:
                 continue
             short = Path(folder) / f"short_{label}.mp4"
