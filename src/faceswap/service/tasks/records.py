@@ -21,13 +21,15 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from saq.job import Job, Status
+from saq.queue.base import DEFAULT_SWEPT_JOB_ERROR
 
 from faceswap.choices import TaskStatus
 from faceswap.service.tasks.model import Task, TaskCreate, TaskError
 
 TASK_FUNCTION: Final = "faceswap_task"
 """The SAQ function name every task job runs (the worker dispatches on the task's workflow)."""
-SWEPT_MESSAGE: Final = "worker_lost: the worker running this task stopped answering"
+SWEPT_MESSAGE: Final = DEFAULT_SWEPT_JOB_ERROR
+"""The error SAQ's sweeps give a job whose worker was lost; shown as FAILED ``worker_lost``."""
 CANCEL_MESSAGE: Final = "cancelled: cancelled by the client"
 
 _PENDING = (Status.NEW, Status.QUEUED)
@@ -53,7 +55,7 @@ def task_status(job: Job) -> TaskStatus:
     if job.status == Status.COMPLETE:
         return "COMPLETED"
     if job.status == Status.ABORTED:
-        return "FAILED" if (job.error or "").startswith("worker_lost") else "CANCELLED"
+        return "FAILED" if job.error == SWEPT_MESSAGE else "CANCELLED"
     return "CANCELLED" if code == "cancelled" else "FAILED"
 
 
@@ -66,8 +68,8 @@ def task_error(job: Job, status: TaskStatus) -> TaskError | None:
         return TaskError(code=str(recorded["code"]), message=str(recorded.get("message", "")))
     if status == "FAILED":
         text = job.error or "the task failed"
-        if text.startswith("worker_lost"):
-            return TaskError(code="worker_lost", message=text.partition(": ")[2] or text)
+        if text == SWEPT_MESSAGE:
+            return TaskError(code="worker_lost", message="the worker running this task stopped answering")
         return TaskError(code="internal_error", message=text.strip().splitlines()[-1][:500])
     return None
 

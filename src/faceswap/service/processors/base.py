@@ -1,0 +1,75 @@
+"""``TaskRun``: what a processor gets for one task attempt (inputs, storage, engines, progress, cancel).
+
+A processor is ``async def process(run: TaskRun) -> dict`` (the task's ``result``). Blocking work goes
+through :meth:`TaskRun.in_thread`, which applies the per-type time limit and, when the task is cancelled
+or times out, tells the work to stop (``should_cancel``) and waits for its thread before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from faceswap.errors import TaskTimeoutError
+from faceswap.service.tasks.model import TaskCreate
+from faceswap.service.worker.context import WorkerContext
+from faceswap.service.worker.inputs import read_input
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+WorkKind = Literal["image", "video"]
+CANCEL_WAIT_S = 30.0
+"""How long a cancelled task waits for its thread to notice (video stops at the next frame batch)."""
+
+
+@dataclass
+class TaskRun:
+    task_id: str
+    task: TaskCreate
+    worker: WorkerContext
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    abort_requested: bool = False
+    """Set when the queue says the task was cancelled (not a time limit)."""
+    fraction: float = 0.0
+
+    def progress(self, fraction: float) -> None:
+        """Records progress in [0, 1]; safe to call from any thread (pushed to the queue by the runner)."""
+        self.fraction = min(1.0, max(self.fraction, fraction))
+
+    def should_cancel(self) -> bool:
+        return self.cancelled.is_set()
+
+    @property
+    def max_input_bytes(self) -> int:
+        return int(self.worker.settings.service.max_upload_mb * 1024 * 1024)
+
+    def timeout_for(self, kind: WorkKind) -> float:
+        service = self.worker.settings.service
+        return float(service.video_timeout_s if kind == "video" else service.image_timeout_s)
+
+    async def read(self, ref: str) -> bytes:
+        return await read_input(self.worker.storage, ref, self.max_input_bytes)
+
+    async def in_thread(self, kind: WorkKind, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on a thread within ``kind``'s time limit; stops it on cancel or timeout."""
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, functools.partial(fn, *args))
+        timeout = self.timeout_for(kind)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            self.cancelled.set()
+            raise TaskTimeoutError(f"the {kind} task ran longer than its limit of {timeout:g} s") from None
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            await asyncio.wait([future], timeout=CANCEL_WAIT_S)
+            raise
+
+
+Processor = Callable[[TaskRun], Awaitable[dict[str, Any]]]

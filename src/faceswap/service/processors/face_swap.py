@@ -1,0 +1,163 @@
+"""The ``face_swap`` workflow: one face, several faces with a mapping, or a whole video.
+
+The target's type is told by its content: a still image (JPEG, PNG, WebP, BMP, GIF: its first
+frame) is swapped with the image pipeline, a video (MP4, MOV, MKV, WebM, AVI) frame by frame with
+progress and cancel between frames. Outputs keep the target's format (AVI becomes MP4).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from faceswap.choices import VideoContainer, choices
+from faceswap.errors import BadOptionError
+from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
+from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.outputs import store_output
+
+
+@dataclass(frozen=True)
+class Inputs:
+    target: bytes
+    sources: list[bytes]
+    reference: bytes | None
+
+
+async def process(run: TaskRun) -> dict[str, Any]:
+    wf = run.task.wf
+    started = time.perf_counter()
+    target = await run.read(wf.target_url)
+    media = sniff(target[:SNIFF_BYTES])
+    inputs = Inputs(
+        target=target,
+        sources=[await run.read(ref) for ref in wf.sources()],
+        reference=await run.read(wf.reference_url) if wf.reference_url else None,
+    )
+    if is_video(media):
+        result = await _video(run, inputs, media)
+    else:
+        result = await _image(run, inputs)
+    result["processing_time"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _photos(data: list[bytes]) -> list[Any]:
+    from faceswap.imaging.decode import decode_image
+
+    return [decode_image(d).bgr for d in data]
+
+
+def _people(run: TaskRun, photos: list[Any]) -> list[list[Any]]:
+    """One person per source with a mapping; else all sources are photos of one person."""
+    return [[p] for p in photos] if run.task.wf.mapping is not None else [photos]
+
+
+async def _image(run: TaskRun, inputs: Inputs) -> dict[str, Any]:
+    encoded, fmt, report = await run.in_thread("image", _swap_image, run, inputs)
+    stored = await store_output(
+        run.worker.storage, run.task_id, f"output{extension(fmt)}", encoded, mime_type(fmt)
+    )
+    run.progress(1.0)
+    return {"kind": "image", **stored, **report}
+
+
+def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any]]:
+    from faceswap.engine.pipeline import SwapRequest, swap_image
+    from faceswap.imaging.decode import decode_image
+    from faceswap.imaging.encode import encode_image
+    from faceswap.imaging.provenance import Provenance
+
+    wf = run.task.wf
+    target = decode_image(inputs.target)
+    engine = run.worker.engine(wf.model)
+    enhancer = run.worker.enhancer(wf.enhancer)
+    run.progress(0.1)
+    request = SwapRequest(
+        sources=_people(run, _photos(inputs.sources)),
+        mode=wf.face_mode or "one",
+        mapping=wf.mapping,
+        reference=_photos([inputs.reference]) if inputs.reference else (),
+        threshold=run.worker.settings.engine.reference_threshold,
+    )
+    outcome = swap_image(engine, target.bgr, request, enhancer)
+    provenance = Provenance(
+        engine=outcome.engine, models=outcome.models, enhancer=outcome.enhancer, created=datetime.now(UTC)
+    )
+    encoded = encode_image(outcome.image, target.alpha, target.format, provenance=provenance)
+    report = {
+        "engine": outcome.engine,
+        "models": list(outcome.models),
+        "enhancer": outcome.enhancer,
+        "faces_found": outcome.faces_found,
+        "faces_swapped": outcome.faces_swapped,
+        "width": target.width,
+        "height": target.height,
+    }
+    return encoded, target.format, report
+
+
+def _resolution(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise BadOptionError(f"resolution takes WIDTHxHEIGHT such as 1280x720; got {text!r}")
+    return int(width), int(height)
+
+
+async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
+    container = media if media in choices(VideoContainer) else "mp4"
+    scratch = run.worker.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=f"task-{run.task_id}-") as folder:
+        source = Path(folder) / f"input.{media}"
+        source.write_bytes(inputs.target)
+        output = Path(folder) / f"output.{container}"
+        report = await run.in_thread("video", _swap_video, run, inputs, source, output)
+        content_type = mime_type(cast(Any, container))
+        stored = await store_output(run.worker.storage, run.task_id, output.name, output, content_type)
+    run.progress(1.0)
+    return {"kind": "video", **stored, **report}
+
+
+def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dict[str, Any]:
+    from faceswap.video.options import VideoOptions
+    from faceswap.video.swap import VideoSwapRequest, swap_video
+
+    wf = run.task.wf
+    engine = run.worker.engine(wf.model)
+    enhancer = run.worker.enhancer(wf.enhancer)
+    request = VideoSwapRequest(
+        sources=_people(run, _photos(inputs.sources)),
+        mode=wf.face_mode or "one",
+        mapping=wf.mapping,
+        reference=_photos([inputs.reference]) if inputs.reference else (),
+        threshold=run.worker.settings.engine.reference_threshold,
+    )
+    outcome = swap_video(
+        engine,
+        source,
+        output,
+        request,
+        VideoOptions(resolution=_resolution(wf.resolution), preset="veryfast"),
+        enhancer,
+        progress=lambda p: run.progress(0.99 * p.fraction),
+        should_cancel=run.should_cancel,
+    )
+    report = outcome.report
+    return {
+        "engine": outcome.engine,
+        "models": list(outcome.models),
+        "enhancer": outcome.enhancer,
+        "frames": report.frames,
+        "frames_with_faces": outcome.stats.frames_with_faces,
+        "faces_swapped": outcome.stats.faces_swapped,
+        "width": report.width,
+        "height": report.height,
+        "duration": report.duration,
+    }

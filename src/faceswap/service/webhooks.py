@@ -1,0 +1,70 @@
+"""Signed, retried webhook callbacks with a task's status.
+
+The body is the task in the unified format (JSON). With ``service.webhook_secret`` set, each request
+carries ``X-Faceswap-Timestamp`` (Unix seconds) and ``X-Faceswap-Signature: sha256=<hex>``, the
+HMAC-SHA256 of ``"<timestamp>.<body>"`` with the secret; a receiver recomputes it and rejects old
+timestamps. Failed deliveries (network errors, 5xx, 429) are retried with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Faceswap-Signature"
+TIMESTAMP_HEADER = "X-Faceswap-Timestamp"
+EVENT_HEADER = "X-Faceswap-Event"
+FIRST_DELAY_S = 0.5
+REQUEST_TIMEOUT_S = 10.0
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>``: the HMAC-SHA256 of ``timestamp.body`` keyed with ``secret``."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def _retryable(status: int) -> bool:
+    return status >= 500 or status == 429
+
+
+async def deliver(
+    url: str, payload: dict[str, Any], *, secret: str | None, attempts: int, event: str = "task.status"
+) -> bool:
+    """Posts ``payload`` to ``url``; True once a 2xx answer came back."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    delay = FIRST_DELAY_S
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S) as client:
+        for attempt in range(1, attempts + 1):
+            timestamp = str(int(time.time()))
+            headers = {"Content-Type": "application/json", EVENT_HEADER: event, TIMESTAMP_HEADER: timestamp}
+            if secret:
+                headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
+            try:
+                response = await client.post(url, content=body, headers=headers)
+                if response.is_success:
+                    return True
+                if not _retryable(response.status_code):
+                    logger.warning("webhook %s answered %d; not retried", url, response.status_code)
+                    return False
+                reason = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                reason = str(exc) or type(exc).__name__
+            logger.info("webhook %s attempt %d/%d failed: %s", url, attempt, attempts, reason)
+            if attempt < attempts:
+                await asyncio.sleep(delay)
+                delay *= 2
+    return False

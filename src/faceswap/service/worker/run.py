@@ -1,0 +1,123 @@
+"""The SAQ function every task job runs: dispatch on the workflow, report progress, classify failures.
+
+- A watcher polls the job every ``service.abort_poll_s``: a cancel sets the run's ``cancelled``
+  event (video stops at the next frames), otherwise changed progress is written, and the job is
+  touched at least every third of its ``heartbeat`` so only a dead worker's job looks stuck.
+- A :class:`FaceswapError` is recorded as ``meta.error = {code, message}``; when it is not
+  ``transient`` (a missing face, a bad file) the job's remaining retries are dropped, so only
+  transient errors are retried (with the backoff set at submission). Other exceptions are bugs:
+  recorded as ``internal_error`` and not retried.
+- A task stopped by a cancel waits for SAQ's abort loop to end it ``aborted`` (CANCELLED).
+
+Known limit: on Redis a progress write that races a cancel can overwrite the ``aborting`` mark; the
+watcher reads the job before each write, which keeps the window to one poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from saq.job import Job, Status
+
+from faceswap.errors import CancelledError, FaceswapError
+from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.registry import load_processor
+from faceswap.service.tasks.model import TaskCreate
+from faceswap.service.tasks.records import task_from_job
+from faceswap.service.webhooks import deliver
+from faceswap.service.worker.context import WorkerContext
+
+logger = logging.getLogger(__name__)
+
+ABORT_GRACE_S = 10.0
+"""How long a cancelled task waits for SAQ to abort it before it fails itself with ``cancelled``."""
+
+
+async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    job: Job = ctx["job"]
+    worker: WorkerContext = ctx["worker"]
+    run = TaskRun(task_id=job.key, task=TaskCreate.model_validate(kwargs["task"]), worker=worker)
+    job.meta.pop("error", None)
+    logger.info(
+        "task %s: started %s (attempt %d of %d)", job.key, run.task.workflow, job.attempts, job.retries
+    )
+    await notify(worker, job)
+    watcher = asyncio.create_task(watch(job, run, worker))
+    try:
+        result = await load_processor(run.task.workflow)(run)
+        if run.abort_requested:
+            await _await_abort(job)
+        logger.info("task %s: completed", job.key)
+        return result
+    except FaceswapError as error:
+        failure = error
+        if run.abort_requested:
+            await _await_abort(job)  # SAQ normally cancels us here; else end FAILED/cancelled
+            failure = CancelledError("cancelled by the client")
+        _record(job, failure.to_dict(), retry=failure.transient)
+        logger.warning("task %s: %s: %s", job.key, failure.code, failure.message)
+        if failure is not error:
+            raise failure from error
+        raise
+    except Exception as error:
+        _record(job, {"code": "internal_error", "message": f"{type(error).__name__}: {error}"}, retry=False)
+        raise
+    finally:
+        watcher.cancel()
+
+
+def _record(job: Job, error: dict[str, str], *, retry: bool) -> None:
+    job.meta["error"] = error
+    if not retry:
+        job.retries = job.attempts  # not retryable: SAQ finishes it FAILED
+
+
+async def _await_abort(job: Job) -> None:
+    """Waits for SAQ's abort loop to cancel this coroutine (the job then ends ``aborted``)."""
+    await asyncio.sleep(ABORT_GRACE_S)
+
+
+async def watch(job: Job, run: TaskRun, worker: WorkerContext) -> None:
+    service = worker.settings.service
+    touch_every = max(1.0, service.heartbeat_s / 3)
+    written, touched = 0.0, time.monotonic()
+    queue = job.get_queue()
+    while True:
+        await asyncio.sleep(service.abort_poll_s)
+        try:
+            fresh = await queue.job(job.key)
+            if fresh is None or fresh.status in (Status.ABORTING, Status.ABORTED):
+                run.abort_requested = True
+                run.cancelled.set()
+                logger.info("task %s: cancel seen; stopping", job.key)
+                return
+            fraction = run.fraction
+            if fraction != written or time.monotonic() - touched >= touch_every:
+                await job.update(progress=fraction)
+                written, touched = fraction, time.monotonic()
+        except Exception:
+            logger.exception("task %s: progress update failed", job.key)
+
+
+async def notify(worker: WorkerContext, job: Job) -> None:
+    """Sends the task's status to its webhook, if it has one (in the background)."""
+    task = task_from_job(job)
+    if task.webhook is None:
+        return
+    service = worker.settings.service
+    background = asyncio.create_task(
+        deliver(task.webhook, task.dump(), secret=service.webhook_secret, attempts=service.webhook_attempts)
+    )
+    worker.background.add(background)
+    background.add_done_callback(worker.background.discard)
+
+
+async def after_process(ctx: dict[str, Any]) -> None:
+    """SAQ's after-process hook: the finished (or retried) task's webhook."""
+    job: Job | None = ctx.get("job")
+    worker: WorkerContext | None = ctx.get("worker")
+    if job is not None and worker is not None:
+        await notify(worker, job)

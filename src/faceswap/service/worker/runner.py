@@ -1,0 +1,86 @@
+"""Building SAQ workers that run tasks, and running them as a process (``faceswap worker``).
+
+A worker connects to the queue from settings, loads engines on first use (in its
+:class:`~faceswap.service.worker.context.WorkerContext`), sweeps stuck jobs of dead workers every
+``service.sweep_interval_s`` and checks for cancels every ``service.abort_poll_s``. On SIGTERM or
+SIGINT it stops taking tasks and lets running ones finish for up to ``service.image_timeout_s``
+(then they are put back in the queue for another worker).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, cast
+
+from saq import Worker
+from saq.queue.base import Queue
+
+from faceswap.config import Settings
+from faceswap.service.queue import open_queue
+from faceswap.service.tasks.records import TASK_FUNCTION
+from faceswap.service.worker.context import WorkerContext
+from faceswap.service.worker.run import after_process, run_task
+from faceswap.storage.base import Storage
+from faceswap.storage.open import storage_from_settings
+
+logger = logging.getLogger(__name__)
+
+WORKER_INFO_S = 5
+
+
+def queue_from_settings(settings: Settings) -> Queue:
+    """The task queue the settings name (not yet connected)."""
+    return open_queue(settings.queue.url, name=settings.queue.name, data_dir=settings.data_dir)
+
+
+def build_worker(
+    queue: Queue, context: WorkerContext, *, concurrency: int = 1, handle_signals: bool = True
+) -> Worker[Any]:
+    """A SAQ worker running tasks from ``queue`` with ``context``'s engines and storage."""
+    service = context.settings.service
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["worker"] = context
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        if context.background:
+            await asyncio.wait(context.background, timeout=30)
+
+    worker: Worker[Any] = Worker(
+        queue,
+        [(TASK_FUNCTION, run_task)],
+        concurrency=concurrency,
+        startup=startup,
+        shutdown=shutdown,
+        after_process=after_process,
+        timers=cast(
+            Any,
+            {
+                "schedule": 1,
+                "worker_info": WORKER_INFO_S,
+                "sweep": service.sweep_interval_s,
+                "abort": service.abort_poll_s,  # SAQ sleeps on it; fractions work
+            },
+        ),
+        dequeue_timeout=1,
+        shutdown_grace_period_s=service.image_timeout_s,
+        metadata={"kind": "faceswap"},
+    )
+    if not handle_signals:
+        worker.SIGNALS = []  # the host process (uvicorn) owns the signals and stops the worker
+    return worker
+
+
+async def run_worker(settings: Settings, *, concurrency: int = 1, storage: Storage | None = None) -> None:
+    """Runs one worker until SIGTERM/SIGINT, then drains (see the module docstring)."""
+    queue = queue_from_settings(settings)
+    await queue.connect()
+    store = storage or storage_from_settings(settings)
+    try:
+        worker = build_worker(queue, WorkerContext.from_settings(settings, store), concurrency=concurrency)
+        logger.info("worker %s on %r, concurrency %d", worker.id, queue, concurrency)
+        await worker.start()
+    finally:
+        await store.aclose()
+        await queue.disconnect()
