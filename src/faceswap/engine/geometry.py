@@ -142,11 +142,28 @@ def paste_back(frame: ImageBGR, crop: ImageBGR, mask: Mask, matrix: Matrix) -> I
     box_size = (x1 - x0, y1 - y0)
     warped = cv2.warpAffine(crop, inverse, box_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     weight = cv2.warpAffine(mask, inverse, box_size, flags=cv2.INTER_LINEAR, borderValue=0.0)
-    weight = np.clip(weight, 0.0, 1.0)[..., None]
-    region = frame[y0:y1, x0:x1].astype(np.float32)
-    blended = region + (warped.astype(np.float32) - region) * weight
-    result[y0:y1, x0:x1] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    np.clip(weight, 0.0, 1.0, out=weight)
+    # region + (warped - region) * weight, rounded; in place on two float buffers (the hot loop of video).
+    # It lies between region and warped, so it needs no clipping to 0..255 before the cast.
+    region = result[y0:y1, x0:x1]
+    base = region.astype(np.float32)
+    blended = warped.astype(np.float32)
+    np.subtract(blended, base, out=blended)
+    np.multiply(blended, weight[..., None], out=blended)
+    np.add(blended, base, out=blended)
+    np.rint(blended, out=blended)
+    np.copyto(region, blended, casting="unsafe")
     return result
+
+
+def letterbox_fit(image_shape: tuple[int, ...], size: tuple[int, int]) -> tuple[int, int, float]:
+    """(width, height, scale) of an image of ``image_shape`` scaled to fit ``size`` keeping its aspect."""
+    width, height = size
+    image_h, image_w = image_shape[:2]
+    scale = min(width / image_w, height / image_h)
+    new_w = min(width, max(1, round(image_w * scale)))
+    new_h = min(height, max(1, round(image_h * scale)))
+    return new_w, new_h, scale
 
 
 def letterbox(image: ImageBGR, size: tuple[int, int]) -> tuple[ImageBGR, float]:
@@ -155,10 +172,7 @@ def letterbox(image: ImageBGR, size: tuple[int, int]) -> tuple[ImageBGR, float]:
     Returns the canvas and the scale; divide detector coordinates by the scale to get image coordinates.
     """
     width, height = size
-    image_h, image_w = image.shape[:2]
-    scale = min(width / image_w, height / image_h)
-    new_w = min(width, max(1, round(image_w * scale)))
-    new_h = min(height, max(1, round(image_h * scale)))
+    new_w, new_h, scale = letterbox_fit(image.shape, size)
     canvas = np.zeros((height, width, 3), dtype=np.uint8)
     canvas[:new_h, :new_w] = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     return canvas, scale

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -10,8 +10,15 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from faceswap.engine.geometry import letterbox
-from faceswap.engine.onnx.decode import decode_scrfd, decode_yunet, split_batch, suppress, to_faces
+from faceswap.engine.geometry import letterbox_fit
+from faceswap.engine.onnx.decode import (
+    Detections,
+    decode_scrfd,
+    decode_yunet,
+    split_batch,
+    suppress,
+    to_faces,
+)
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.types import Face, ImageBGR
 
@@ -43,6 +50,26 @@ def detector_input_size(model: ModelSession) -> tuple[int, int]:
     return DEFAULT_INPUT_SIZE
 
 
+def prepare_detector_frames(
+    images: Sequence[ImageBGR], size: tuple[int, int], scalefactor: float, mean: float
+) -> tuple[NDArray[np.float32], list[float]]:
+    """The Nx3xHxW input of letterboxed BGR images, ``(x - mean) * scalefactor``, and the scales.
+
+    The same as ``blobFromImages`` of :func:`letterbox` canvases, but only each image's scaled pixels
+    are normalised; the black margin is filled with its normalised value once.
+    """
+    width, height = size
+    blob = np.full((len(images), 3, height, width), -mean * scalefactor, np.float32)
+    scales = []
+    for index, image in enumerate(images):
+        new_w, new_h, scale = letterbox_fit(image.shape, size)
+        scaled = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+        part = cv2.dnn.blobFromImage(scaled, scalefactor=scalefactor, mean=(mean, mean, mean), swapRB=False)
+        blob[index, :, :new_h, :new_w] = part[0]
+        scales.append(scale)
+    return blob, scales
+
+
 def prepare_scrfd_frames(
     images: Sequence[ImageBGR], size: tuple[int, int]
 ) -> tuple[NDArray[np.float32], list[float]]:
@@ -50,20 +77,14 @@ def prepare_scrfd_frames(
 
     Letterboxing brings every image to the detector's size, so frames of any sizes batch together.
     """
-    boxed = [letterbox(image, size) for image in images]
-    blob = cv2.dnn.blobFromImages(
-        [canvas for canvas, _ in boxed], scalefactor=1.0 / 128.0, mean=(127.5, 127.5, 127.5), swapRB=False
-    )
-    return np.asarray(blob, np.float32), [scale for _, scale in boxed]
+    return prepare_detector_frames(images, size, 1.0 / 128.0, 127.5)
 
 
 def prepare_yunet_frames(
     images: Sequence[ImageBGR], size: tuple[int, int]
 ) -> tuple[NDArray[np.float32], list[float]]:
     """The Nx3xHxW YuNet input (letterboxed top-left, BGR, raw 0..255 as FaceDetectorYN feeds it)."""
-    boxed = [letterbox(image, size) for image in images]
-    blob = cv2.dnn.blobFromImages([canvas for canvas, _ in boxed], swapRB=False)
-    return np.asarray(blob, np.float32), [scale for _, scale in boxed]
+    return prepare_detector_frames(images, size, 1.0, 0.0)
 
 
 def prepare_scrfd_frame(image: ImageBGR, size: tuple[int, int]) -> tuple[NDArray[np.float32], float]:
@@ -86,6 +107,25 @@ def forward_items(model: ModelSession, blob: NDArray[np.float32]) -> list[list[N
     return [model.run({name: blob[i : i + 1]}) for i in range(len(blob))]
 
 
+Prepare = Callable[[Sequence[ImageBGR], tuple[int, int]], tuple[NDArray[np.float32], list[float]]]
+Decode = Callable[[list[NDArray[Any]], tuple[int, int]], Detections]
+
+
+def detect_all(
+    model: ModelSession, images: Sequence[ImageBGR], prepare: Prepare, decode: Decode, iou: float
+) -> list[list[Face]]:
+    """Faces of every image: all in one model call when the batch is dynamic, else one image at a time
+    (each image prepared only when its turn comes, so no N-frame input is built for nothing)."""
+    size = detector_input_size(model)
+    step = max(1, len(images)) if model.batch_dynamic else 1
+    found: list[list[Face]] = []
+    for start in range(0, len(images), step):
+        blob, scales = prepare(images[start : start + step], size)
+        for outputs, scale in zip(forward_items(model, blob), scales, strict=True):
+            found.append(to_faces(suppress(decode(outputs, size), iou), scale))
+    return found
+
+
 @dataclass(frozen=True)
 class ScrfdDetector:
     """SCRFD (``scrfd_2.5g``) and RetinaFace/SCRFD 10G (``retinaface_10g``): same I/O and decoding."""
@@ -95,14 +135,10 @@ class ScrfdDetector:
     iou_threshold: float = SCRFD_IOU
 
     def detect_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
-        if not images:
-            return []
-        size = detector_input_size(self.model)
-        blob, scales = prepare_scrfd_frames(images, size)
-        return [
-            to_faces(suppress(decode_scrfd(outputs, size, self.score_threshold), self.iou_threshold), scale)
-            for outputs, scale in zip(forward_items(self.model, blob), scales, strict=True)
-        ]
+        def decode(outputs: list[NDArray[Any]], size: tuple[int, int]) -> Detections:
+            return decode_scrfd(outputs, size, self.score_threshold)
+
+        return detect_all(self.model, images, prepare_scrfd_frames, decode, self.iou_threshold)
 
     def detect(self, image: ImageBGR) -> list[Face]:
         return self.detect_batch([image])[0]
@@ -117,21 +153,12 @@ class YunetDetector:
     iou_threshold: float = YUNET_IOU
 
     def detect_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
-        if not images:
-            return []
-        size = detector_input_size(self.model)
-        blob, scales = prepare_yunet_frames(images, size)
         names = self.model.output_names()
-        return [
-            to_faces(
-                suppress(
-                    decode_yunet(dict(zip(names, outputs, strict=True)), size, self.score_threshold),
-                    self.iou_threshold,
-                ),
-                scale,
-            )
-            for outputs, scale in zip(forward_items(self.model, blob), scales, strict=True)
-        ]
+
+        def decode(outputs: list[NDArray[Any]], size: tuple[int, int]) -> Detections:
+            return decode_yunet(dict(zip(names, outputs, strict=True)), size, self.score_threshold)
+
+        return detect_all(self.model, images, prepare_yunet_frames, decode, self.iou_threshold)
 
     def detect(self, image: ImageBGR) -> list[Face]:
         return self.detect_batch([image])[0]
