@@ -8,6 +8,7 @@ import click
 
 from faceswap import __version__
 from faceswap.cli.models_cmd import models_group
+from faceswap.cli.service_cmd import serve_command, worker_command
 from faceswap.cli.swap_cmd import swap_command
 
 
@@ -22,6 +23,8 @@ def cli(verbose: int) -> None:
 
 cli.add_command(swap_command)
 cli.add_command(models_group, "models")
+cli.add_command(serve_command)
+cli.add_command(worker_command)
 
 
 def main() -> None:

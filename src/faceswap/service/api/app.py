@@ -1,0 +1,91 @@
+"""``create_app(settings, workers=N)``: the FastAPI app, its lifespan, and optional in-process workers.
+
+The lifespan connects the queue and opens the storage once; with ``workers > 0`` it also runs that many
+task workers in the same event loop (the embedded default), and stops them (draining) on shutdown. It
+also deletes expired uploads and results every ``RETENTION_EVERY_S`` (``storage.*_retention_hours``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+
+from faceswap import __version__
+from faceswap.config import Settings
+from faceswap.service.api.envelope import install_error_handlers
+from faceswap.service.api.routes import face_swap, health, legacy, tasks, uploads
+from faceswap.service.api.state import ServiceState
+from faceswap.service.queue import open_queue
+from faceswap.service.tasks.client import TaskClient
+from faceswap.storage.open import storage_from_settings
+from faceswap.storage.retention import cleanup_expired, retention_rules
+
+logger = logging.getLogger(__name__)
+
+RETENTION_EVERY_S = 900.0
+
+
+async def retention_loop(state: ServiceState) -> None:
+    rules = retention_rules(state.settings.storage)
+    while True:
+        try:
+            await cleanup_expired(state.storage, datetime.now(UTC), rules)
+        except Exception:
+            logger.exception("retention cleanup failed; trying again later")
+        await asyncio.sleep(RETENTION_EVERY_S)
+
+
+@contextlib.asynccontextmanager
+async def _workers(state: ServiceState, count: int) -> AsyncIterator[None]:
+    if count <= 0:
+        yield
+        return
+    from faceswap.service.worker.context import WorkerContext
+    from faceswap.service.worker.runner import build_worker
+
+    context = WorkerContext.from_settings(state.settings, state.storage)
+    workers = [build_worker(state.queue, context, handle_signals=False) for _ in range(count)]
+    running = [asyncio.create_task(w.start()) for w in workers]
+    logger.info("%d in-process worker(s) started", count)
+    try:
+        yield
+    finally:
+        await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
+
+
+def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
+    """The API; ``workers`` in-process task workers run inside it (0: API only)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        queue = open_queue(settings.queue.url, name=settings.queue.name, data_dir=settings.data_dir)
+        await queue.connect()
+        storage = storage_from_settings(settings)
+        state = ServiceState(settings, queue, storage, TaskClient(queue, settings.service))
+        app.state.faceswap = state
+        retention = asyncio.create_task(retention_loop(state))
+        try:
+            async with _workers(state, workers):
+                yield {}
+        finally:
+            retention.cancel()
+            await storage.aclose()
+            await queue.disconnect()
+
+    app = FastAPI(
+        title="faceswap",
+        version=__version__,
+        summary="Self-hostable face swap: tasks with progress, cancel, retries, webhooks",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (uploads, tasks, legacy, face_swap, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,99 @@
+"""``POST /api/face-swap/create-task`` and the synchronous ``POST /api/face-swap/process``."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel, Field
+
+from faceswap.choices import EngineName, EnhancerName
+from faceswap.service.api.envelope import error_class, ok
+from faceswap.service.api.routes.tasks import absolute, create_task
+from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.tasks.model import TaskCreate
+
+router = APIRouter(prefix="/api/face-swap", tags=["face swap"])
+State = Annotated[ServiceState, Depends(get_state)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+
+
+class FaceSwapBody(BaseModel):
+    source_url: str = Field(min_length=1, description="file id, stored key, http(s) or data: URL")
+    target_url: str = Field(min_length=1)
+    resolution: str | None = Field(default=None, description="video output WIDTHxHEIGHT")
+    model: EngineName | None = None
+    enhancer: EnhancerName | None = None
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+
+    def task(self) -> TaskCreate:
+        wf = self.model_dump(exclude={"webhook"}, exclude_none=True)
+        body = {"workflow": "face_swap", "params": {"input_data": {"wf_json": wf}}, "webhook": self.webhook}
+        return TaskCreate.model_validate(body)
+
+
+class ProcessBody(FaceSwapBody):
+    timeout: float | None = Field(default=None, gt=0, le=3600, description="seconds to wait; default 120")
+    return_base64: bool = Field(default=False, description="also return the result inline as base64")
+
+
+class FaceSwapMetadata(BaseModel):
+    storage_url: str
+    storage_provider: str
+    gif_url: str | None = None
+    webp_url: str | None = None
+    content_type: str | None = None
+    faces_swapped: int | None = None
+
+
+class FaceSwapResponse(BaseModel):
+    status: str
+    output_path: str
+    processing_time: float
+    job_id: str
+    metadata: FaceSwapMetadata
+    image_base64: str | None = None
+
+
+@router.post("/create-task", summary="Create a face swap task from two URLs or file ids")
+async def create_face_swap_task(
+    request: Request, state: State, body: FaceSwapBody, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    task = await create_task(state, body.task(), idempotency_key)
+    data = {"task_id": task.task_id, "status": task.status, "task": absolute(request, task)}
+    return {**ok(data), "task_id": task.task_id, "status": task.status}
+
+
+@router.post("/process", summary="Swap and wait for the result", response_model=FaceSwapResponse)
+async def process(
+    request: Request, state: State, body: ProcessBody, idempotency_key: IdempotencyKey = None
+) -> FaceSwapResponse:
+    task = await create_task(state, body.task(), idempotency_key)
+    timeout = body.timeout or state.settings.service.process_timeout_s
+    done = await state.tasks.wait(task.task_id, timeout)
+    if done.status != "COMPLETED" or done.result is None:
+        code = done.error.code if done.error else "cancelled"
+        message = done.error.message if done.error else f"task {done.task_id} was {done.status}"
+        raise error_class(code)(message)
+    result = absolute(request, done)["result"]
+    inline = None
+    if body.return_base64:
+        inline = base64.b64encode(await state.storage.get(result["file_id"])).decode()
+    content_type = str(result.get("content_type", ""))
+    url = str(result["output_url"])
+    return FaceSwapResponse(
+        status="success",
+        output_path=url,
+        processing_time=float(result.get("processing_time", 0.0)),
+        job_id=done.task_id,
+        metadata=FaceSwapMetadata(
+            storage_url=url,
+            storage_provider=state.storage.scheme,
+            gif_url=url if content_type == "image/gif" else None,
+            webp_url=url if content_type == "image/webp" else None,
+            content_type=content_type or None,
+            faces_swapped=result.get("faces_swapped"),
+        ),
+        image_base64=inline,
+    )

@@ -1,0 +1,91 @@
+"""The unified task routes: create, read, list, cancel, and server-sent events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from faceswap.choices import TaskStatus
+from faceswap.service.api.envelope import ok
+from faceswap.service.api.inputs import normalize
+from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.tasks.client import MAX_PAGE
+from faceswap.service.tasks.model import Task, TaskCreate
+
+router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+State = Annotated[ServiceState, Depends(get_state)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+
+
+def absolute(request: Request, task: Task) -> dict[str, Any]:
+    """The task's JSON with its result URL made absolute for this request's host."""
+    data = task.dump()
+    result = data.get("result")
+    if isinstance(result, dict) and str(result.get("output_url", "")).startswith("/"):
+        result["output_url"] = str(request.base_url).rstrip("/") + result["output_url"]
+    return data
+
+
+async def create_task(state: ServiceState, create: TaskCreate, idempotency_key: str | None) -> Task:
+    create = await normalize(state.storage, create, state.max_upload_bytes)
+    return await state.tasks.submit(create, idempotency_key=idempotency_key)
+
+
+@router.post("/create", summary="Create a task (unified format)")
+async def create(
+    request: Request, state: State, body: TaskCreate, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    return ok(absolute(request, await create_task(state, body, idempotency_key)))
+
+
+@router.get("", summary="List tasks, newest first")
+async def list_tasks(
+    request: Request,
+    state: State,
+    status: TaskStatus | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> dict[str, Any]:
+    page = await state.tasks.list(status, offset=offset, limit=limit)
+    return ok(
+        {
+            "tasks": [absolute(request, t) for t in page.tasks],
+            "total": page.total,
+            "offset": page.offset,
+            "limit": page.limit,
+        }
+    )
+
+
+@router.get("/{task_id}", summary="A task's status, progress, result or error")
+async def get_task(request: Request, state: State, task_id: str) -> dict[str, Any]:
+    return ok(absolute(request, await state.tasks.get(task_id)))
+
+
+@router.post("/{task_id}/cancel", summary="Cancel a task (409 once finished)")
+async def cancel_task(request: Request, state: State, task_id: str) -> dict[str, Any]:
+    return ok(absolute(request, await state.tasks.cancel(task_id)))
+
+
+@router.get(
+    "/{task_id}/events",
+    summary="Status and progress as server-sent events, until the task finishes",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def task_events(request: Request, state: State, task_id: str) -> StreamingResponse:
+    await state.tasks.get(task_id)  # 404 before the stream starts
+
+    async def events() -> AsyncIterator[str]:
+        async for task in state.tasks.changes(task_id):
+            if await request.is_disconnected():
+                return
+            yield f"event: {task.status.lower()}\nid: {task.updated_at.timestamp():.3f}\n"
+            yield f"data: {json.dumps(absolute(request, task))}\n\n"
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

@@ -1,0 +1,30 @@
+"""``ServiceState``: what the API's routes share (settings, the connected queue, storage, tasks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from fastapi import Request
+from saq.queue.base import Queue
+
+from faceswap.config import Settings
+from faceswap.service.tasks.client import TaskClient
+from faceswap.storage.base import Storage
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    queue: Queue
+    storage: Storage
+    tasks: TaskClient
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.settings.service.max_upload_mb * 1024 * 1024)
+
+
+def get_state(request: Request) -> ServiceState:
+    """FastAPI dependency: the app's state (set by its lifespan)."""
+    return cast(ServiceState, request.app.state.faceswap)
