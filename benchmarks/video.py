@@ -31,7 +31,7 @@ import click
 import cv2
 import numpy as np
 
-from faceswap.choices import VideoPreset, choices
+from faceswap.choices import DynamicBatch, VideoPreset, choices
 from faceswap.engine.types import ImageBGR
 from faceswap.video import VideoOptions, transcode
 
@@ -41,6 +41,8 @@ FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
 SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 FPS = 30
 SAMPLE_RATE = 48000
+DYNAMIC: dict[str, DynamicBatch] = {"on": "auto", "dynamic": "on", "off": "off"}
+"""``--engine standins`` runs: batching mode -> the engine's ``dynamic_batch`` setting."""
 
 
 def write_clip(path: Path, size: tuple[int, int], frames: int) -> None:
@@ -100,15 +102,16 @@ def classic_swapper() -> Callable[[list[ImageBGR]], list[ImageBGR]] | None:
 
 
 def standins_swapper(
-    folder: Path, size: tuple[int, int], swapper: str, batching: bool
+    folder: Path, size: tuple[int, int], swapper: str, batching: str
 ) -> Callable[[list[ImageBGR]], list[ImageBGR]]:
     """The neural engine's ``FrameSwapper`` on tiny stand-in models saved with a batch of 1 (as the
     public files are), ``grace_hopper.jpg`` as the source.
 
     The detector stand-in follows the clip's sliding face (``faceswap.testing.moving``). ``batching``:
-    models opened with a symbolic batch (``dynamic_batch="on"``), a batch's frames analysed together and
-    its faces swapped in one call; off: one frame, one face per model call (what single-image pipelines
-    looped over frames do).
+    ``on``: the defaults (``dynamic_batch="auto"``: batch-1 models stay so on a CPU; a batch's frames
+    analysed together, all its faces embedded and swapped per call the models allow); ``dynamic``: the
+    same with the models opened with a symbolic batch (what a GPU gets); ``off``: one frame, one face
+    per model call (single-image pipelines looped over frames).
     """
     from faceswap.config import EngineSettings, Settings
     from faceswap.engine.frames import FrameSwapper
@@ -132,12 +135,13 @@ def standins_swapper(
         "arcface_w600k_r50": write_arcface_standin(models / spec("arcface_w600k_r50").file),
         "inswapper_128": write_inswapper_standin(models / spec("inswapper_128").file, swapper),  # type: ignore[arg-type]
     }
-    settings = Settings(data_dir=folder, engine=EngineSettings(dynamic_batch="on" if batching else "off"))
+    settings = Settings(data_dir=folder, engine=EngineSettings(dynamic_batch=DYNAMIC[batching]))
     engine = build_neural_engine(settings, "inswapper_128", model_path=paths.__getitem__)
     source = cv2.imread(str(FACES / "grace_hopper.jpg"))
     assert source is not None
     identities = build_identities(engine, [[source]])
-    return FrameSwapper(engine, identities, Selection(), batch_analysis=batching, batch_swaps=batching)
+    together = batching != "off"
+    return FrameSwapper(engine, identities, Selection(), batch_analysis=together, batch_swaps=together)
 
 
 def run(
@@ -189,7 +193,7 @@ def main(
             line = {"figure": "pipeline_fps", **figures, "resolution": resolution, "process": "identity"}
             print(json.dumps({**line, "preset": preset, "batch_size": batch_size}), flush=True)
             if engine == "standins":
-                for batching in (True, False):
+                for batching in DYNAMIC:
                     process = standins_swapper(Path(folder), size, swapper_kind, batching)
                     figures = run(clip, Path(folder) / f"standins_{label}.mp4", process, options)
                     line = {
@@ -197,7 +201,7 @@ def main(
                         **figures,
                         "resolution": resolution,
                         "process": f"standins_{swapper_kind}",
-                        "batching": "on" if batching else "off",
+                        "batching": batching,
                     }
                     print(json.dumps({**line, "preset": preset, "batch_size": batch_size}), flush=True)
             if swapper is None:

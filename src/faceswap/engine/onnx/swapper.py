@@ -84,7 +84,12 @@ class InSwapper:
         warped = [
             warp_face(f, t.kps, "arcface_128", INSWAPPER_SIZE) for f, t in zip(frames, targets, strict=True)
         ]
-        latents = prepare_latents(np.stack([s.embedding for s in sources]), self.emap)
+        # one latent per distinct identity (a video swaps the same person into every frame): a vector
+        # times emap each, instead of an N-row product that wakes the BLAS threads for nothing
+        distinct = list({id(source): source for source in sources}.values())
+        rows = {id(source): row for row, source in enumerate(distinct)}
+        unique = prepare_latents(np.stack([source.embedding for source in distinct]), self.emap)
+        latents = unique[[rows[id(source)] for source in sources]]
         output = self.forward_swap(prepare_swap_crops([crop for crop, _ in warped]), latents)
         mask = self.mask
         return [
