@@ -199,3 +199,28 @@ class WorkerLostError(FaceswapError):
     exit_code = 14
     http_status = 500
     transient = True
+
+
+class UrlForbiddenError(InputError):
+    """A user-supplied URL is not fetched: not http(s), or its host is (or resolves to) a forbidden address
+    (loopback, private, link-local, CGNAT, multicast, reserved) that no operator allow-list entry admits."""
+
+    code = "url_forbidden"
+
+
+class UrlFetchError(DownloadError):
+    """A user-supplied URL could not be fetched: network failure, or the server answered 5xx, 408 or 429."""
+
+    code = "url_fetch_failed"
+
+
+class UrlTimeoutError(UrlFetchError):
+    """Fetching a user-supplied URL (connect, redirects and body together) took longer than its time cap."""
+
+    code = "url_fetch_timeout"
+
+
+class UrlUnusableError(InputError):
+    """A user-supplied URL answered in a way retrying will not fix: a 4xx status or too many redirects."""
+
+    code = "url_unusable"
