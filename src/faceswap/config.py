@@ -5,10 +5,12 @@ Every entry point builds it once (``Settings()``), validates it, and passes it d
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from faceswap.choices import (
@@ -19,6 +21,8 @@ from faceswap.choices import (
     ExecutionProvider,
     choices,
 )
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})")
 
 
 def default_data_dir() -> Path:
@@ -96,6 +100,45 @@ class ServiceSettings(BaseModel):
     webhook_attempts: int = Field(default=5, ge=1)
 
 
+class InputLimits(BaseModel):
+    """What a user-supplied input may be at most; checked by content (faceswap.limits.check_media)."""
+
+    max_bytes: int = Field(default=200 * 1024 * 1024, gt=0, description="largest upload or fetched input")
+    max_image_pixels: int = Field(
+        default=64_000_000, gt=0, description="largest image (width x height), read from the header"
+    )
+    max_video_pixels: int = Field(default=7680 * 4320, gt=0, description="largest video frame (8K)")
+    max_video_seconds: float = Field(default=600.0, gt=0.0, description="longest video")
+    max_video_frames: int = Field(default=36_000, gt=0, description="most video frames")
+
+
+class FetchSettings(BaseModel):
+    """Fetching user-supplied URLs (inputs, webhooks) without reaching the network the service runs in."""
+
+    allow_private: list[str] = Field(
+        default_factory=list,
+        description="hosts (exact names) and IP networks (CIDR) that may be fetched although private, "
+        "loopback or link-local; empty (the default): none",
+    )
+    timeout_s: float = Field(
+        default=60.0, gt=0.0, description="cap on one fetch, redirects and body included"
+    )
+    connect_timeout_s: float = Field(default=10.0, gt=0.0)
+    max_redirects: int = Field(default=5, ge=0, description="redirect hops followed, each one re-checked")
+
+    @field_validator("allow_private")
+    @classmethod
+    def _check_entries(cls, entries: list[str]) -> list[str]:
+        cleaned = [entry.strip().lower() for entry in entries]
+        for entry in cleaned:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not _HOST_NAME.fullmatch(entry):
+                    raise ValueError(f"{entry!r} is neither an IP network nor a host name") from None
+        return cleaned
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FACESWAP_",
@@ -113,6 +156,8 @@ class Settings(BaseSettings):
     queue: QueueSettings = Field(default_factory=QueueSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    limits: InputLimits = Field(default_factory=InputLimits)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
