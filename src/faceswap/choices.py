@@ -56,6 +56,8 @@ LegacyTaskStatus = Literal["pending", "processing", "completed", "failed", "canc
 Workflow = Literal["face_swap", "face_enhance"]
 """Task workflows the processor registry knows (image, multi-face and video swaps are all ``face_swap``)."""
 TaskEnvironment = Literal["face_swap", "comm"]
+StorageProvider = Literal["local", "r2", "s3", "gcs", "cf-images"]
+"""The legacy ``STORAGE_PROVIDER`` names; a storage URL (``FACESWAP_STORAGE__URL``) says the same and more."""
 
 
 def choices(literal: object) -> tuple[str, ...]:
