@@ -8,10 +8,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from faceswap.choices import (
     DetectorName,
@@ -19,6 +23,7 @@ from faceswap.choices import (
     EngineName,
     EnhancerName,
     ExecutionProvider,
+    StorageProvider,
     choices,
 )
 
@@ -63,7 +68,12 @@ class QueueSettings(BaseModel):
 
 
 class StorageSettings(BaseModel):
-    """Where uploads and results live: ``file://`` (default), later ``s3://``, ``gs://``, ``cf-images://``."""
+    """Where uploads and results live: ``file://`` (default), ``s3://``, ``gs://``, ``cf-images://``.
+
+    ``url`` says it all; the legacy ``provider`` (``STORAGE_PROVIDER``) with ``bucket`` and ``account_id``
+    is used when ``url`` is empty. Cloud credentials not given here come from each SDK's own environment
+    (``AWS_*``, ``GOOGLE_APPLICATION_CREDENTIALS``). See docs/storage.md.
+    """
 
     url: str = Field(
         default="",
@@ -79,6 +89,26 @@ class StorageSettings(BaseModel):
         default=None,
         description="a public (CDN) URL that serves the stored keys; None: downloads go through the API",
     )
+    provider: StorageProvider | None = Field(
+        default=None, description="legacy STORAGE_PROVIDER: used with bucket/account_id when url is empty"
+    )
+    bucket: str | None = Field(default=None, description="bucket of the legacy provider (R2_BUCKET_NAME)")
+    account_id: str | None = Field(
+        default=None, description="Cloudflare account id: R2 endpoint and Cloudflare Images (R2_ACCOUNT_ID)"
+    )
+    endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint for R2 or any S3 server; the URL's ?endpoint= wins"
+    )
+    region: str | None = Field(default=None, description="S3 region (R2: auto); the URL's ?region= wins")
+    access_key_id: str | None = Field(default=None, description="S3 access key id (R2_ACCESS_KEY_ID)")
+    secret_access_key: SecretStr | None = Field(
+        default=None, description="S3 secret access key (R2_SECRET_ACCESS_KEY)"
+    )
+    api_token: SecretStr | None = Field(default=None, description="Cloudflare Images API token")
+    images_account_hash: str | None = Field(
+        default=None, description="Cloudflare Images account hash for imagedelivery.net URLs"
+    )
+    images_variant: str = Field(default="public", min_length=1, description="Cloudflare Images variant")
 
 
 class ServiceSettings(BaseModel):
@@ -139,6 +169,38 @@ class FetchSettings(BaseModel):
         return cleaned
 
 
+LEGACY_ENV: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "STORAGE_PROVIDER": ("storage", "provider"),
+        "R2_ACCOUNT_ID": ("storage", "account_id"),
+        "R2_ACCESS_KEY_ID": ("storage", "access_key_id"),
+        "R2_SECRET_ACCESS_KEY": ("storage", "secret_access_key"),
+        "R2_BUCKET_NAME": ("storage", "bucket"),
+        "R2_PUBLIC_URL": ("storage", "public_base_url"),
+    }
+)
+"""The seed's environment names -> the setting they fill; ``FACESWAP_*`` variables win over them."""
+
+
+class LegacyEnvSource(PydanticBaseSettingsSource):
+    """Reads the :data:`LEGACY_ENV` variables (empty ones are ignored) into nested settings."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, path in LEGACY_ENV.items():
+            value = os.environ.get(name, "").strip()
+            if not value:
+                continue
+            section = found
+            for part in path[:-1]:
+                section = section.setdefault(part, {})
+            section[path[-1]] = value
+        return found
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FACESWAP_",
@@ -158,6 +220,18 @@ class Settings(BaseSettings):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     limits: InputLimits = Field(default_factory=InputLimits)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        legacy = LegacyEnvSource(settings_cls)
+        return init_settings, env_settings, dotenv_settings, legacy, file_secret_settings
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
