@@ -53,8 +53,9 @@ AudioMode = Literal["copy", "encode", "none"]
 TaskStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"]
 """A task's state in the unified task format; the legacy routes show the same states in lowercase."""
 LegacyTaskStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
-Workflow = Literal["face_swap", "face_enhance"]
-"""Task workflows the processor registry knows (image, multi-face and video swaps are all ``face_swap``)."""
+Workflow = Literal["face_swap", "face_enhance", "face_detect"]
+"""Task workflows the processor registry knows (image, multi-face and video swaps are all ``face_swap``;
+``face_detect`` finds the faces of a target for the web page's mapping)."""
 TaskEnvironment = Literal["face_swap", "comm"]
 StorageProvider = Literal["local", "r2", "s3", "gcs", "cf-images"]
 """The legacy ``STORAGE_PROVIDER`` names; a storage URL (``FACESWAP_STORAGE__URL``) says the same and more."""
