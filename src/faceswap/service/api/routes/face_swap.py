@@ -12,7 +12,7 @@ from faceswap.choices import EngineName, EnhancerName
 from faceswap.service.api.envelope import error_class, ok
 from faceswap.service.api.routes.tasks import absolute, create_task
 from faceswap.service.api.state import ServiceState, get_state
-from faceswap.service.tasks.model import TaskCreate
+from faceswap.service.tasks.model import Task, TaskCreate
 
 router = APIRouter(prefix="/api/face-swap", tags=["face swap"])
 State = Annotated[ServiceState, Depends(get_state)]
@@ -56,6 +56,17 @@ class FaceSwapResponse(BaseModel):
     image_base64: str | None = None
 
 
+async def wait_completed(state: ServiceState, task_id: str, timeout: float | None) -> Task:
+    """The task once COMPLETED (``timeout`` seconds at most, default ``process_timeout_s``); a failed or
+    cancelled task raises its recorded error (a :class:`FaceswapError` with the same code)."""
+    done = await state.tasks.wait(task_id, timeout or state.settings.service.process_timeout_s)
+    if done.status != "COMPLETED" or done.result is None:
+        code = done.error.code if done.error else "cancelled"
+        message = done.error.message if done.error else f"task {done.task_id} was {done.status}"
+        raise error_class(code)(message)
+    return done
+
+
 @router.post("/create-task", summary="Create a face swap task from two URLs or file ids")
 async def create_face_swap_task(
     request: Request, state: State, body: FaceSwapBody, idempotency_key: IdempotencyKey = None
@@ -70,12 +81,7 @@ async def process(
     request: Request, state: State, body: ProcessBody, idempotency_key: IdempotencyKey = None
 ) -> FaceSwapResponse:
     task = await create_task(state, body.task(), idempotency_key)
-    timeout = body.timeout or state.settings.service.process_timeout_s
-    done = await state.tasks.wait(task.task_id, timeout)
-    if done.status != "COMPLETED" or done.result is None:
-        code = done.error.code if done.error else "cancelled"
-        message = done.error.message if done.error else f"task {done.task_id} was {done.status}"
-        raise error_class(code)(message)
+    done = await wait_completed(state, task.task_id, body.timeout)
     result = absolute(request, done)["result"]
     inline = None
     if body.return_base64:
