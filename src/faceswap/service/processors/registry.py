@@ -19,6 +19,7 @@ PROCESSORS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "face_swap": "faceswap.service.processors.face_swap:process",
         "face_enhance": "faceswap.service.processors.enhance:process",
+        "face_detect": "faceswap.service.processors.detect:process",
     }
 )
 
