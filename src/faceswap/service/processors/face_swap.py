@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from faceswap.choices import VideoContainer, choices
+from faceswap.choices import ImageFormat, VideoContainer, choices, parse_choice
 from faceswap.errors import BadOptionError
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
@@ -88,7 +88,8 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
     provenance = Provenance(
         engine=outcome.engine, models=outcome.models, enhancer=outcome.enhancer, created=datetime.now(UTC)
     )
-    encoded = encode_image(outcome.image, target.alpha, target.format, provenance=provenance)
+    fmt = _image_format(wf.output_format, target.format)
+    encoded = encode_image(outcome.image, target.alpha, fmt, provenance=provenance)
     report = {
         "engine": outcome.engine,
         "models": list(outcome.models),
@@ -98,7 +99,14 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
         "width": target.width,
         "height": target.height,
     }
-    return encoded, target.format, report
+    return encoded, fmt, report
+
+
+def _image_format(wanted: str | None, given: ImageFormat) -> ImageFormat:
+    """The output format of a photo: ``wanted`` (an image format) or the target's."""
+    if wanted is None:
+        return given
+    return cast(ImageFormat, parse_choice(ImageFormat, wanted, "output format of a photo"))
 
 
 def _resolution(text: str | None) -> tuple[int, int] | None:
@@ -111,7 +119,11 @@ def _resolution(text: str | None) -> tuple[int, int] | None:
 
 
 async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
-    container = media if media in choices(VideoContainer) else "mp4"
+    wanted = run.task.wf.output_format
+    if wanted is not None:
+        container = parse_choice(VideoContainer, wanted, "output format of a video")
+    else:
+        container = media if media in choices(VideoContainer) else "mp4"
     scratch = run.worker.settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=f"task-{run.task_id}-") as folder:

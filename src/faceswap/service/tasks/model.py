@@ -15,9 +15,11 @@ from faceswap.choices import (
     EngineName,
     EnhancerName,
     FaceMode,
+    ImageFormat,
     LegacyTaskStatus,
     TaskEnvironment,
     TaskStatus,
+    VideoContainer,
     Workflow,
 )
 
@@ -65,6 +67,9 @@ class WfJson(BaseModel):
     resolution: str | None = Field(default=None, description="video output WIDTHxHEIGHT")
     model: EngineName | None = Field(default=None, description="swap engine; default from settings")
     enhancer: EnhancerName | None = None
+    output_format: ImageFormat | VideoContainer | None = Field(
+        default=None, description="image format for a photo, container for a video; default: the target's"
+    )
 
     def sources(self) -> list[str]:
         if self.source_urls:
