@@ -128,6 +128,11 @@ class ServiceSettings(BaseModel):
     process_timeout_s: float = Field(default=120.0, gt=0.0, description="POST /api/face-swap/process wait")
     webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key signing webhook bodies")
     webhook_attempts: int = Field(default=5, ge=1)
+    worker_tokens: SecretStr | None = Field(
+        default=None,
+        description="remote workers' tokens for /api/comm/*, comma-separated, each plain or "
+        "sha256:<64 hex>; none: the worker routes are disabled (404)",
+    )
 
 
 class InputLimits(BaseModel):

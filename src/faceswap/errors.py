@@ -224,3 +224,18 @@ class UrlUnusableError(InputError):
     """A user-supplied URL answered in a way retrying will not fix: a 4xx status or too many redirects."""
 
     code = "url_unusable"
+
+
+class UnauthorizedError(FaceswapError):
+    """A request lacks valid credentials (a worker token on ``/api/comm/*``)."""
+
+    code = "unauthorized"
+    exit_code = 15
+    http_status = 401
+
+
+class LeaseLostError(ConflictError):
+    """A remote worker's lease on a task is no longer held: it expired and the task went back to the
+    queue (or to another worker), or the task finished meanwhile."""
+
+    code = "lease_lost"
