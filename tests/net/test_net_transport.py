@@ -23,7 +23,7 @@ from faceswap.net.addresses import IPAddress
 from tests.net.conftest import Server, Trap
 from tests.net.test_net_addresses import FORBIDDEN
 
-LIMITS = FetchLimits(max_bytes=1 << 20, timeout_s=10.0)
+LIMITS = FetchLimits(max_bytes=1 << 20, timeout_s=2.0)  # short: a regression fails fast on the trap
 
 
 class ToLocal(httpx.AsyncBaseTransport):
