@@ -57,6 +57,8 @@ Workflow = Literal["face_swap", "face_enhance", "face_detect"]
 """Task workflows the processor registry knows (image, multi-face and video swaps are all ``face_swap``;
 ``face_detect`` finds the faces of a target for the web page's mapping)."""
 TaskEnvironment = Literal["face_swap", "comm"]
+MediaKind = Literal["image", "video"]
+"""What an input is used as: a still image, or a video (animated GIF/WebP count as videos there)."""
 StorageProvider = Literal["local", "r2", "s3", "gcs", "cf-images"]
 """The legacy ``STORAGE_PROVIDER`` names; a storage URL (``FACESWAP_STORAGE__URL``) says the same and more."""
 
