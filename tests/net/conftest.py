@@ -57,6 +57,7 @@ class Handler(BaseHTTPRequestHandler):
     """Routes: /image, /echo, /redirect?to=URL, /chain?n=K, /big?n=N[&length=0], /slow, /status?code=C."""
 
     server: LocalHTTPServer
+    protocol_version = "HTTP/1.1"  # keep-alive, so connection reuse would show
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass

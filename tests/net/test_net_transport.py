@@ -185,3 +185,18 @@ async def test_proxy_environment_is_ignored(
         got = await fetch_url(server.url("/image"), limits=LIMITS, client=client)
     assert got.content_type == "image/png"
     assert trap.connections() == 0
+
+
+async def test_no_connection_is_reused_for_another_name_on_the_same_ip(
+    tls_server: Server, client_tls: ssl.SSLContext
+) -> None:
+    """files.test then other.test, both pinned to 127.0.0.1 in one client: the second must not ride the
+    first's verified TLS connection (the pool keys by IP), so its own certificate check fails."""
+    settings = FetchSettings(allow_private=["files.test", "other.test"])
+    resolver = resolver_of({"files.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+    async with GuardedClient(settings, resolver=resolver, verify=client_tls) as client:
+        await fetch_url(tls_server.url("/echo", host="files.test"), limits=LIMITS, client=client)
+        with pytest.raises(UrlFetchError, match=r"CERTIFICATE_VERIFY_FAILED|certificate"):
+            await fetch_url(tls_server.url("/echo", host="other.test"), limits=LIMITS, client=client)
+    assert tls_server.sni_seen == ["files.test", "other.test"]
+    assert tls_server.requests == ["/echo"]

@@ -27,7 +27,8 @@ import asyncio
 import logging
 import socket
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
 import httpx
 
@@ -40,7 +41,7 @@ Resolver = Callable[[str, int], Sequence[IPAddress]]
 """``resolver(host, port) -> addresses``; blocking (run in a thread). Default: :func:`system_resolver`."""
 
 ALLOWED_SCHEMES = ("http", "https")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+_DEFAULT_PORTS: Mapping[str, int] = MappingProxyType({"http": 80, "https": 443})
 
 
 def system_resolver(host: str, port: int) -> list[IPAddress]:
@@ -85,8 +86,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._policy = policy if policy is not None else AddressPolicy()
         self._resolver = resolver
+        # trust_env here only means SSL_CERT_FILE/SSL_CERT_DIR; proxies are the client's, which ignores them
         self._inner = inner or httpx.AsyncHTTPTransport(
-            verify=verify, trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)
+            verify=verify, limits=httpx.Limits(max_keepalive_connections=0)
         )
 
     async def resolve(self, request: httpx.Request) -> tuple[str, list[IPAddress]]:
