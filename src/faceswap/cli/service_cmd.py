@@ -8,6 +8,7 @@ import click
 
 from faceswap.cli.context import load_context
 from faceswap.cli.errors import reports_errors
+from faceswap.errors import BadOptionError
 
 
 @click.command("serve")
@@ -35,9 +36,34 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
 @click.command("worker")
 @click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1), help="tasks at once")
+@click.option(
+    "--api",
+    "api_url",
+    default=None,
+    metavar="URL",
+    help="run as a remote worker: lease tasks from this faceswap API over HTTP instead of the queue",
+)
+@click.option(
+    "--token",
+    envvar="FACESWAP_WORKER_TOKEN",
+    default=None,
+    help="worker token for --api (or FACESWAP_WORKER_TOKEN, which keeps it out of process listings)",
+)
+@click.option(
+    "--name", default="remote", show_default=True, help="this remote worker's name in the API's logs"
+)
 @reports_errors
-def worker_command(concurrency: int) -> None:
-    """Run tasks from the configured queue until SIGTERM (running tasks finish first)."""
-    from faceswap.service.worker.runner import run_worker
+def worker_command(concurrency: int, api_url: str | None, token: str | None, name: str) -> None:
+    """Run tasks from the configured queue (or, with --api, leased from an API) until SIGTERM
+    (running tasks finish first)."""
+    settings = load_context().settings
+    if api_url is None:
+        from faceswap.service.worker.runner import run_worker
 
-    asyncio.run(run_worker(load_context().settings, concurrency=concurrency))
+        asyncio.run(run_worker(settings, concurrency=concurrency))
+        return
+    if not token:
+        raise BadOptionError("--api needs a worker token (--token or FACESWAP_WORKER_TOKEN)")
+    from faceswap.service.remote.worker import run_remote_worker
+
+    asyncio.run(run_remote_worker(settings, api_url, token, name=name, concurrency=concurrency))

@@ -1,0 +1,119 @@
+"""``/api/comm/*``: remote workers lease tasks, read inputs, heartbeat, upload results, complete or fail.
+
+Every route needs a worker token (``Authorization: Bearer <token>``, 401 without a valid one); with no
+token configured (``FACESWAP_SERVICE__WORKER_TOKENS``) they all answer 404. Per-task routes carry the
+lease id in the ``X-Lease-Id`` header; a lease that is no longer held answers 409 ``lease_lost``.
+See docs/service.md, "Remote workers".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.responses import Response, StreamingResponse
+
+from faceswap.service.api.envelope import ok
+from faceswap.service.comm.leases import Leases
+from faceswap.service.comm.messages import (
+    LEASE_HEADER,
+    Completion,
+    Failure,
+    Heartbeat,
+    UploadedFile,
+)
+from faceswap.service.worker.inputs import read_input, stored_key
+from faceswap.storage.keys import result_key
+
+CHUNK = 1024 * 1024
+
+
+def get_leases(request: Request, authorization: Annotated[str | None, Header()] = None) -> Leases:
+    """FastAPI dependency: the app's leases, once the request's worker token is checked."""
+    leases = cast(Leases, request.app.state.faceswap_comm)
+    leases.tokens.check(authorization)
+    return leases
+
+
+router = APIRouter(prefix="/api/comm", tags=["remote workers"], dependencies=[Depends(get_leases)])
+Comm = Annotated[Leases, Depends(get_leases)]
+LeaseId = Annotated[str, Header(alias=LEASE_HEADER, min_length=1, max_length=64)]
+
+
+@router.get(
+    "/task/fetch",
+    summary="Lease the next task (long poll); 204 when none came within `timeout`",
+    responses={204: {"description": "no task within the timeout"}},
+)
+async def fetch(
+    request: Request,
+    leases: Comm,
+    timeout: Annotated[float, Query(ge=0, le=60, description="seconds to wait for a task")] = 20.0,
+    worker: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[\w.-]+$")] = "remote",
+) -> Any:
+    leased = await leases.fetch(worker, timeout, request.is_disconnected)
+    if leased is None:
+        return Response(status_code=204)
+    return ok(leased.model_dump(mode="json", by_alias=True))
+
+
+@router.post("/task/{task_id}/heartbeat", summary="Extend the lease and report progress; says if cancelled")
+async def heartbeat(leases: Comm, task_id: str, lease_id: LeaseId, body: Heartbeat) -> dict[str, Any]:
+    answer = await leases.heartbeat(task_id, lease_id, body.progress)
+    return ok(answer.model_dump(mode="json"))
+
+
+@router.get(
+    "/task/{task_id}/inputs/{index}",
+    summary="One of the leased task's inputs (the order of the lease's `inputs`)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def task_input(leases: Comm, task_id: str, index: int, lease_id: LeaseId) -> Response:
+    ref = await leases.input_ref(task_id, lease_id, index)
+    storage = leases.storage
+    key = await stored_key(storage, ref)
+    if key is None:  # an http(s) or data: URL: the API fetches it, so workers need no outbound access
+        limit = int(leases.settings.service.max_upload_mb * 1024 * 1024)
+        return Response(await read_input(storage, ref, limit), media_type="application/octet-stream")
+    obj = await storage.stat(key)
+    stream = storage.stream(key)
+
+    async def body() -> AsyncIterator[bytes]:
+        async for chunk in stream:
+            yield chunk
+
+    headers = {"Content-Length": str(obj.size)}
+    return StreamingResponse(body(), media_type=obj.content_type, headers=headers)
+
+
+@router.post("/task/{task_id}/files", summary="Upload a result file (multipart `file`) of a leased task")
+async def upload_result(
+    leases: Comm, task_id: str, lease_id: LeaseId, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    await leases.running(task_id, lease_id)
+    key = result_key(task_id, file.filename or "output")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await file.read(CHUNK):
+            yield chunk
+
+    content_type = file.content_type or "application/octet-stream"
+    stored = await leases.storage.put(key, chunks(), content_type=content_type, metadata={"task_id": task_id})
+    url = await leases.storage.url(key)
+    uploaded = UploadedFile(key=key, size=stored.size, content_type=stored.content_type, url=url)
+    return ok(uploaded.model_dump(mode="json"))
+
+
+@router.post("/task/{task_id}/complete", summary="Finish a leased task COMPLETED with its result")
+async def complete(leases: Comm, task_id: str, lease_id: LeaseId, body: Completion) -> dict[str, Any]:
+    return ok((await leases.complete(task_id, lease_id, body.result)).dump())
+
+
+@router.post(
+    "/task/{task_id}/fail",
+    summary="Report a leased task's error `{code, message}`; transient errors are retried",
+)
+async def fail(leases: Comm, task_id: str, lease_id: LeaseId, body: Failure) -> dict[str, Any]:
+    return ok((await leases.fail(task_id, lease_id, body.code, body.message)).dump())

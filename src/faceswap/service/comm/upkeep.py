@@ -1,0 +1,72 @@
+"""The API's side of remote leases while it runs: end cancelled remote tasks, sweep lost leases.
+
+An API process that leases tasks to remote workers may be the only process near the queue (no SAQ
+worker runs anywhere), so nothing else would sweep. When the worker routes are enabled, the API
+therefore, every ``service.sweep_interval_s``:
+
+1. finishes ``aborted`` (CANCELLED) every cancelled task a remote worker holds, so a cancel takes
+   effect even if that worker died (a live one learns it from its next heartbeat answer);
+2. runs the queue's own ``sweep``, which re-queues (or fails ``worker_lost``) running jobs that were
+   not touched for their ``heartbeat``: remote leases that stopped heartbeating, and local workers'
+   jobs alike. Each backend lets one process sweep at a time, so API replicas and workers do not
+   sweep the same job twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from saq.job import Status
+
+from faceswap.service.api.state import ServiceState
+from faceswap.service.comm.auth import WorkerTokens
+from faceswap.service.comm.leases import Leases, is_cancelled, is_remote
+
+logger = logging.getLogger(__name__)
+
+
+async def end_cancelled_leases(leases: Leases) -> int:
+    """Finishes the cancelled tasks remote workers hold; returns how many."""
+    ended = 0
+    async for job in leases.queue.iter_jobs([Status.ABORTING]):
+        if is_remote(job) and is_cancelled(job):
+            await leases.end_cancelled(job)
+            ended += 1
+    return ended
+
+
+async def upkeep_loop(leases: Leases) -> None:
+    every = leases.settings.service.sweep_interval_s
+    while True:
+        try:
+            await end_cancelled_leases(leases)
+            swept = await leases.queue.sweep()
+            if swept:
+                logger.info("swept %d stuck task(s): %s", len(swept), ", ".join(swept))
+        except Exception:
+            logger.exception("lease upkeep failed; trying again later")
+        await asyncio.sleep(every)
+
+
+@contextlib.asynccontextmanager
+async def remote_leases(app: FastAPI, state: ServiceState) -> AsyncIterator[Leases]:
+    """Sets ``app.state.faceswap_comm`` for the worker routes; runs the upkeep loop when they are enabled."""
+    tokens = WorkerTokens.from_setting(state.settings.service.worker_tokens)
+    leases = Leases(state.queue, state.storage, state.settings, tokens)
+    app.state.faceswap_comm = leases
+    upkeep = asyncio.create_task(upkeep_loop(leases)) if tokens.enabled else None
+    if tokens.enabled:
+        logger.info("worker routes enabled for %d token(s)", len(tokens.digests))
+    try:
+        yield leases
+    finally:
+        if upkeep is not None:
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
+        if leases.background:
+            await asyncio.wait(leases.background, timeout=10)

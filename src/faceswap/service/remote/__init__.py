@@ -1,0 +1,1 @@
+"""Remote workers over HTTP (``faceswap worker --api URL --token T``): the worker's side of ``/api/comm``."""
