@@ -19,8 +19,9 @@ from fastapi import FastAPI
 from faceswap import __version__
 from faceswap.config import Settings
 from faceswap.service.api.envelope import install_error_handlers
-from faceswap.service.api.routes import face_swap, health, legacy, tasks, uploads
+from faceswap.service.api.routes import comm, face_swap, health, legacy, tasks, uploads
 from faceswap.service.api.state import ServiceState
+from faceswap.service.comm.upkeep import remote_leases
 from faceswap.service.queue import open_queue
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.open import storage_from_settings
@@ -72,7 +73,7 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
         app.state.faceswap = state
         retention = asyncio.create_task(retention_loop(state))
         try:
-            async with _workers(state, workers):
+            async with _workers(state, workers), remote_leases(app, state):
                 yield {}
         finally:
             retention.cancel()
@@ -86,6 +87,6 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (uploads, tasks, legacy, face_swap, health):
+    for module in (uploads, tasks, legacy, face_swap, health, comm):
         app.include_router(module.router)
     return app
