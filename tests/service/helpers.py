@@ -22,6 +22,8 @@ def service_settings(data_dir: Path, queue_url: str = "", **service: Any) -> Set
         engine=EngineSettings(engine="classic"),
         queue={"url": queue_url},  # type: ignore[arg-type]
         service=ServiceSettings(**fast),
+        # test servers (webhook receivers, input hosts) listen on loopback, which the SSRF guard refuses
+        fetch={"allow_private": ["127.0.0.1"]},  # type: ignore[arg-type]
     )
 
 

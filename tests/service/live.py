@@ -29,6 +29,8 @@ def service_env(data_dir: Path, **settings: str) -> dict[str, str]:
         FACESWAP_ENGINE__ENGINE="classic",
         FACESWAP_SERVICE__ABORT_POLL_S="0.2",
         FACESWAP_SERVICE__RETRY_DELAY_S="0",
+        # the test's webhook receiver listens on loopback, which the SSRF guard refuses by default
+        FACESWAP_FETCH__ALLOW_PRIVATE='["127.0.0.1"]',
         **{f"FACESWAP_SERVICE__{k.upper()}": v for k, v in settings.items()},
     )
     return env

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from faceswap.config import FetchSettings
 from faceswap.imaging.sniff import sniff
 from faceswap.service.tasks.client import TaskClient
 from faceswap.service.tasks.model import TaskCreate
@@ -60,8 +61,21 @@ async def test_transient_errors_are_retried(any_queue: Any, tmp_path: Path) -> N
         done = await client.wait(task.task_id, timeout=60)
         assert done.status == "FAILED"
         assert done.error is not None
-        assert done.error.code == "download_failed"
+        assert done.error.code == "url_fetch_failed"
         assert done.attempts == 2
+
+
+async def test_private_input_urls_are_refused_by_the_ssrf_guard(any_queue: Any, tmp_path: Path) -> None:
+    settings = service_settings(tmp_path, retries=2).model_copy(update={"fetch": FetchSettings()})
+    client = TaskClient(any_queue, settings.service)
+    async with running_worker(any_queue, settings):
+        metadata = "http://169.254.169.254/latest/meta-data/x.png"
+        task = await client.submit(swap_body(metadata, "http://127.0.0.1:9/t.png"))
+        done = await client.wait(task.task_id, timeout=60)
+        assert done.status == "FAILED"
+        assert done.error is not None
+        assert done.error.code == "url_forbidden"
+        assert done.attempts == 1, "a forbidden address is not transient: not retried"
 
 
 def _b64(path: Path) -> str:

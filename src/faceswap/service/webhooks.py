@@ -18,6 +18,10 @@ from typing import Any
 
 import httpx
 
+from faceswap.config import FetchSettings
+from faceswap.errors import UrlForbiddenError
+from faceswap.net.fetch import GuardedClient, redact
+
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Faceswap-Signature"
@@ -42,12 +46,23 @@ def _retryable(status: int) -> bool:
 
 
 async def deliver(
-    url: str, payload: dict[str, Any], *, secret: str | None, attempts: int, event: str = "task.status"
+    url: str,
+    payload: dict[str, Any],
+    *,
+    secret: str | None,
+    attempts: int,
+    event: str = "task.status",
+    fetch: FetchSettings | None = None,
 ) -> bool:
-    """Posts ``payload`` to ``url``; True once a 2xx answer came back."""
+    """Posts ``payload`` to ``url``; True once a 2xx answer came back.
+
+    The request goes through the SSRF guard (:mod:`faceswap.net`): a webhook pointing at a private, loopback
+    or link-local address is refused (not retried) unless ``fetch.allow_private`` lets it through.
+    """
     body = json.dumps(payload, separators=(",", ":")).encode()
     delay = FIRST_DELAY_S
-    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S) as client:
+    guard = (fetch or FetchSettings()).model_copy(update={"timeout_s": REQUEST_TIMEOUT_S})
+    async with GuardedClient(guard) as client:
         for attempt in range(1, attempts + 1):
             timestamp = str(int(time.time()))
             headers = {"Content-Type": "application/json", EVENT_HEADER: event, TIMESTAMP_HEADER: timestamp}
@@ -61,6 +76,9 @@ async def deliver(
                     logger.warning("webhook %s answered %d; not retried", url, response.status_code)
                     return False
                 reason = f"HTTP {response.status_code}"
+            except UrlForbiddenError as exc:
+                logger.warning("webhook %s refused: %s", redact(url), exc.message)
+                return False
             except httpx.HTTPError as exc:
                 reason = str(exc) or type(exc).__name__
             logger.info("webhook %s attempt %d/%d failed: %s", url, attempt, attempts, reason)

@@ -54,7 +54,7 @@ class TaskRun:
         return float(service.video_timeout_s if kind == "video" else service.image_timeout_s)
 
     async def read(self, ref: str) -> bytes:
-        return await read_input(self.worker.storage, ref, self.max_input_bytes)
+        return await read_input(self.worker.storage, ref, self.max_input_bytes, self.worker.settings.fetch)
 
     async def in_thread(self, kind: WorkKind, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on a thread within ``kind``'s time limit; stops it on cancel or timeout."""

@@ -6,15 +6,14 @@ import base64
 import binascii
 import re
 
-import httpx
-
-from faceswap.errors import DownloadError, InputTooLargeError, NotFoundError, UnreadableInputError
+from faceswap.config import FetchSettings
+from faceswap.errors import InputTooLargeError, NotFoundError, UnreadableInputError
+from faceswap.net.fetch import FetchLimits, GuardedClient, fetch_url
 from faceswap.storage.base import Storage
 from faceswap.storage.keys import RESULTS_PREFIX, UPLOADS_PREFIX, validate_key
 
 _FILE_ID = re.compile(r"[0-9a-f]{32}")
 _DATA_URL = re.compile(r"data:[\w.+/-]*(;[\w=.+-]+)*;base64,", re.ASCII)
-DOWNLOAD_TIMEOUT_S = 60.0
 
 
 async def upload_key_of(storage: Storage, file_id: str) -> str:
@@ -50,34 +49,27 @@ def decode_base64(encoded: str) -> bytes:
         raise UnreadableInputError(f"the input is not valid base64: {exc}") from exc
 
 
-async def download(url: str, max_bytes: int) -> bytes:
-    """The body at ``url``, at most ``max_bytes``; network failures are transient (``DownloadError``)."""
-    try:
-        async with (
-            httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code == 404:
-                raise NotFoundError(f"{url} answered 404")
-            if response.status_code >= 400:
-                raise DownloadError(f"{url} answered {response.status_code}")
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise InputTooLargeError(f"{url} is larger than {max_bytes} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise DownloadError(f"cannot download {url}: {exc}") from exc
+async def download(url: str, max_bytes: int, fetch: FetchSettings | None = None) -> bytes:
+    """The body at ``url``, at most ``max_bytes``, through the SSRF guard (:mod:`faceswap.net`).
+
+    Private, loopback and link-local addresses are refused (``url_forbidden``) unless ``fetch.allow_private``
+    lets them through; network failures are transient (``url_fetch_failed``).
+    """
+    fetch = fetch or FetchSettings()
+    limits = FetchLimits(max_bytes=max_bytes, timeout_s=fetch.timeout_s)
+    async with GuardedClient(fetch) as client:
+        return (await fetch_url(url, limits=limits, client=client)).data
 
 
-async def read_input(storage: Storage, ref: str, max_bytes: int) -> bytes:
-    """The bytes an input reference names (see :class:`~faceswap.service.tasks.model.WfJson`)."""
+async def read_input(storage: Storage, ref: str, max_bytes: int, fetch: FetchSettings | None = None) -> bytes:
+    """The bytes an input reference names (see :class:`~faceswap.service.tasks.model.WfJson`).
+
+    URLs go through the SSRF guard with ``fetch`` (default: no private address allowed).
+    """
     if ref.startswith("data:"):
         return decode_data_url(ref, max_bytes)
     if ref.startswith(("http://", "https://")):
-        return await download(ref, max_bytes)
+        return await download(ref, max_bytes, fetch)
     key = await stored_key(storage, ref)
     if key is None:
         raise NotFoundError(f"input {ref[:80]!r} is not a file id, a stored key or an http(s)/data URL")

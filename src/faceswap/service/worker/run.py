@@ -109,7 +109,13 @@ async def notify(worker: WorkerContext, job: Job) -> None:
         return
     service = worker.settings.service
     background = asyncio.create_task(
-        deliver(task.webhook, task.dump(), secret=service.webhook_secret, attempts=service.webhook_attempts)
+        deliver(
+            task.webhook,
+            task.dump(),
+            secret=service.webhook_secret,
+            attempts=service.webhook_attempts,
+            fetch=worker.settings.fetch,
+        )
     )
     worker.background.add(background)
     background.add_done_callback(worker.background.discard)
