@@ -1,0 +1,30 @@
+"""``GET /api/options``: every choice a client can offer, derived from the ``Literal`` types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from faceswap.choices import EngineName, EnhancerName, FaceMode, ImageFormat, VideoContainer, choices
+from faceswap.service.api.envelope import ok
+from faceswap.service.api.state import ServiceState, get_state
+
+router = APIRouter(prefix="/api", tags=["options"])
+State = Annotated[ServiceState, Depends(get_state)]
+
+
+@router.get("/options", summary="The choices of engine, enhancer, face mode and output formats")
+async def options(state: State) -> dict[str, Any]:
+    engine = state.settings.engine
+    return ok(
+        {
+            "engine": list(choices(EngineName)),
+            "enhancer": list(choices(EnhancerName)),
+            "face_mode": list(choices(FaceMode)),
+            "image_format": list(choices(ImageFormat)),
+            "video_format": list(choices(VideoContainer)),
+            "defaults": {"engine": engine.engine, "enhancer": engine.enhancer, "face_mode": "one"},
+            "max_upload_mb": state.settings.service.max_upload_mb,
+        }
+    )

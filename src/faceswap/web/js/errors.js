@@ -1,0 +1,60 @@
+// Stable error codes (faceswap.errors, plus "network") in plain words, with what to do next.
+import { h } from "./dom.js";
+
+const FORMATS = "JPEG, PNG, WebP, GIF or BMP photos and MP4, MOV, WebM, MKV or AVI videos";
+const RETRY = "Wait a minute and start it again. If it keeps happening, tell whoever runs this server.";
+
+const MESSAGES = {
+  no_face_in_source: ["No face was found in the face photo.", "Use a clear, well-lit photo where the face looks at the camera and fills a good part of the picture."],
+  no_face_in_target: ["No face was found in the picture to change.", "Pick a picture where the faces are visible, not too small and not turned away."],
+  no_matching_face: ["The chosen person was not found.", "Pick the person again, or set \u201cFaces to change\u201d to every face."],
+  no_face: ["No face was found.", "Use pictures where faces are clearly visible."],
+  unsupported_format: ["This kind of file is not supported.", `Use ${FORMATS}.`],
+  input_too_large: ["The file is too large.", "Use a smaller file, a smaller picture or a shorter video."],
+  unreadable_input: ["The file could not be read.", "It may be damaged or incomplete: export or download it again."],
+  bad_input: ["One of the files cannot be used.", `Check that you picked the right files (${FORMATS}).`],
+  bad_option: ["One of the settings cannot be used.", "Go back to the defaults and try again."],
+  bad_request: ["The request was not understood.", "Reload the page and try again."],
+  model_missing: ["The chosen engine is not installed on this server.", "Choose the classic engine, or ask the server's owner to run \u201cfaceswap models download\u201d."],
+  model_error: ["The chosen engine's model files are damaged.", "Choose another engine, or ask the server's owner to download the models again."],
+  model_hash_mismatch: ["The chosen engine's model files are damaged.", "Choose another engine, or ask the server's owner to download the models again."],
+  model_signature: ["The chosen engine's model files are not the expected ones.", "Choose another engine, or ask the server's owner to check the models."],
+  engine_unavailable: ["The engine is busy or unavailable right now.", RETRY],
+  queue_unavailable: ["The service cannot take work right now.", RETRY],
+  storage_unavailable: ["The service cannot store files right now.", RETRY],
+  download_failed: ["An input could not be downloaded.", "Check the link, or download the file and upload it here."],
+  url_forbidden: ["That link cannot be used.", "Download the file and upload it here instead."],
+  url_fetch_failed: ["An input could not be downloaded.", "Check the link, or download the file and upload it here."],
+  url_fetch_timeout: ["Downloading an input took too long.", "Download the file and upload it here instead."],
+  url_unusable: ["The link did not lead to a file.", "Check the link, or download the file and upload it here."],
+  timeout: ["It took too long.", "Try a shorter or smaller video, or a lower output resolution."],
+  worker_lost: ["The machine working on this stopped.", "Start it again."],
+  output_failed: ["The result could not be saved.", RETRY],
+  cancelled: ["Stopped.", "Start it again whenever you like."],
+  not_found: ["This is no longer on the server.", "Results are kept for a limited time: start it again."],
+  conflict: ["This was already done or is already running.", "Look for it in the task list."],
+  network: ["The server could not be reached.", "Check your connection; the page keeps following your tasks when it is back."],
+  internal_error: ["Something went wrong on the server.", RETRY],
+};
+
+/** {title, hint, detail} for an error code and the server's own message. */
+export function explain(code, message = "") {
+  const [title, hint] = MESSAGES[code] ?? ["Something went wrong.", RETRY];
+  const detail = message && message !== title ? message : "";
+  return { title, hint, detail, code };
+}
+
+/** An alert box for an ApiError or a task's {code, message}. */
+export function errorBox(error) {
+  const { title, hint, detail, code } =
+    error?.code === "form"
+      ? { title: error.message, hint: error.hint ?? "", detail: "", code: "form" }
+      : explain(error?.code ?? "internal_error", error?.message ?? "");
+  return h(
+    "div",
+    { class: "error", role: "alert", dataset: { code } },
+    h("p", { class: "error-title" }, title),
+    h("p", { class: "error-hint" }, hint),
+    detail ? h("details", {}, h("summary", {}, "Details"), h("p", {}, detail, " ", h("code", {}, `(${code})`))) : null,
+  );
+}

@@ -1,0 +1,52 @@
+// Option fields built from GET /api/options (the server's Literal choices), with readable labels.
+import { h, uid } from "./dom.js";
+
+const LABELS = {
+  engine: {
+    auto: "Best installed",
+    classic: "Classic (offline)",
+    inswapper_128: "InSwapper 128",
+    inswapper_128_fp16: "InSwapper 128 (half precision)",
+  },
+  enhancer: { none: "None", "gfpgan_1.4": "GFPGAN 1.4", codeformer: "CodeFormer", restoreformer_plus_plus: "RestoreFormer++" },
+  face_mode: { one: "The largest face", many: "Every face", reference: "One chosen person" },
+  format: { "": "Same as the original", jpeg: "JPEG", png: "PNG", webp: "WebP", bmp: "BMP", gif: "GIF", mp4: "MP4", mov: "MOV", mkv: "MKV", webm: "WebM" },
+};
+
+/** A labelled <select> of `values`; `labels` maps values to words (unknown values show as they are). */
+export function select({ name, label, values, selected, labels = {} }) {
+  const id = uid(name);
+  const field = h(
+    "select",
+    { id, name },
+    values.map((value) => h("option", { value, selected: value === selected ? true : null }, labels[value] ?? value)),
+  );
+  return { element: h("div", { class: "field" }, h("label", { htmlFor: id }, label), field), field };
+}
+
+/** The options of a swap: engine, enhancer, face mode (unless `faceMode` is false), output format. */
+export function optionFields(options, { media, faceMode = true, onFaceMode = () => {} }) {
+  const defaults = options.defaults ?? {};
+  const fields = {
+    model: select({ name: "model", label: "Engine", values: options.engine, selected: defaults.engine, labels: LABELS.engine }),
+    enhancer: select({ name: "enhancer", label: "Enhance faces", values: options.enhancer, selected: defaults.enhancer, labels: LABELS.enhancer }),
+    output_format: select({
+      name: "output_format",
+      label: "Output format",
+      values: ["", ...(media === "video" ? options.video_format : options.image_format)],
+      selected: "",
+      labels: LABELS.format,
+    }),
+  };
+  if (faceMode) {
+    fields.face_mode = select({ name: "face_mode", label: "Faces to change", values: options.face_mode, selected: defaults.face_mode ?? "one", labels: LABELS.face_mode });
+    fields.face_mode.field.addEventListener("change", () => onFaceMode(fields.face_mode.field.value));
+  }
+  const element = h("fieldset", { class: "options" }, h("legend", {}, "Options"), Object.values(fields).map((f) => f.element));
+  function values() {
+    const out = {};
+    for (const [key, { field }] of Object.entries(fields)) if (field.value) out[key] = field.value;
+    return out;
+  }
+  return { element, values, fields };
+}

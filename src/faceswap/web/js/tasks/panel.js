@@ -1,0 +1,119 @@
+// The task panel (bottom-right on every page): live progress, stop, results; updated in place.
+import { api, fileUrl } from "../api.js";
+import { announce, h } from "../dom.js";
+import { explain } from "../errors.js";
+import { isActive } from "./store.js";
+
+export const STATUS_WORDS = { PENDING: "Waiting", PROCESSING: "Working", COMPLETED: "Done", FAILED: "Failed", CANCELLED: "Stopped" };
+
+export function statusText(entry) {
+  const word = STATUS_WORDS[entry.status] ?? entry.status;
+  return isActive(entry) ? `${word} \u00b7 ${Math.round((entry.progress ?? 0) * 100)} %` : word;
+}
+
+function thumbnail(entry) {
+  const result = entry.result;
+  if (entry.status !== "COMPLETED" || !result?.output_url) return null;
+  if (!String(result.content_type ?? "").startsWith("image/")) return null;
+  return h("img", { class: "task-thumb", src: fileUrl(result.output_url), alt: "", loading: "lazy" });
+}
+
+export class TaskPanel {
+  #rows = new Map();
+  #said = new Map();
+
+  constructor(root, store, follower) {
+    this.store = store;
+    this.follower = follower;
+    this.list = h("ul", { class: "task-list", id: "task-list" });
+    this.empty = h("p", { class: "task-empty" }, "No tasks yet. Swaps you start appear here.");
+    this.count = h("span", { class: "badge" });
+    this.toggle = h("button", { type: "button", class: "panel-toggle", "aria-expanded": "true", "aria-controls": "task-body", onClick: () => this.#setOpen(this.toggle.getAttribute("aria-expanded") !== "true") }, "Tasks ", this.count);
+    this.clear = h("button", { type: "button", class: "link", onClick: () => store.clearFinished() }, "Clear finished");
+    this.body = h("div", { id: "task-body", class: "panel-body" }, this.empty, this.list, this.clear);
+    root.replaceChildren(this.toggle, this.body);
+    this.#setOpen(window.matchMedia("(min-width: 700px)").matches || store.list().some(isActive));
+    store.addEventListener("change", () => this.render());
+    this.render();
+  }
+
+  #setOpen(open) {
+    this.toggle.setAttribute("aria-expanded", String(open));
+    this.body.hidden = !open;
+  }
+
+  render() {
+    const entries = this.store.list();
+    const active = entries.filter(isActive).length;
+    this.count.textContent = active ? `${active} running` : String(entries.length || "");
+    this.empty.hidden = entries.length > 0;
+    this.clear.hidden = entries.every(isActive);
+    const ids = new Set(entries.map((e) => e.id));
+    for (const [id, row] of this.#rows) if (!ids.has(id)) { row.root.remove(); this.#rows.delete(id); }
+    entries.forEach((entry, index) => {
+      const row = this.#rows.get(entry.id) ?? this.#row(entry);
+      this.#update(row, entry);
+      if (this.list.children[index] !== row.root) this.list.insertBefore(row.root, this.list.children[index] ?? null);
+      this.#announce(entry);
+    });
+  }
+
+  #announce(entry) {
+    const before = this.#said.get(entry.id);
+    this.#said.set(entry.id, entry.status);
+    if (before && before !== entry.status) announce(`${entry.title}: ${STATUS_WORDS[entry.status] ?? entry.status}`);
+  }
+
+  #row(entry) {
+    const row = {
+      title: h("a", { class: "task-title", href: `#/task/${entry.id}` }, entry.title ?? "Task"),
+      status: h("span", { class: "task-status" }),
+      progress: h("progress", { max: "100", value: "0", "aria-label": `Progress of ${entry.title ?? "task"}` }),
+      actions: h("div", { class: "task-actions" }),
+      thumb: h("div", { class: "task-thumb-wrap" }),
+      error: h("p", { class: "task-error" }),
+    };
+    row.root = h("li", { class: "task", dataset: { taskId: entry.id } }, row.thumb, h("div", { class: "task-main" }, h("div", { class: "task-head" }, row.title, row.status), row.progress, row.error, row.actions));
+    this.#rows.set(entry.id, row);
+    return row;
+  }
+
+  #update(row, entry) {
+    row.root.dataset.status = entry.status;
+    row.status.textContent = statusText(entry);
+    const percent = String(Math.round((entry.progress ?? 0) * 100));
+    row.progress.hidden = !isActive(entry);
+    if (row.progress.getAttribute("value") !== percent) row.progress.setAttribute("value", percent);
+    row.error.hidden = !entry.error || entry.status === "CANCELLED";
+    row.error.textContent = entry.error ? explain(entry.error.code, entry.error.message).title : "";
+    const key = `${entry.status}|${entry.result?.output_url ?? ""}`;
+    if (row.key === key) return;
+    row.key = key;
+    row.thumb.replaceChildren(thumbnail(entry) ?? "");
+    row.actions.replaceChildren(...this.#actions(entry));
+  }
+
+  #actions(entry) {
+    const title = entry.title ?? "task";
+    if (isActive(entry)) {
+      return [h("button", { type: "button", class: "stop", "aria-label": `Stop ${title}`, onClick: (event) => this.#stop(entry.id, event.currentTarget) }, "Stop")];
+    }
+    const out = [h("a", { href: `#/task/${entry.id}`, class: "view" }, entry.status === "COMPLETED" ? "View result" : "Details")];
+    if (entry.status === "COMPLETED" && entry.result?.output_url) {
+      out.push(h("a", { href: fileUrl(entry.result.output_url), download: "", class: "download" }, "Download"));
+    }
+    out.push(h("button", { type: "button", class: "link remove", "aria-label": `Remove ${title} from the list`, onClick: () => this.store.remove(entry.id) }, "Remove"));
+    return out;
+  }
+
+  async #stop(id, button) {
+    button.disabled = true;
+    button.textContent = "Stopping\u2026";
+    try {
+      this.store.apply(await api.cancel(id));
+    } catch {
+      // 409: it finished meanwhile; the refresh shows how
+    }
+    await this.follower.refresh(id);
+  }
+}

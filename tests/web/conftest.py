@@ -1,0 +1,93 @@
+"""Browser fixtures: a live ``faceswap serve`` (classic engine, one in-process worker) and headless
+Debian Chromium driven by Playwright. Tests skip with a reason when Chromium or Playwright is missing
+(``scripts/test`` installs Chromium with apt; ``playwright install`` is never used)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.service.live import Live, start_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does it with apt-get)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (dev extra)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    server = start_server(tmp_path_factory.mktemp("web"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def context(browser: Any, live: Live, tmp_path: Path) -> Iterator[Any]:
+    """A fresh browser profile (empty localStorage) on the live server, desktop size."""
+    ctx = browser.new_context(base_url=live.url, viewport=DESKTOP, accept_downloads=True)
+    ctx.set_default_timeout(30_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto("/")
+    page.wait_for_selector("body[data-ready=true]")
+    yield page
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Any:
+    """``shots(page, name)`` saves a screenshot under the test's tmp dir (and, with FACESWAP_WEB_SCREENSHOTS=1,
+    under docs/screenshots)."""
+    import os
+
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    publish = os.environ.get("FACESWAP_WEB_SCREENSHOTS") == "1"
+
+    def take(page: Any, name: str, *, full_page: bool = True) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        if publish:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, SCREENSHOTS / path.name)
+        return path
+
+    return take
