@@ -19,6 +19,7 @@ import pytest_asyncio
 from faceswap.config import StorageSettings
 from faceswap.storage import Storage, open_storage
 
+from .cf_standin import ACCOUNT_HASH, TOKEN, Standin, running_standin
 from .servers import S3Server, environment, gcs_emulator, seaweedfs
 
 
@@ -146,10 +147,53 @@ async def _gcs_case(request: pytest.FixtureRequest, tmp_path: Path) -> BackendCa
     return BackendCase("gcs", storage, 0.02, leftovers, skips=skips)
 
 
+@pytest.fixture(scope="session")
+def cf_standin() -> Iterator[Standin]:
+    """The stand-in of Cloudflare Images' HTTP API (tests/storage/cf_standin.py) for the whole session."""
+    with running_standin() as standin:
+        yield standin
+
+
+def cf_images_url(standin: Standin, account: str) -> str:
+    return f"cf-images://{account}?api={standin.url}/client/v4&delivery={standin.url}/delivery"
+
+
+CF_SETTINGS = StorageSettings(api_token=TOKEN, images_account_hash=ACCOUNT_HASH)  # type: ignore[arg-type]
+_IMAGES_ONLY = "Cloudflare Images stores images only; this contract point stores non-image bytes"
+CF_SKIPS = {
+    name: _IMAGES_ONLY
+    for name in (
+        "test_put_from_async_iterator_and_from_path",
+        "test_stream_yields_the_bytes_in_bounded_chunks",
+        "test_content_type_is_kept_whatever_the_name",
+        "test_overwrite_replaces_bytes_and_metadata",
+        "test_exists_and_delete",
+        "test_missing_keys_raise_not_found",
+        "test_list_filters_by_prefix_in_key_order",
+        "test_concurrent_puts_of_different_keys",
+        "test_failed_overwrite_keeps_the_previous_object",
+        "test_retention_deletes_only_expired_objects",
+    )
+}
+"""Each of these points is checked with real images in test_cf_images.py instead."""
+
+
+async def _cf_images_case(request: pytest.FixtureRequest, tmp_path: Path) -> BackendCase:
+    standin: Standin = request.getfixturevalue("cf_standin")
+    account = uuid.uuid4().hex[:16]  # a fresh, empty account per test
+    storage = open_storage(cf_images_url(standin, account), data_dir=tmp_path, settings=CF_SETTINGS)
+
+    async def leftovers() -> list[str]:
+        return sorted(standin.images(account))
+
+    return BackendCase("cf-images", storage, 0.02, leftovers, skips=CF_SKIPS)
+
+
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Awaitable[BackendCase]]] = {
     "local": _local_case,
     "s3": _s3_case,
     "gcs": _gcs_case,
+    "cf-images": _cf_images_case,
 }
 
 
