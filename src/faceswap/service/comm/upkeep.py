@@ -2,7 +2,8 @@
 
 An API process that leases tasks to remote workers may be the only process near the queue (no SAQ
 worker runs anywhere), so nothing else would sweep. When the worker routes are enabled, the API
-therefore, every ``service.sweep_interval_s``:
+therefore, every second, makes due retries ready (``Queue.schedule``, as SAQ workers do), and every
+``service.sweep_interval_s``:
 
 1. finishes ``aborted`` (CANCELLED) every cancelled task a remote worker holds, so a cancel takes
    effect even if that worker died (a live one learns it from its next heartbeat answer);
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -27,6 +29,9 @@ from faceswap.service.comm.auth import WorkerTokens
 from faceswap.service.comm.leases import Leases, is_cancelled, is_remote
 
 logger = logging.getLogger(__name__)
+
+SCHEDULE_EVERY_S = 1.0
+"""How often due retries are moved to the ready queue (SAQ workers do it as often)."""
 
 
 async def end_cancelled_leases(leases: Leases) -> int:
@@ -40,16 +45,21 @@ async def end_cancelled_leases(leases: Leases) -> int:
 
 
 async def upkeep_loop(leases: Leases) -> None:
+    queue = leases.queue
     every = leases.settings.service.sweep_interval_s
+    last_sweep = 0.0
     while True:
         try:
-            await end_cancelled_leases(leases)
-            swept = await leases.queue.sweep()
-            if swept:
-                logger.info("swept %d stuck task(s): %s", len(swept), ", ".join(swept))
+            await queue.schedule()  # due retries become ready (Redis and Postgres need this)
+            if time.monotonic() - last_sweep >= every:
+                last_sweep = time.monotonic()
+                await end_cancelled_leases(leases)
+                swept = await queue.sweep()
+                if swept:
+                    logger.info("swept %d stuck task(s): %s", len(swept), ", ".join(swept))
         except Exception:
             logger.exception("lease upkeep failed; trying again later")
-        await asyncio.sleep(every)
+        await asyncio.sleep(SCHEDULE_EVERY_S)
 
 
 @contextlib.asynccontextmanager
