@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -48,12 +47,8 @@ class S3Server:
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=2)  # its data is thrown away: no need for a slow graceful stop
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        process.kill()  # its data is thrown away: no need for a slow graceful stop
+        process.wait(timeout=10)
 
 
 @contextmanager

@@ -54,13 +54,17 @@ _MISSING: Final = frozenset({"404", "NoSuchKey", "NotFound"})
 _HEADER_SAFE: Final = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")
 
 
+_EMPTY: Final = "%00"
+"""An empty value (some S3 servers drop empty headers); NUL is never in a value, so it cannot clash."""
+
+
 def encode_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
     """Values percent-encoded outside printable ASCII (and ``%`` and spaces): HTTP headers carry them as is."""
-    return {k: quote(v, safe=_HEADER_SAFE, errors="surrogatepass") for k, v in metadata.items()}
+    return {k: quote(v, safe=_HEADER_SAFE, errors="surrogatepass") or _EMPTY for k, v in metadata.items()}
 
 
 def decode_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
-    return {k.lower(): unquote(v, errors="surrogatepass") for k, v in metadata.items()}
+    return {k.lower(): "" if v == _EMPTY else unquote(v, errors="surrogatepass") for k, v in metadata.items()}
 
 
 def storage_error(exc: Exception, action: str, key: str) -> FaceswapError:
@@ -313,7 +317,10 @@ class S3Storage(Storage):
         return str(url)
 
     async def health(self) -> bool:
-        await self._call("reach the bucket of", self.prefix or "/", self._client.head_bucket)
+        try:
+            await self._call("reach the bucket of", self.prefix or "/", self._client.head_bucket)
+        except NotFoundError:
+            raise StorageUnavailableError(f"S3 bucket {self.bucket!r} does not exist") from None
         return True
 
     async def sweep_leftovers(self, now: datetime, *, older_than: timedelta = timedelta(hours=1)) -> int:
