@@ -174,6 +174,51 @@ class FetchSettings(BaseModel):
         return cleaned
 
 
+class ComfyUISettings(BaseModel):
+    """A ComfyUI server that runs ComfyUI workflows as tasks (see docs/comfyui.md).
+
+    ``url`` is operator configuration, trusted like the queue URL: it does not go through the SSRF guard.
+    """
+
+    url: str | None = Field(
+        default=None, description="ComfyUI's base URL (COMFYUI_URL); None: ComfyUI workflows are refused"
+    )
+    workflows_dir: Path | None = Field(
+        default=None, description="API-format workflow files <name>.json; default: DATA_DIR/workflows"
+    )
+    timeout_s: float = Field(default=900.0, gt=0.0, description="longest one workflow may run")
+    connect_timeout_s: float = Field(default=10.0, gt=0.0)
+
+
+class RemoteEngineSettings(BaseModel):
+    """A swap service (``faceswap engine-serve`` or compatible) that runs ``face_swap`` tasks for workers.
+
+    ``url`` is operator configuration: it does not go through the SSRF guard (docs/comfyui.md).
+    """
+
+    url: str | None = Field(
+        default=None, description="base URL of the swap service (FACE_SWAP_API_URL); None: swap locally"
+    )
+    timeout_s: float = Field(default=120.0, gt=0.0, description="one request's limit (FACE_SWAP_TIMEOUT)")
+    attempts: int = Field(default=4, ge=1, description="tries per swap on timeouts, network errors and 5xx")
+    backoff_s: float = Field(default=1.0, ge=0.0, description="first delay between tries, doubled each time")
+    shared_dir: Path | None = Field(
+        default=None,
+        description="a directory the swap service also sees (its engine_server.input_root): inputs are "
+        "written there and sent as paths; None: inputs are sent inline (data: URLs) or as their http(s) URL",
+    )
+
+
+class EngineServerSettings(BaseModel):
+    """``faceswap engine-serve``: our engine as a swap service (``POST /process``, ``GET /health``)."""
+
+    input_root: Path | None = Field(
+        default=None,
+        description="local paths under this directory are read as inputs; None: no local path is accepted",
+    )
+    concurrency: int = Field(default=1, ge=1, description="swaps at once")
+
+
 LEGACY_ENV: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "STORAGE_PROVIDER": ("storage", "provider"),
@@ -182,6 +227,9 @@ LEGACY_ENV: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "R2_SECRET_ACCESS_KEY": ("storage", "secret_access_key"),
         "R2_BUCKET_NAME": ("storage", "bucket"),
         "R2_PUBLIC_URL": ("storage", "public_base_url"),
+        "COMFYUI_URL": ("comfyui", "url"),
+        "FACE_SWAP_API_URL": ("remote_engine", "url"),
+        "FACE_SWAP_TIMEOUT": ("remote_engine", "timeout_s"),
     }
 )
 """The seed's environment names -> the setting they fill; ``FACESWAP_*`` variables win over them."""
@@ -225,6 +273,9 @@ class Settings(BaseSettings):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     limits: InputLimits = Field(default_factory=InputLimits)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    comfyui: ComfyUISettings = Field(default_factory=ComfyUISettings)
+    remote_engine: RemoteEngineSettings = Field(default_factory=RemoteEngineSettings)
+    engine_server: EngineServerSettings = Field(default_factory=EngineServerSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -242,6 +293,8 @@ class Settings(BaseSettings):
     def _derive_paths(self) -> Settings:
         if self.models_dir is None:
             self.models_dir = self.data_dir / "models"
+        if self.comfyui.workflows_dir is None:
+            self.comfyui.workflows_dir = self.data_dir / "workflows"
         return self
 
     @property
