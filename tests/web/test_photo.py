@@ -49,7 +49,7 @@ def test_photo_swap_from_pick_to_download(page: Any, shots: Any, tmp_path: Path)
     assert changed[130:340, 175:360].mean() > 0.05  # the face changed
     assert changed[:100].mean() < 0.01  # the rest did not
     page.set_viewport_size(PHONE)
-    shots(page, "photo-result-phone")
+    shots(page, "photo-result-phone", full_page=False)
 
 
 def blank_photo(path: Path) -> Path:
