@@ -239,3 +239,34 @@ class LeaseLostError(ConflictError):
     queue (or to another worker), or the task finished meanwhile."""
 
     code = "lease_lost"
+
+
+class ComfyUIUnavailableError(EngineUnavailableError):
+    """The ComfyUI server cannot be reached (refused, network failure, 5xx, websocket dropped)."""
+
+    code = "comfyui_unavailable"
+
+
+class ComfyUIExecutionError(FaceswapError):
+    """ComfyUI refused the workflow or reported an error while running it (a node failed)."""
+
+    code = "comfyui_execution_error"
+    exit_code = 16
+    http_status = 502
+
+
+class RemoteEngineUnavailableError(EngineUnavailableError):
+    """The remote swap service (``FACE_SWAP_API_URL``) did not answer, or answered 5xx, on every try."""
+
+    code = "remote_engine_unavailable"
+
+
+def error_for_code(code: str) -> type[FaceswapError]:
+    """The error class with ``code`` (for an error reported by another service or a task); the base if none."""
+    pending: list[type[FaceswapError]] = [FaceswapError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return FaceswapError
