@@ -41,6 +41,14 @@ ExecutionProvider = Literal["cuda", "tensorrt", "coreml", "directml", "cpu"]
 DynamicBatch = Literal["auto", "on", "off"]
 """Whether a model saved with a batch of 1 is opened with a symbolic batch (checked, else kept at 1):
 auto on a GPU execution provider only, on always, off never."""
+CudnnAlgoSearch = Literal["EXHAUSTIVE", "HEURISTIC", "DEFAULT"]
+"""cuDNN convolution algorithm search of the CUDA execution provider: EXHAUSTIVE benchmarks every algorithm
+once per shape (slow first call, fastest after), HEURISTIC asks cuDNN's heuristics, DEFAULT takes the first."""
+ArenaExtendStrategy = Literal["kNextPowerOfTwo", "kSameAsRequested"]
+"""How the CUDA execution provider's memory arena grows (onnxruntime's names)."""
+GpuGeometry = Literal["auto", "on", "off"]
+"""Alignment and paste back as ONNX graphs on the engine's execution provider, with crops kept on the device
+between them and the swapper: auto on a GPU execution provider only, on always (the CPU too), off never."""
 VideoContainer = Literal["mp4", "mov", "mkv", "webm", "gif"]
 """Video outputs, named by the output file's suffix."""
 VideoPreset = Literal[
