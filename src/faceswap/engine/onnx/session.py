@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 from numpy.typing import NDArray
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
 
-from faceswap.choices import DynamicBatch, ExecutionProvider, ModelName
+from faceswap.choices import DynamicBatch, ModelName
 from faceswap.config import EngineSettings
-from faceswap.engine.onnx.batchdim import open_dynamic_batch
+from faceswap.engine.onnx.batchdim import graph_inputs, open_dynamic_batch
+from faceswap.engine.onnx.providers import PROVIDER_NAMES, Providers, binding_device, select_providers
 from faceswap.engine.onnx.signature import Dim, check_signature
 from faceswap.errors import ModelMissingError, ModelSignatureError
 
 logger = logging.getLogger(__name__)
 
-PROVIDER_NAMES: dict[ExecutionProvider, str] = {
-    "cuda": "CUDAExecutionProvider",
-    "tensorrt": "TensorrtExecutionProvider",
-    "coreml": "CoreMLExecutionProvider",
-    "directml": "DmlExecutionProvider",
-    "cpu": "CPUExecutionProvider",
-}
-_DEVICE_PROVIDERS = ("cuda", "tensorrt", "directml")
 _NUMPY_TYPES: dict[str, type[np.floating[Any]]] = {
     "tensor(float)": np.float32,
     "tensor(float16)": np.float16,
@@ -44,27 +38,6 @@ _LOAD_ERRORS = (
     ort_state.RuntimeException,
 )
 
-Providers = list[tuple[str, dict[str, Any]]]
-
-
-def select_providers(settings: EngineSettings, available: Sequence[str]) -> Providers:
-    """The configured providers that are installed, in the configured order, with their options.
-
-    When none of them is installed the CPU provider is used (and a warning logged), so a machine without
-    a GPU still works with the default settings.
-    """
-    chosen: Providers = []
-    for provider in settings.providers:
-        ort_name = PROVIDER_NAMES[provider]
-        if ort_name not in available:
-            continue
-        options: dict[str, Any] = {"device_id": settings.device_id} if provider in _DEVICE_PROVIDERS else {}
-        chosen.append((ort_name, options))
-    if not chosen:
-        logger.warning("none of the execution providers %s is installed; using the CPU", settings.providers)
-        chosen.append((PROVIDER_NAMES["cpu"], {}))
-    return chosen
-
 
 @dataclass(frozen=True)
 class ModelSession:
@@ -77,6 +50,12 @@ class ModelSession:
     @property
     def providers(self) -> list[str]:
         return list(self.session.get_providers())
+
+    @property
+    def device(self) -> tuple[str, int]:
+        """Where IO binding keeps this session's tensors: ``("cuda", id)`` or ``("cpu", 0)``."""
+        options = self.session.get_provider_options()
+        return binding_device([(name, dict(options.get(name, {}))) for name in self.providers])
 
     def input_names(self) -> list[str]:
         return [i.name for i in self.session.get_inputs()]
@@ -123,8 +102,31 @@ def wants_dynamic_batch(mode: DynamicBatch, providers: Providers) -> bool:
     return mode == "on"
 
 
-def open_session(name: ModelName, path: Path, settings: EngineSettings) -> ModelSession:
+def _input_shapes(model: str | bytes) -> list[tuple[str, list[int | str | None]]]:
+    """The graph inputs' names and dims (for TensorRT's profiles), without the weights' external data."""
+    proto = (
+        onnx.load_from_string(model)
+        if isinstance(model, bytes)
+        else onnx.load(model, load_external_data=False)
+    )
+    return [
+        (
+            value.name,
+            [
+                d.dim_value if d.HasField("dim_value") else d.dim_param or None
+                for d in value.type.tensor_type.shape.dim
+            ],
+        )
+        for value in graph_inputs(proto)
+    ]
+
+
+def open_session(
+    name: ModelName, path: Path, settings: EngineSettings, *, cache_dir: Path | None = None
+) -> ModelSession:
     """Loads ``path`` as model ``name`` and checks its signature.
+
+    ``cache_dir`` is where the TensorRT provider (when installed and configured) keeps its engines.
 
     Raises :class:`ModelMissingError` if the file is absent and :class:`ModelSignatureError` if it is not
     a loadable ONNX model or its inputs and outputs are not those the role needs.
@@ -139,14 +141,18 @@ def open_session(name: ModelName, path: Path, settings: EngineSettings) -> Model
     # decode and encode, OpenCV warps and blends) need those cores. Measured on 2 cores: a batch of
     # 8 frames through the stand-in pipeline took 16 ms per frame with spinning, 10 ms without.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    providers = select_providers(settings, ort.get_available_providers())
+    available = ort.get_available_providers()
+    providers = select_providers(settings, available, cache_dir=cache_dir)
 
     def create(model: str | bytes) -> Any:
+        chosen = providers
+        if any(p == PROVIDER_NAMES["tensorrt"] for p, _ in providers):  # profiles need the input shapes
+            chosen = select_providers(settings, available, cache_dir=cache_dir, inputs=_input_shapes(model))
         return ort.InferenceSession(
             model,
             sess_options=options,
-            providers=[p for p, _ in providers],
-            provider_options=[o for _, o in providers],
+            providers=[p for p, _ in chosen],
+            provider_options=[o for _, o in chosen],
         )
 
     session = None
