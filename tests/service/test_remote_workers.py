@@ -138,3 +138,33 @@ def test_a_killed_remote_worker_lease_returns_the_task_to_the_queue(
         assert video.headers["content-type"] == "video/mp4"
         assert task["result"]["frames"] == 60
     assert f"task {task_id}: completed" in (rescuer / "worker.log").read_text()
+
+
+def test_a_remote_worker_failure_reaches_the_task_with_its_code(api: Live, tmp_path: Path) -> None:
+    start_remote(api, tmp_path / "remote-c")
+    blank = io.BytesIO()
+    Image.new("RGB", (200, 200), (90, 140, 200)).save(blank, format="PNG")
+    with api.client() as client:
+        created = client.post(
+            "/api/single-image-swap",
+            files={
+                "source_image": ("blank.png", blank.getvalue()),
+                "target_image": ("g.jpg", GRACE.read_bytes()),
+            },
+        ).json()
+        task = wait_status(client, created["data"]["job_id"], DONE, timeout=120)
+    assert task["status"] == "FAILED"
+    assert task["error"]["code"] == "no_face_in_source"
+    assert task["attempts"] == 1  # not transient: not retried
+
+
+def test_sigterm_lets_the_remote_worker_finish_its_task(api: Live, tmp_path: Path, clip: Path) -> None:
+    worker = start_remote(api, tmp_path / "remote-d")
+    with api.client() as client:
+        task_id = submit_video(client, ASTRONAUT, clip)
+        progress_seen(client, task_id, 0.0)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(60) == 0
+        task = wait_status(client, task_id, DONE, timeout=5)
+        assert task["status"] == "COMPLETED", task
+        assert task["attempts"] == 1

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faceswap.config import Settings
-from faceswap.errors import FaceswapError, LeaseLostError, NotFoundError, WorkerLostError
+from faceswap.errors import BadOptionError, FaceswapError, LeaseLostError, NotFoundError, WorkerLostError
 from faceswap.service.comm.messages import LeasedTask
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.processors.registry import load_processor
@@ -100,6 +100,11 @@ class RemoteWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopping.wait(), pause)
                 continue
+            except Exception:  # an answer this worker cannot read (another version of the API?)
+                logger.exception("slot %d: cannot lease; again in %g s", number, BACKOFF_S[-1])
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), BACKOFF_S[-1])
+                continue
             if leased is not None:
                 await self.run_lease(leased)
 
@@ -115,12 +120,19 @@ class RemoteWorker:
 
     async def run_lease(self, leased: LeasedTask) -> None:
         task_id, lease_id = leased.task_id, leased.lease.lease_id
-        run = RemoteTaskRun(
-            task_id=task_id, task=task_of(leased), worker=self.context, leased=leased, client=self.client
-        )
+        try:
+            run = RemoteTaskRun(
+                task_id=task_id, task=task_of(leased), worker=self.context, leased=leased, client=self.client
+            )
+            processor = load_processor(run.task.workflow)
+        except (FaceswapError, ValueError) as error:  # a workflow or task this worker cannot run
+            failure = error if isinstance(error, FaceswapError) else BadOptionError(str(error))
+            logger.warning("task %s: cannot run it: %s", task_id, failure.message)
+            await self._report(task_id, lease_id, "fail", failure.to_dict())
+            return
         logger.info("task %s: leased %s (attempt %d)", task_id, run.task.workflow, leased.attempts)
         self.storage.hold(task_id, lease_id)
-        work: asyncio.Task[dict[str, Any]] = asyncio.ensure_future(load_processor(run.task.workflow)(run))
+        work: asyncio.Task[dict[str, Any]] = asyncio.ensure_future(processor(run))
         beats = asyncio.create_task(self._heartbeats(run, leased, work))
         try:
             result = await work
@@ -130,41 +142,39 @@ class RemoteWorker:
                 logger.info("task %s: stopped (cancelled or lease lost)", task_id)
                 return
             work.cancel()
-            await self._report(run, "fail", WorkerLostError("the remote worker stopped").to_dict())
+            await self._report(
+                task_id, lease_id, "fail", WorkerLostError("the remote worker stopped").to_dict()
+            )
             raise
         except FaceswapError as error:
             if not run.abort_requested:
                 logger.warning("task %s: %s: %s", task_id, error.code, error.message)
-                await self._report(run, "fail", error.to_dict())
+                await self._report(task_id, lease_id, "fail", error.to_dict())
         except Exception as error:
             logger.exception("task %s: failed", task_id)
-            failure = {"code": "internal_error", "message": f"{type(error).__name__}: {error}"}
-            await self._report(run, "fail", failure)
+            bug = {"code": "internal_error", "message": f"{type(error).__name__}: {error}"}
+            await self._report(task_id, lease_id, "fail", bug)
         else:
             if not run.abort_requested:
-                await self._report(run, "complete", result)
+                await self._report(task_id, lease_id, "complete", result)
                 logger.info("task %s: completed", task_id)
         finally:
             beats.cancel()
             self.storage.release(task_id)
 
-    async def _report(self, run: RemoteTaskRun, what: str, body: dict[str, Any]) -> None:
+    async def _report(self, task_id: str, lease_id: str, what: str, body: dict[str, Any]) -> None:
         """Sends ``complete`` (body: the result) or ``fail`` (``{code, message}``), retrying while the
         API cannot be reached; if it never answers, the lease expires and the task is run again."""
-        assert run.leased is not None
-        lease_id = run.leased.lease.lease_id
         for attempt in range(REPORT_ATTEMPTS):
             try:
                 if what == "complete":
-                    await self.client.complete(run.task_id, lease_id, body)
+                    await self.client.complete(task_id, lease_id, body)
                 else:
-                    await self.client.fail(run.task_id, lease_id, body["code"], body["message"])
+                    await self.client.fail(task_id, lease_id, body["code"], body["message"])
                 return
             except FaceswapError as error:
                 if not error.transient or attempt == REPORT_ATTEMPTS - 1:
-                    logger.warning(
-                        "task %s: could not report %s: %s: %s", run.task_id, what, error.code, error
-                    )
+                    logger.warning("task %s: could not report %s: %s: %s", task_id, what, error.code, error)
                     return
                 await asyncio.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
 
