@@ -56,7 +56,8 @@ LEASE_META: Final = "lease"
 REMOTE_PREFIX: Final = "remote:"
 FETCH_SLICE_S = 1.0
 """A long poll dequeues in slices this long, checking in between that its client is still there."""
-FETCH_POLL_S = 0.05
+FETCH_POLL_S = 0.25
+"""How often a waiting fetch looks at a SQLite queue; a task created through this API wakes it at once."""
 MAX_FETCH_WAIT_S = 60.0
 
 
