@@ -31,8 +31,8 @@ def test_face_swap_needs_a_source_and_several_sources_need_a_mapping() -> None:
     wf = {"source_urls": ["a", "b"], "target_url": "t"}
     with pytest.raises(ValidationError, match="mapping"):
         TaskCreate.model_validate({**BODY, "params": {"input_data": {"wf_json": wf}}})
-    with pytest.raises(ValidationError):
-        TaskCreate.model_validate({**BODY, "workflow": "nope"})
+    with pytest.raises(ValidationError):  # other names are ComfyUI workflows, but never paths
+        TaskCreate.model_validate({**BODY, "workflow": "../nope"})
 
 
 def test_one_state_machine_for_both_vocabularies() -> None:

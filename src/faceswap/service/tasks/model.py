@@ -7,9 +7,9 @@ it gets back. ``TaskStatus`` (uppercase) and the legacy routes' lowercase words 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final, cast
+from typing import Annotated, Any, Final, cast
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from faceswap.choices import (
     EngineName,
@@ -22,6 +22,11 @@ from faceswap.choices import (
     VideoContainer,
     Workflow,
 )
+
+ComfyWorkflowName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
+"""Any other workflow name is a ComfyUI workflow (docs/comfyui.md): its API-format graph is
+``<comfyui.workflows_dir>/<name>.json`` or is sent in ``wf_json.workflow``."""
+TaskWorkflow = Workflow | ComfyWorkflowName
 
 TERMINAL: Final[frozenset[TaskStatus]] = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 TRANSITIONS: Final[dict[TaskStatus, frozenset[TaskStatus]]] = {
@@ -92,7 +97,7 @@ class TaskCreate(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    workflow: Workflow = Field(validation_alias=AliasChoices("workflow", "workflow_name"))
+    workflow: TaskWorkflow = Field(validation_alias=AliasChoices("workflow", "workflow_name"))
     environment: TaskEnvironment = "face_swap"
     params: TaskParams
     webhook: str | None = Field(
@@ -124,7 +129,7 @@ class Task(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     task_id: str = Field(serialization_alias="taskId", validation_alias=AliasChoices("taskId", "task_id"))
-    workflow: Workflow
+    workflow: TaskWorkflow
     environment: TaskEnvironment = "face_swap"
     params: dict[str, Any]
     status: TaskStatus

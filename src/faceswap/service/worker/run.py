@@ -47,7 +47,7 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     await notify(worker, job)
     watcher = asyncio.create_task(watch(job, run, worker))
     try:
-        result = await load_processor(run.task.workflow)(run)
+        result = await load_processor(run.task.workflow, worker.settings)(run)
         if run.abort_requested:
             await _await_abort(job)
         logger.info("task %s: completed", job.key)

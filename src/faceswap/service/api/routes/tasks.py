@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from faceswap.choices import TaskStatus
+from faceswap.comfyui.tasks import check_workflow
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import normalize
 from faceswap.service.api.state import ServiceState, get_state
@@ -31,6 +32,7 @@ def absolute(request: Request, task: Task) -> dict[str, Any]:
 
 
 async def create_task(state: ServiceState, create: TaskCreate, idempotency_key: str | None) -> Task:
+    check_workflow(create, state.settings)
     create = await normalize(state.storage, create, state.max_upload_bytes)
     return await state.tasks.submit(create, idempotency_key=idempotency_key)
 

@@ -1,0 +1,1 @@
+"""A ComfyUI client: API-format workflows and their inputs (graph), HTTP and websocket calls (client)."""
