@@ -84,3 +84,16 @@ def test_missing_inputs_are_explained_before_anything_is_sent(page: Any) -> None
     alert = page.locator("main [role=alert]")
     assert "Pick a photo of the face to use" in alert.inner_text()
     assert page.locator(".task").count() == 0
+
+
+def test_without_server_sent_events_the_panel_polls(context: Any) -> None:
+    context.add_init_script("delete window.EventSource")
+    page = context.new_page()
+    page.goto("/")
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.evaluate("typeof EventSource") == "undefined"
+    page.set_input_files("input[name=source]", str(ASTRONAUT))
+    page.set_input_files("input[name=target]", str(GRACE))
+    page.get_by_role("button", name="Swap the face").click()
+    page.locator("section.result").wait_for(timeout=60_000)
+    assert page.locator(".task").first.get_attribute("data-status") == "COMPLETED"
