@@ -42,3 +42,5 @@ class Engine:
     analyser: FaceAnalyser
     swapper: FaceSwapper
     models: tuple[str, ...]
+    batch_size: int = 8
+    """Frames per model call that suit the engine's device (videos): 32 on a GPU provider, 8 on a CPU."""
