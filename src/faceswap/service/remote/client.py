@@ -26,7 +26,6 @@ from faceswap.service.comm.messages import (
     LeasedTask,
     UploadedFile,
 )
-from faceswap.service.worker.inputs import download
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +106,23 @@ class CommClient:
         return HeartbeatAnswer.model_validate(data)
 
     async def read_input(self, task_id: str, lease_id: str, source: InputSource, max_bytes: int) -> bytes:
-        """One input's bytes: from its presigned URL directly, or through the API."""
+        """One input's bytes: from its presigned URL directly, or through the API.
+
+        A presigned URL comes from the operator's own storage (trusted configuration, possibly on a private
+        network), so it is fetched with a plain client, without the worker token and without the SSRF guard
+        that user-supplied URLs go through.
+        """
         if source.direct:
-            return await download(source.url, max_bytes)
+            async with httpx.AsyncClient(timeout=self._http.timeout, follow_redirects=True) as plain:
+                return await self._read_capped(plain, source, {}, max_bytes)
+        return await self._read_capped(self._http, source, {LEASE_HEADER: lease_id}, max_bytes)
+
+    async def _read_capped(
+        self, http: httpx.AsyncClient, source: InputSource, headers: dict[str, str], max_bytes: int
+    ) -> bytes:
         chunks, size = [], 0
         try:
-            async with self._http.stream("GET", source.url, headers={LEASE_HEADER: lease_id}) as response:
+            async with http.stream("GET", source.url, headers=headers) as response:
                 if response.status_code >= 400:
                     await response.aread()
                     raise answer_error(response)
@@ -124,7 +134,7 @@ class CommClient:
                         )
                     chunks.append(chunk)
         except httpx.TransportError as exc:
-            raise QueueUnavailableError(f"the API at {self.api_url} cannot be reached: {exc}") from exc
+            raise QueueUnavailableError(f"{source.url.split('?')[0]} cannot be reached: {exc}") from exc
         return b"".join(chunks)
 
     async def upload(
