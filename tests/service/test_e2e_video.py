@@ -94,3 +94,21 @@ def test_a_killed_worker_task_finishes_on_another(api_only: Live, clip: Path) ->
         video = client.get(task["result"]["output_url"])
         assert video.headers["content-type"] == "video/mp4"
         assert task["result"]["frames"] == 40
+
+
+def test_sigterm_drains_the_queue_worker(api_only: Live, clip: Path) -> None:
+    """SIGTERM: the worker takes no new task, finishes the running one and exits cleanly."""
+    from tests.service.conftest import ASTRONAUT
+
+    worker = api_only.start_worker()
+    with api_only.client() as client:
+        running = submit_video(client, ASTRONAUT, clip)
+        progress_seen(client, running, 0.0)
+        waiting = submit_video(client, ASTRONAUT, clip)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(90) == 0
+        task = wait_status(client, running, DONE, timeout=5)
+        assert task["status"] == "COMPLETED", task
+        assert task["attempts"] == 1
+        left = client.get(f"/api/tasks/{waiting}").json()["data"]
+        assert left["status"] == "PENDING", "a draining worker takes no new task"
