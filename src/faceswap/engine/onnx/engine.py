@@ -10,10 +10,13 @@ from faceswap.choices import DetectorName, EnhancerModelName, ModelName, Swapper
 from faceswap.config import Settings
 from faceswap.engine.onnx.analyser import ARCFACE_REFERENCE_THRESHOLD, NeuralAnalyser
 from faceswap.engine.onnx.detector import make_detector
+from faceswap.engine.onnx.device_geometry import load_device_geometry
 from faceswap.engine.onnx.enhancer import OnnxEnhancer
+from faceswap.engine.onnx.geometry_graphs import UNIT_RGB
+from faceswap.engine.onnx.providers import Providers, batch_size, wants_gpu_geometry
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
-from faceswap.engine.onnx.session import open_session
-from faceswap.engine.onnx.swapper import load_inswapper
+from faceswap.engine.onnx.session import ModelSession, open_session
+from faceswap.engine.onnx.swapper import INSWAPPER_SIZE, InSwapper, load_inswapper
 from faceswap.engine.protocols import Engine, FaceEnhancer
 
 logger = logging.getLogger(__name__)
@@ -24,11 +27,29 @@ ModelPath = Callable[[ModelName], Path]
 RECOGNIZER: ModelName = "arcface_w600k_r50"
 
 
+def tensorrt_cache(settings: Settings) -> Path:
+    """Where the TensorRT provider keeps its engines: the setting, else DATA_DIR/tensorrt."""
+    return settings.engine.tensorrt_cache_dir or settings.data_dir / "tensorrt"
+
+
+def _open(settings: Settings, name: ModelName, model_path: ModelPath) -> ModelSession:
+    return open_session(name, model_path(name), settings.engine, cache_dir=tensorrt_cache(settings))
+
+
+def build_swapper(settings: Settings, model: ModelSession) -> InSwapper:
+    """inswapper on ``model``, with warp and paste back on its device when ``engine.gpu_geometry`` says."""
+    providers: Providers = [(name, {}) for name in model.providers]
+    geometry = None
+    if wants_gpu_geometry(settings.engine.gpu_geometry, providers):
+        geometry = load_device_geometry(model, INSWAPPER_SIZE, UNIT_RGB)
+    return load_inswapper(model, geometry)
+
+
 def build_analyser(settings: Settings, detector: DetectorName, model_path: ModelPath) -> NeuralAnalyser:
     """Detector + ArcFace, with the configured reference threshold or ArcFace's default."""
     engine_settings = settings.engine
-    detector_model = open_session(detector, model_path(detector), engine_settings)
-    recognizer_model = open_session(RECOGNIZER, model_path(RECOGNIZER), engine_settings)
+    detector_model = _open(settings, detector, model_path)
+    recognizer_model = _open(settings, RECOGNIZER, model_path)
     threshold = engine_settings.reference_threshold or ARCFACE_REFERENCE_THRESHOLD
     return NeuralAnalyser(make_detector(detector_model), ArcFaceRecognizer(recognizer_model), threshold)
 
@@ -42,13 +63,20 @@ def build_neural_engine(
 ) -> Engine:
     """The ONNX engine named after its swapper; raises ModelMissingError / ModelSignatureError."""
     analyser = build_analyser(settings, detector, model_path)
-    face_swapper = load_inswapper(open_session(swapper, model_path(swapper), settings.engine))
-    logger.info("neural engine ready: %s, %s, %s", detector, RECOGNIZER, swapper)
+    swapper_model = _open(settings, swapper, model_path)
+    face_swapper = build_swapper(settings, swapper_model)
+    providers: Providers = [(name, {}) for name in swapper_model.providers]
+    frames = batch_size(settings.engine, providers)
+    logger.info("neural engine ready: %s, %s, %s; %d frames per batch", detector, RECOGNIZER, swapper, frames)
     return Engine(
-        name=swapper, analyser=analyser, swapper=face_swapper, models=(detector, RECOGNIZER, swapper)
+        name=swapper,
+        analyser=analyser,
+        swapper=face_swapper,
+        models=(detector, RECOGNIZER, swapper),
+        batch_size=frames,
     )
 
 
 def build_enhancer(settings: Settings, name: EnhancerModelName, model_path: ModelPath) -> FaceEnhancer:
     """A face restorer (GFPGAN 1.4, CodeFormer or RestoreFormer++) with its session loaded."""
-    return OnnxEnhancer(open_session(name, model_path(name), settings.engine))
+    return OnnxEnhancer(_open(settings, name, model_path))

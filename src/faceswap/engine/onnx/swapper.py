@@ -13,7 +13,9 @@ from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 from onnx import numpy_helper
 
-from faceswap.engine.geometry import feather_mask, paste_back, warp_face
+from faceswap.engine.geometry import estimate_matrix, feather_mask, paste_back, warp_face
+from faceswap.engine.onnx.binding import run_bound
+from faceswap.engine.onnx.device_geometry import DeviceGeometry
 from faceswap.engine.onnx.recognizer import normalize_embeddings
 from faceswap.engine.onnx.session import ModelSession, run_batched
 from faceswap.engine.onnx.signature import EMBEDDING_SIZE, INSWAPPER_SOURCE, INSWAPPER_TARGET
@@ -64,6 +66,8 @@ class InSwapper:
     model: ModelSession
     emap: NDArray[np.float32]
     mask_blur: float = MASK_BLUR
+    geometry: DeviceGeometry | None = None
+    """Warp and paste back as graphs on the model's device, crops kept there (None: OpenCV on the host)."""
     mask: NDArray[np.float32] = field(init=False, repr=False)
     """The feathered paste-back mask, built once per loaded model."""
 
@@ -81,15 +85,17 @@ class InSwapper:
         """Item i: a copy of ``frames[i]`` with ``targets[i]`` replaced by ``sources[i]``, in one forward."""
         if not frames:
             return []
-        warped = [
-            warp_face(f, t.kps, "arcface_128", INSWAPPER_SIZE) for f, t in zip(frames, targets, strict=True)
-        ]
         # one latent per distinct identity (a video swaps the same person into every frame): a vector
         # times emap each, instead of an N-row product that wakes the BLAS threads for nothing
         distinct = list({id(source): source for source in sources}.values())
         rows = {id(source): row for row, source in enumerate(distinct)}
         unique = prepare_latents(np.stack([source.embedding for source in distinct]), self.emap)
         latents = unique[[rows[id(source)] for source in sources]]
+        if self.geometry is not None and self.geometry.supports(frames):
+            return self.swap_on_device(self.geometry, frames, targets, latents)
+        warped = [
+            warp_face(f, t.kps, "arcface_128", INSWAPPER_SIZE) for f, t in zip(frames, targets, strict=True)
+        ]
         output = self.forward_swap(prepare_swap_crops([crop for crop, _ in warped]), latents)
         mask = self.mask
         return [
@@ -97,9 +103,32 @@ class InSwapper:
             for frame, crop, (_, matrix) in zip(frames, normalize_swap_output(output), warped, strict=True)
         ]
 
+    def swap_on_device(
+        self,
+        geometry: DeviceGeometry,
+        frames: Sequence[ImageBGR],
+        targets: Sequence[Face],
+        latents: NDArray[np.float32],
+    ) -> list[ImageBGR]:
+        """``swap_batch`` with warp, swapper and paste back on the model's device (IO binding): one
+        call for all faces when the batch dim is dynamic, else one per face."""
+        matrices = [estimate_matrix(t.kps, "arcface_128", INSWAPPER_SIZE) for t in targets]
+        step = len(frames) if self.model.batch_dynamic else 1
+        swapped: list[ImageBGR] = []
+        for start in range(0, len(frames), step):
+            source = latents[start : start + step]
+
+            def forward(crops: Any, source: NDArray[np.float32] = source) -> Any:
+                feeds = {INSWAPPER_TARGET: crops, INSWAPPER_SOURCE: source}
+                return run_bound(self.model.session, feeds, geometry.device)[0]
+
+            part = slice(start, start + step)
+            swapped += geometry.apply(frames[part], matrices[part], forward, self.mask)
+        return swapped
+
     def swap(self, frame: ImageBGR, target: Face, source: Identity) -> ImageBGR:
         return self.swap_batch([frame], [target], [source])[0]
 
 
-def load_inswapper(model: ModelSession) -> InSwapper:
-    return InSwapper(model=model, emap=read_emap(model.path))
+def load_inswapper(model: ModelSession, geometry: DeviceGeometry | None = None) -> InSwapper:
+    return InSwapper(model=model, emap=read_emap(model.path), geometry=geometry)
