@@ -82,3 +82,30 @@ def _b64(path: Path) -> str:
     import base64
 
     return base64.b64encode(path.read_bytes()).decode()
+
+
+async def test_an_animated_gif_target_is_swapped_frame_by_frame(any_queue: Any, tmp_path: Path) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    frames = [Image.open(ASTRONAUT).convert("RGB").resize((256, 256)) for _ in range(3)]
+    frames[1] = frames[1].transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=80, loop=0)
+    gif = base64.b64encode(buffer.getvalue()).decode()
+    settings = service_settings(tmp_path)
+    client = TaskClient(any_queue, settings.service)
+    async with running_worker(any_queue, settings) as worker:
+        task = await client.submit(
+            swap_body("data:image/jpeg;base64," + _b64(GRACE), "data:image/gif;base64," + gif)
+        )
+        done = await client.wait(task.task_id, timeout=120)
+        assert done.status == "COMPLETED", done.error
+        assert done.result is not None
+        assert done.result["kind"] == "video"
+        data = await worker.storage.get(done.result["file_id"])
+        assert sniff(data[:4096]) == "gif"
+        with Image.open(io.BytesIO(data)) as written:
+            assert written.n_frames == 3

@@ -38,12 +38,19 @@ async def process(run: TaskRun) -> dict[str, Any]:
         sources=[await run.read(ref) for ref in wf.sources()],
         reference=await run.read(wf.reference_url) if wf.reference_url else None,
     )
-    if is_video(media):
+    if is_video(media) or _animated(media, target):
         result = await _video(run, inputs, media)
     else:
         result = await _image(run, inputs)
     result["processing_time"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _animated(media: str, data: bytes) -> bool:
+    """An animated GIF or WebP target is swapped frame by frame, like a short video."""
+    from faceswap.imaging.decode import is_animated
+
+    return media in ("gif", "webp") and is_animated(data)
 
 
 def _photos(data: list[bytes]) -> list[Any]:
@@ -123,7 +130,8 @@ async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
     if wanted is not None:
         container = parse_choice(VideoContainer, wanted, "output format of a video")
     else:
-        container = media if media in choices(VideoContainer) else "mp4"
+        # an animated GIF/WebP comes back as an animated GIF; other videos keep their container
+        container = media if media in choices(VideoContainer) else "gif" if media == "webp" else "mp4"
     scratch = run.worker.settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=f"task-{run.task_id}-") as folder:
