@@ -105,3 +105,22 @@ def test_gpu_available_needs_a_configured_installed_gpu_provider() -> None:
     assert gpu_available(EngineSettings(), [CUDA, CPU])
     assert not gpu_available(EngineSettings(), [CPU])
     assert not gpu_available(EngineSettings(providers=["cpu"]), [CUDA, CPU])
+
+
+@pytest.mark.parametrize(
+    ("installed", "gpu", "expected"),
+    [
+        ({"inswapper_128", "inswapper_128_fp16"}, True, "inswapper_128_fp16"),
+        ({"inswapper_128", "inswapper_128_fp16"}, False, "inswapper_128"),
+        ({"inswapper_128"}, True, "inswapper_128"),
+        ({"inswapper_128_fp16"}, False, "inswapper_128_fp16"),
+        (set(), True, "classic"),
+    ],
+)
+def test_auto_engine_takes_the_fp16_swapper_on_a_gpu(installed: set[str], gpu: bool, expected: str) -> None:
+    from faceswap.config import Settings
+    from faceswap.engine.factory import resolve_engine_name
+
+    present = installed | {"scrfd_2.5g", "arcface_w600k_r50"} if installed else set()
+    assert resolve_engine_name(Settings(), "auto", present.__contains__, gpu=gpu) == expected
+    assert resolve_engine_name(Settings(), "inswapper_128", present.__contains__, gpu=gpu) == "inswapper_128"

@@ -23,11 +23,17 @@ def neural_models(settings: Settings, swapper: SwapperName) -> tuple[ModelName, 
     return (settings.engine.detector, "arcface_w600k_r50", swapper)
 
 
-def resolve_engine_name(settings: Settings, name: EngineName, is_installed: IsInstalled) -> str:
-    """``auto`` becomes the first neural engine whose models are all installed, else ``classic``."""
+def resolve_engine_name(
+    settings: Settings, name: EngineName, is_installed: IsInstalled, *, gpu: bool = False
+) -> str:
+    """``auto`` becomes the first neural engine whose models are all installed, else ``classic``; on a
+    GPU (``gpu``) the half-precision swapper comes first (GPUs run fp16 about 1.4 times as fast)."""
     if name != "auto":
         return name
-    for swapper in get_args(SwapperName):
+    swappers: tuple[SwapperName, ...] = get_args(SwapperName)
+    if gpu:
+        swappers = tuple(sorted(swappers, key=lambda s: not s.endswith("_fp16")))
+    for swapper in swappers:
         if all(is_installed(model) for model in neural_models(settings, swapper)):
             return str(swapper)
     return "classic"
@@ -37,7 +43,14 @@ def open_engine(
     settings: Settings, name: EngineName, model_path: ModelPath, is_installed: IsInstalled
 ) -> Engine:
     """Loads the engine; a named neural engine whose model is missing raises ModelMissingError."""
-    resolved = resolve_engine_name(settings, name, is_installed)
+    gpu = False
+    if name == "auto":
+        import onnxruntime
+
+        from faceswap.engine.onnx.providers import gpu_available
+
+        gpu = gpu_available(settings.engine, onnxruntime.get_available_providers())
+    resolved = resolve_engine_name(settings, name, is_installed, gpu=gpu)
     log.info("engine %s resolved to %s", name, resolved)
     if resolved == "classic":
         from faceswap.engine.classic.engine import build_classic_engine

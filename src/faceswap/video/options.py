@@ -8,6 +8,9 @@ from pathlib import Path
 from faceswap.choices import VideoContainer, VideoPreset, choices, parse_choice
 from faceswap.errors import BadOptionError
 
+DEFAULT_BATCH_SIZE = 8
+"""Frames per call of ``process`` when neither the options nor an engine say (a CPU's sweet spot)."""
+
 # x264 preset names mapped to libvpx-vp9 ``cpu-used`` (0 slowest/best .. 8 fastest).
 VP9_CPU_USED: dict[VideoPreset, int] = {
     "ultrafast": 8,
@@ -70,8 +73,9 @@ class VideoOptions:
     dimension keeps the aspect ratio. None keeps the input's (upright) size.
     ``start`` / ``end``: seconds from the start of the input; video and audio are cut alike.
     ``crf``: constant-quality factor (lower is better); None uses the codec's default here (x264 18,
-    VP9 32). ``preset``: encoder speed (x264 names). ``batch_size``: frames per call of ``process``.
-    ``queue_frames``: frames each queue between stages may hold (None: twice ``batch_size``).
+    VP9 32). ``preset``: encoder speed (x264 names). ``batch_size``: frames per call of ``process`` (None:
+    the engine's, which suits its device, in :func:`~faceswap.video.swap.swap_video`; else 8).
+    ``queue_frames``: frames each queue between stages may hold (None: twice the batch).
     """
 
     resolution: tuple[int, int] | None = None
@@ -79,7 +83,7 @@ class VideoOptions:
     end: float | None = None
     crf: int | None = None
     preset: VideoPreset = "medium"
-    batch_size: int = 8
+    batch_size: int | None = None
     queue_frames: int | None = None
 
     def __post_init__(self) -> None:
@@ -94,14 +98,19 @@ class VideoOptions:
             raise BadOptionError(f"end ({self.end}) must be after start ({self.start or 0.0})")
         if self.crf is not None and not 0 <= self.crf <= 63:
             raise BadOptionError(f"crf must be in 0..63; got {self.crf}")
-        if self.batch_size < 1:
+        if self.batch_size is not None and self.batch_size < 1:
             raise BadOptionError(f"batch_size must be >= 1; got {self.batch_size}")
         if self.queue_frames is not None and self.queue_frames < 1:
             raise BadOptionError(f"queue_frames must be >= 1; got {self.queue_frames}")
 
     @property
+    def frames_per_batch(self) -> int:
+        """``batch_size``, or 8 when it is None."""
+        return self.batch_size if self.batch_size is not None else DEFAULT_BATCH_SIZE
+
+    @property
     def queue_size(self) -> int:
-        return self.queue_frames if self.queue_frames is not None else 2 * self.batch_size
+        return self.queue_frames if self.queue_frames is not None else 2 * self.frames_per_batch
 
 
 def codec_options(fmt: OutputFormat, options: VideoOptions) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -101,6 +102,8 @@ def swap_video(
 ) -> VideoSwapOutcome:
     """Swaps faces through ``input_path`` into ``output_path``; all or nothing, like :func:`transcode`."""
     options = options or VideoOptions()
+    if options.batch_size is None:
+        options = dataclasses.replace(options, batch_size=engine.batch_size)
     if not request.sources or any(not photos for photos in request.sources):
         raise BadOptionError("at least one source photo is needed")
     if request.mapping is None and len(request.sources) > 1:

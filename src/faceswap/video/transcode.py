@@ -178,7 +178,7 @@ def _process_all(
     while True:
         if should_cancel is not None and should_cancel():
             raise CancelledError("video processing was cancelled")
-        batch = _take(decoded, options.batch_size)
+        batch = _take(decoded, options.frames_per_batch)
         if not batch:
             return done, process_s
         tick = time.perf_counter()
