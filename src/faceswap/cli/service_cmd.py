@@ -8,7 +8,17 @@ import click
 
 from faceswap.cli.context import load_context
 from faceswap.cli.errors import reports_errors
+from faceswap.config import Settings
 from faceswap.errors import BadOptionError
+
+DEVICE_HELP = "GPU (device id) this process runs models on, for one worker per GPU; default engine.device_id"
+
+
+def on_device(settings: Settings, device: int | None) -> Settings:
+    """``settings`` with ``engine.device_id`` set to ``device`` (unchanged when None)."""
+    if device is None:
+        return settings
+    return settings.model_copy(update={"engine": settings.engine.model_copy(update={"device_id": device})})
 
 
 @click.command("serve")
@@ -21,14 +31,15 @@ from faceswap.errors import BadOptionError
     type=click.IntRange(min=0),
     help="task workers inside this process; 0 serves the API only (run `faceswap worker` elsewhere)",
 )
+@click.option("--device", type=click.IntRange(min=0), default=None, metavar="N", help=DEVICE_HELP)
 @reports_errors
-def serve_command(host: str, port: int, workers: int) -> None:
+def serve_command(host: str, port: int, workers: int, device: int | None) -> None:
     """Serve the HTTP API (docs at /docs) on the configured queue and storage."""
     import uvicorn
 
     from faceswap.service.api.app import create_app
 
-    settings = load_context().settings
+    settings = on_device(load_context().settings, device)
     app = create_app(settings, workers=workers)
     click.echo(f"faceswap API on http://{host}:{port} (docs at /docs), {workers} in-process worker(s)")
     uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
@@ -52,11 +63,14 @@ def serve_command(host: str, port: int, workers: int) -> None:
 @click.option(
     "--name", default="remote", show_default=True, help="this remote worker's name in the API's logs"
 )
+@click.option("--device", type=click.IntRange(min=0), default=None, metavar="N", help=DEVICE_HELP)
 @reports_errors
-def worker_command(concurrency: int, api_url: str | None, token: str | None, name: str) -> None:
+def worker_command(
+    concurrency: int, api_url: str | None, token: str | None, name: str, device: int | None
+) -> None:
     """Run tasks from the configured queue (or, with --api, leased from an API) until SIGTERM
     (running tasks finish first)."""
-    settings = load_context().settings
+    settings = on_device(load_context().settings, device)
     if api_url is None:
         from faceswap.service.worker.runner import run_worker
 
