@@ -1,0 +1,180 @@
+"""``faceswap engine-serve``: our swap engine as a swap service (``POST /process``, ``GET /health``).
+
+A deployment whose workers delegate swaps (``FACE_SWAP_API_URL``) points them here. ``POST /process``
+takes the ``wf_json`` fields of a ``face_swap`` task (``source_url`` or ``source_urls`` with ``mapping``,
+``target_url``, ``model``, ``enhancer``, ``resolution``, ...) and answers the FaceSwapResponse shape
+(``{status, output_path, processing_time, job_id, metadata}``); errors answer
+``{"success": false, "error": {code, message}}`` with the error's HTTP status.
+
+Inputs are ``http(s)://`` URLs (fetched through the SSRF guard, ``FACESWAP_FETCH__*``), ``data:`` URLs, or
+absolute local paths when this service shares a disk with its callers: only under
+``engine_server.input_root`` (symlinks resolved first), never elsewhere. Results are stored in this
+service's storage and served at ``GET /api/download/{key}`` (``output_path`` is that absolute URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from faceswap import __version__
+from faceswap.config import Settings
+from faceswap.errors import InputTooLargeError, NotFoundError, UrlForbiddenError
+from faceswap.service.api.envelope import install_error_handlers
+from faceswap.service.api.inputs import store_bytes
+from faceswap.service.api.routes.face_swap import FaceSwapMetadata, FaceSwapResponse
+from faceswap.service.processors import face_swap
+from faceswap.service.processors.base import TaskRun
+from faceswap.service.tasks.model import TaskCreate
+from faceswap.service.tasks.records import new_task_id
+from faceswap.service.worker.context import WorkerContext
+from faceswap.storage.keys import validate_key
+from faceswap.storage.open import storage_from_settings
+
+logger = logging.getLogger(__name__)
+
+DOWNLOAD_PREFIX = "/api/download/"
+_REF_FIELDS = ("source_url", "target_url", "reference_url")
+
+
+class ProcessBody(BaseModel):
+    """The ``wf_json`` of a ``face_swap`` task, plus ``return_base64``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    target_url: str = Field(min_length=1)
+    return_base64: bool = Field(default=False, description="also return the result inline as base64")
+
+
+def local_input(ref: str, root: Path | None, max_bytes: int) -> bytes | None:
+    """The bytes of a local path input (``/abs/path`` or ``file:///abs/path``) under ``root``; None for
+    other references. A path outside ``root``, or any path when ``root`` is None, is ``url_forbidden``."""
+    if ref.startswith("file://"):
+        ref = ref.removeprefix("file://")
+    elif not ref.startswith("/"):
+        return None
+    if root is None:
+        raise UrlForbiddenError(
+            "this engine service reads no local paths (engine_server.input_root is not set)"
+        )
+    path = Path(ref).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise UrlForbiddenError(f"{ref} is outside the engine service's input root")
+    if not path.is_file():
+        raise NotFoundError(f"no input file {ref}")
+    if path.stat().st_size > max_bytes:
+        raise InputTooLargeError(f"{ref} is larger than {max_bytes} bytes")
+    return path.read_bytes()
+
+
+class EngineService:
+    """What the app's routes share: settings, storage, loaded engines, a limit on swaps at once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.storage = storage_from_settings(settings)
+        self.worker = WorkerContext.from_settings(settings, self.storage)
+        self.slots = asyncio.Semaphore(settings.engine_server.concurrency)
+        self.busy = 0
+
+    async def ref(self, ref: str) -> str:
+        """A reference the swap can read: local paths become stored uploads; URLs stay as they are."""
+        data = local_input(ref, self.settings.engine_server.input_root, self.settings.limits.max_bytes)
+        if data is not None:
+            return (await store_bytes(self.storage, data, self.settings.limits.max_bytes)).file_id
+        if ref.startswith(("http://", "https://", "data:")):
+            return ref
+        raise UrlForbiddenError(f"input {ref[:80]!r} is not an http(s) or data: URL nor an absolute path")
+
+    async def swap(self, body: ProcessBody) -> tuple[str, dict[str, Any]]:
+        wf = body.model_dump(exclude={"return_base64"}, exclude_none=True)
+        for name in _REF_FIELDS:
+            if isinstance(wf.get(name), str):
+                wf[name] = await self.ref(wf[name])
+        if isinstance(wf.get("source_urls"), list):
+            wf["source_urls"] = [await self.ref(str(r)) for r in wf["source_urls"]]
+        task = TaskCreate.model_validate({"workflow": "face_swap", "params": {"input_data": {"wf_json": wf}}})
+        run = TaskRun(task_id=new_task_id(), task=task, worker=self.worker)
+        async with self.slots:
+            logger.info("swap %s started", run.task_id)
+            self.busy += 1
+            try:
+                result = await face_swap.process(run)
+            finally:
+                self.busy -= 1
+                run.cancelled.set()  # a client that went away stops a video at its next frames
+        logger.info("swap %s done in %.2f s", run.task_id, result.get("processing_time", 0.0))
+        return run.task_id, result
+
+
+def create_engine_app(settings: Settings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = EngineService(settings)
+        app.state.engine = service
+        try:
+            yield
+        finally:
+            await service.storage.aclose()
+
+    app = FastAPI(
+        title="faceswap engine",
+        version=__version__,
+        summary="The face swap engine as a service: POST /process, GET /health",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    @app.get("/health", summary="Liveness, and which engine this service runs")
+    async def health(request: Request) -> dict[str, Any]:
+        service: EngineService = request.app.state.engine
+        return {
+            "status": "ok",
+            "engine": settings.engine.engine,
+            "busy": service.busy,
+            "version": __version__,
+        }
+
+    @app.post("/process", summary="Swap and answer with the result", response_model=FaceSwapResponse)
+    async def process(request: Request, body: ProcessBody) -> FaceSwapResponse:
+        service: EngineService = request.app.state.engine
+        job_id, result = await service.swap(body)
+        url = str(result["output_url"])
+        if url.startswith("/"):
+            url = str(request.base_url).rstrip("/") + url
+        content_type = str(result.get("content_type") or "")
+        inline = None
+        if body.return_base64:
+            inline = base64.b64encode(await service.storage.get(result["file_id"])).decode()
+        return FaceSwapResponse(
+            status="success",
+            output_path=url,
+            processing_time=float(result.get("processing_time", 0.0)),
+            job_id=job_id,
+            metadata=FaceSwapMetadata(
+                storage_url=url,
+                storage_provider=service.storage.scheme,
+                gif_url=url if content_type == "image/gif" else None,
+                webp_url=url if content_type == "image/webp" else None,
+                content_type=content_type or None,
+                faces_swapped=result.get("faces_swapped"),
+            ),
+            image_base64=inline,
+        )
+
+    @app.get(DOWNLOAD_PREFIX + "{key:path}", summary="A result's bytes")
+    async def download(request: Request, key: str) -> Response:
+        service: EngineService = request.app.state.engine
+        obj = await service.storage.stat(validate_key(key))
+        return Response(await service.storage.get(obj.key), media_type=obj.content_type)
+
+    return app
