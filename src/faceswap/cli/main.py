@@ -7,6 +7,7 @@ import logging
 import click
 
 from faceswap import __version__
+from faceswap.cli.engine_cmd import engine_serve_command
 from faceswap.cli.models_cmd import models_group
 from faceswap.cli.service_cmd import serve_command, worker_command
 from faceswap.cli.swap_cmd import swap_command
@@ -25,6 +26,7 @@ cli.add_command(swap_command)
 cli.add_command(models_group, "models")
 cli.add_command(serve_command)
 cli.add_command(worker_command)
+cli.add_command(engine_serve_command)
 
 
 def main() -> None:
