@@ -25,7 +25,9 @@ from typing import Any, Final, TypeVar
 import google.auth.exceptions
 import requests
 from google.api_core import exceptions as api_exceptions
+from google.api_core.retry import Retry
 from google.cloud.storage import Client
+from google.cloud.storage.retry import DEFAULT_RETRY
 
 from faceswap.errors import (
     BadOptionError,
@@ -97,6 +99,7 @@ class GcsStorage(Storage):
         project: str | None = None,
         public_base_url: str | None = None,
         chunk_size: int = DEFAULT_UPLOAD_CHUNK,
+        retry_deadline_s: float = 30.0,
     ) -> None:
         if not bucket or "/" in bucket:
             raise BadOptionError(f"a GCS bucket name must be non-empty, without '/'; got {bucket!r}")
@@ -107,6 +110,8 @@ class GcsStorage(Storage):
             raise BadOptionError(f"GCS upload chunks are multiples of 256 KiB; got {chunk_size}")
         self.prefix = prefix
         self.chunk_size = chunk_size
+        self._retry: Retry = DEFAULT_RETRY.with_timeout(retry_deadline_s)
+        """Transient failures (connection, 429, 5xx) are retried this long, then StorageUnavailableError."""
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
         try:
             self._client: Any = Client(project=project)
@@ -145,26 +150,41 @@ class GcsStorage(Storage):
         blob = self._bucket.blob(name)
         blob.metadata = meta or None
         writer: Any = None
-        async for part in parts(chunks, self.chunk_size):
-            if writer is None and len(part) < self.chunk_size:  # the first part is the last
-                await self._run(
-                    "store", key, functools.partial(blob.upload_from_string, part, content_type=content_type)
-                )
-                break
-            if writer is None:
-                writer = blob.open("wb", chunk_size=self.chunk_size, content_type=content_type)
-            await self._run("store", key, functools.partial(writer.write, part))
-        if writer is not None:
-            await self._run("store", key, writer.close)  # only now does the object appear
+        try:
+            async for part in parts(chunks, self.chunk_size):
+                if writer is None and len(part) < self.chunk_size:  # the first part is the last
+                    upload = functools.partial(
+                        blob.upload_from_string, part, content_type=content_type, retry=self._retry
+                    )
+                    await self._run("store", key, upload)
+                    break
+                if writer is None:
+                    writer = blob.open("wb", chunk_size=self.chunk_size, content_type=content_type)
+                await self._run("store", key, functools.partial(writer.write, part))
+            if writer is not None:
+                await self._run("store", key, writer.close)  # only now does the object appear
+        except BaseException:
+            if writer is not None and not writer.closed:
+                # also on cancellation. A writer left open would be finalised when it is garbage
+                # collected (io.IOBase closes itself), publishing the partial object: cancel it.
+                await asyncio.to_thread(self._terminate, writer, name)
+            raise
         logger.debug("stored %s in gs://%s (%s)", name, self._bucket.name, content_type)
         return await self.stat(key)
+
+    @staticmethod
+    def _terminate(writer: Any, name: str) -> None:
+        try:
+            writer.terminate()
+        except _FAILURES as exc:
+            logger.warning("could not cancel the upload of %s: %s", name, exc)
 
     async def delete(self, key: str) -> None:
         blob = self._bucket.blob(self._name(key))
 
         def delete() -> None:
             with contextlib.suppress(api_exceptions.NotFound):
-                blob.delete()
+                blob.delete(retry=self._retry)
 
         await self._run("delete", key, delete)
 
@@ -172,11 +192,12 @@ class GcsStorage(Storage):
 
     async def get(self, key: str) -> bytes:
         blob = self._bucket.blob(self._name(key))
-        return bytes(await self._run("read", key, blob.download_as_bytes))
+        download = functools.partial(blob.download_as_bytes, retry=self._retry)
+        return bytes(await self._run("read", key, download))
 
     async def _blob(self, key: str) -> Any:
         name = self._name(key)
-        blob = await self._run("read", key, lambda: self._bucket.get_blob(name))
+        blob = await self._run("read", key, lambda: self._bucket.get_blob(name, retry=self._retry))
         if blob is None:
             raise NotFoundError(f"no stored object {key!r}")
         return blob
@@ -190,7 +211,9 @@ class GcsStorage(Storage):
         for start in range(0, size, step):
             end = min(start + step, size) - 1
             block = await self._run(
-                "read", key, functools.partial(blob.download_as_bytes, start=start, end=end)
+                "read",
+                key,
+                functools.partial(blob.download_as_bytes, start=start, end=end, retry=self._retry),
             )
             for offset in range(0, len(block), chunk_size):
                 yield block[offset : offset + chunk_size]
@@ -212,7 +235,9 @@ class GcsStorage(Storage):
 
     async def list(self, prefix: str = "") -> AsyncIterator[StoredObject]:
         validate_prefix(prefix)
-        pages = iter(self._client.list_blobs(self._bucket, prefix=self.prefix + prefix).pages)
+        pages = iter(
+            self._client.list_blobs(self._bucket, prefix=self.prefix + prefix, retry=self._retry).pages
+        )
         while True:
             page = await self._run("list", prefix, lambda: builtins.list(next(pages, None) or ()))
             if not page:
@@ -247,7 +272,12 @@ class GcsStorage(Storage):
         return str(url)
 
     async def health(self) -> bool:
-        await self._run("reach the bucket of", self.prefix or "/", self._bucket.reload)
+        try:
+            await self._run(
+                "reach the bucket of", "/", functools.partial(self._bucket.reload, retry=self._retry)
+            )
+        except NotFoundError:
+            raise StorageUnavailableError(f"GCS bucket {self._bucket.name!r} does not exist") from None
         return True
 
     async def aclose(self) -> None:

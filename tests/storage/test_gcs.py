@@ -1,0 +1,94 @@
+"""GCS backend beyond the contract, on the GCS emulator: resumable uploads, ranged reads, URLs,
+missing buckets and an unreachable service."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from faceswap.errors import BadOptionError, StorageUnavailableError
+from faceswap.storage.gcs import GcsStorage
+
+from .conftest import GCS_BUCKET
+from .servers import environment, free_port
+
+CHUNK = 256 * 1024
+
+
+async def _pieces(data: bytes, size: int) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+@pytest.fixture
+def storage(gcs_server: str) -> GcsStorage:
+    return GcsStorage(GCS_BUCKET, f"gcs-{uuid.uuid4().hex}", chunk_size=CHUNK)
+
+
+async def test_resumable_upload_and_ranged_stream(storage: GcsStorage) -> None:
+    data = os.urandom(3 * CHUNK + 777)
+    async with storage:
+        stored = await storage.put(
+            "results/t/out.mp4", _pieces(data, 100_000), content_type="video/mp4", metadata={"name": "値 – é"}
+        )
+        assert (stored.size, stored.content_type, dict(stored.metadata)) == (
+            len(data),
+            "video/mp4",
+            {"name": "値 – é"},
+        )
+        parts = [part async for part in storage.stream("results/t/out.mp4", chunk_size=100_000)]
+        assert b"".join(parts) == data
+        assert max(len(p) for p in parts) == 100_000
+        assert await storage.get("results/t/out.mp4") == data
+
+
+async def test_failed_resumable_upload_leaves_no_object(storage: GcsStorage) -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        yield os.urandom(2 * CHUNK + 1)  # the first chunk is sent before the failure
+        raise ConnectionResetError("gone")
+
+    async with storage:
+        await storage.put("uploads/v.mp4", b"version one", content_type="video/mp4")
+        with pytest.raises(ConnectionResetError):
+            await storage.put("uploads/v.mp4", broken(), content_type="video/mp4")
+        assert await storage.get("uploads/v.mp4") == b"version one"
+        assert [o.key async for o in storage.list()] == ["uploads/v.mp4"]
+
+
+async def test_url_is_none_without_signing_credentials_or_public(
+    storage: GcsStorage, gcs_server: str
+) -> None:
+    async with storage:
+        assert await storage.url("uploads/a.png") is None  # the emulator's anonymous credentials cannot sign
+        with pytest.raises(BadOptionError):
+            await storage.url("uploads/a.png", expires_s=8 * 24 * 3600)
+    public = GcsStorage(GCS_BUCKET, "p", public_base_url="https://cdn.example.org/")
+    assert await public.url("uploads/a.png") == "https://cdn.example.org/p/uploads/a.png"
+    await public.aclose()
+
+
+async def test_missing_bucket_is_unavailable(gcs_server: str) -> None:
+    async with GcsStorage("no-such-bucket", "p") as storage:
+        with pytest.raises(StorageUnavailableError):
+            await storage.health()
+
+
+async def test_unreachable_service_is_transient() -> None:
+    with environment(STORAGE_EMULATOR_HOST=f"http://127.0.0.1:{free_port()}"):
+        storage = GcsStorage(GCS_BUCKET, "p", retry_deadline_s=1.0)
+    async with storage:
+        for attempt in (storage.health, lambda: storage.stat("uploads/a.png"), lambda: storage.get("a")):
+            with pytest.raises(StorageUnavailableError) as info:
+                await attempt()
+            assert info.value.transient
+
+
+def test_bad_chunk_size_and_bucket(gcs_server: str, tmp_path: Path) -> None:
+    with pytest.raises(BadOptionError):
+        GcsStorage(GCS_BUCKET, chunk_size=1000)
+    with pytest.raises(BadOptionError):
+        GcsStorage("a/b")
