@@ -143,7 +143,12 @@ class StorageSettings(BaseModel):
 class ServiceSettings(BaseModel):
     """The task service: API limits, task timeouts and retries, webhooks, worker timers."""
 
-    max_upload_mb: float = Field(default=200.0, gt=0.0, description="largest accepted upload or input file")
+    max_upload_mb: float | None = Field(
+        default=None,
+        gt=0.0,
+        description="old name of limits.max_bytes, in MiB (FACESWAP_SERVICE__MAX_UPLOAD_MB): used when "
+        "limits.max_bytes is not set; after validation it shows the effective limit",
+    )
     image_timeout_s: int = Field(default=300, ge=1, description="longest an image task may run")
     video_timeout_s: int = Field(default=3600, ge=1, description="longest a video task may run")
     retries: int = Field(default=3, ge=1, description="attempts per task; only transient errors retry")
@@ -161,6 +166,19 @@ class ServiceSettings(BaseModel):
         default=None,
         description="remote workers' tokens for /api/comm/*, comma-separated, each plain or "
         "sha256:<64 hex>; none: the worker routes are disabled (404)",
+    )
+    require_api_key: bool = Field(
+        default=False,
+        description="refuse /api/* requests without an API key even when no key exists yet; "
+        "keys are always required once one exists (faceswap keys create)",
+    )
+    rate_limit_per_minute: float | None = Field(
+        default=None, gt=0.0, description="requests per minute per API key unless the key sets its own"
+    )
+    rate_limit_burst: int = Field(default=20, ge=1, description="requests a key may make at once")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="origins allowed to call the API from a browser (CORS); empty (the default): none",
     )
 
 
@@ -324,6 +342,11 @@ class Settings(BaseSettings):
             self.models_dir = self.data_dir / "models"
         if self.comfyui.workflows_dir is None:
             self.comfyui.workflows_dir = self.data_dir / "workflows"
+        # one byte limit: limits.max_bytes; the old service.max_upload_mb fills it when it is not set
+        mib = 1024 * 1024
+        if self.service.max_upload_mb is not None and "max_bytes" not in self.limits.model_fields_set:
+            self.limits.max_bytes = int(self.service.max_upload_mb * mib)
+        self.service.max_upload_mb = self.limits.max_bytes / mib
         return self
 
     @property
