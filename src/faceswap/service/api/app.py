@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from faceswap import __version__
 from faceswap.config import Settings
 from faceswap.service.api.envelope import install_error_handlers
-from faceswap.service.api.routes import comm, face_swap, health, legacy, tasks, uploads, web
+from faceswap.service.api.routes import batch, comm, face_swap, health, legacy, tasks, uploads, web
 from faceswap.service.api.state import ServiceState
 from faceswap.service.comm.upkeep import remote_leases
 from faceswap.service.queue import open_queue
@@ -87,6 +87,6 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (uploads, tasks, legacy, face_swap, health, web, comm):
+    for module in (uploads, tasks, legacy, face_swap, batch, health, web, comm):
         app.include_router(module.router)
     return app
