@@ -2,6 +2,12 @@
 
 Multipart files and ``data:``/base64 inputs are stored (so a job never carries megabytes) and become
 file ids; file ids must exist; ``http(s)://`` URLs pass through to the worker, which downloads them.
+
+Limits (``settings.limits``) are checked here as far as the API process can without video libraries:
+every input's bytes (``max_bytes``) and type by content; images also by a header parse (pixel count,
+:func:`faceswap.limits.check_media`). A video's length, frames and frame size need PyAV, which the API
+process never imports: the worker checks them with the same function before any work and fails the
+task ``input_too_large``.
 """
 
 from __future__ import annotations
@@ -13,14 +19,22 @@ from typing import Any
 from fastapi import UploadFile
 
 from faceswap.choices import MediaType
+from faceswap.config import InputLimits
 from faceswap.errors import BadOptionError, InputTooLargeError
-from faceswap.imaging.sniff import SNIFF_BYTES, extension, mime_type, sniff
+from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_image, mime_type, sniff
+from faceswap.limits import check_media
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.worker.inputs import decode_base64, decode_data_url, stored_key
 from faceswap.storage.base import Storage
 from faceswap.storage.keys import new_file_id, upload_key
 
 CHUNK = 1024 * 1024
+Limits = InputLimits | int
+"""The input limits, or just a byte limit (the other limits at their defaults)."""
+
+
+def as_limits(limits: Limits) -> InputLimits:
+    return InputLimits(max_bytes=limits) if isinstance(limits, int) else limits
 
 
 @dataclass(frozen=True)
@@ -41,8 +55,14 @@ class Uploaded:
         }
 
 
-async def store_upload(storage: Storage, head: bytes, rest: AsyncIterator[bytes], max_bytes: int) -> Uploaded:
-    """Sniffs ``head`` (the first bytes), then stores head + rest, refusing more than ``max_bytes``."""
+async def store_upload(storage: Storage, head: bytes, rest: AsyncIterator[bytes], limits: Limits) -> Uploaded:
+    """Sniffs ``head`` (the first bytes), then stores head + rest, refusing more than ``max_bytes``.
+
+    An image is read whole (at most ``max_bytes``) and its header parsed for the pixel limit before it is
+    stored; a video is streamed to storage (its length is checked by the worker).
+    """
+    limits = as_limits(limits)
+    max_bytes = limits.max_bytes
     media = sniff(head[:SNIFF_BYTES])
     file_id = new_file_id()
     key = upload_key(file_id, extension(media))
@@ -58,23 +78,29 @@ async def store_upload(storage: Storage, head: bytes, rest: AsyncIterator[bytes]
                 raise InputTooLargeError(f"the file is larger than the limit of {max_bytes} bytes")
             yield chunk
 
-    stored = await storage.put(key, chunks(), content_type=mime_type(media))
+    if is_image(media):
+        data = b"".join([chunk async for chunk in chunks()])
+        check_media(data, "image", limits)
+        stored = await storage.put(key, data, content_type=mime_type(media))
+    else:
+        stored = await storage.put(key, chunks(), content_type=mime_type(media))
     return Uploaded(file_id, key, media, stored.content_type, stored.size)
 
 
-async def store_bytes(storage: Storage, data: bytes, max_bytes: int) -> Uploaded:
+async def store_bytes(storage: Storage, data: bytes, limits: Limits) -> Uploaded:
     async def nothing() -> AsyncIterator[bytes]:
         return
         yield b""
 
-    return await store_upload(storage, data, nothing(), max_bytes)
+    return await store_upload(storage, data, nothing(), limits)
 
 
-async def store_file(storage: Storage, upload: UploadFile, max_bytes: int) -> Uploaded:
+async def store_file(storage: Storage, upload: UploadFile, limits: Limits) -> Uploaded:
     """Stores a multipart file (checked by content, never by its name or declared type)."""
-    if upload.size is not None and upload.size > max_bytes:
+    limits = as_limits(limits)
+    if upload.size is not None and upload.size > limits.max_bytes:
         raise InputTooLargeError(
-            f"{upload.filename or 'the file'} is larger than the limit of {max_bytes} bytes"
+            f"{upload.filename or 'the file'} is larger than the limit of {limits.max_bytes} bytes"
         )
     head = await upload.read(max(SNIFF_BYTES, CHUNK))
 
@@ -82,13 +108,14 @@ async def store_file(storage: Storage, upload: UploadFile, max_bytes: int) -> Up
         while chunk := await upload.read(CHUNK):
             yield chunk
 
-    return await store_upload(storage, head, rest(), max_bytes)
+    return await store_upload(storage, head, rest(), limits)
 
 
-async def input_ref(storage: Storage, ref: str, max_bytes: int) -> str:
+async def input_ref(storage: Storage, ref: str, limits: Limits) -> str:
     """A reference the worker can read: data: URLs stored as uploads, file ids checked, URLs kept."""
+    limits = as_limits(limits)
     if ref.startswith("data:"):
-        return (await store_bytes(storage, decode_data_url(ref, max_bytes), max_bytes)).file_id
+        return (await store_bytes(storage, decode_data_url(ref, limits.max_bytes), limits)).file_id
     if ref.startswith(("http://", "https://")):
         return ref
     key = await stored_key(storage, ref)
@@ -98,24 +125,25 @@ async def input_ref(storage: Storage, ref: str, max_bytes: int) -> str:
     return ref
 
 
-async def base64_ref(storage: Storage, encoded: str, max_bytes: int) -> str:
+async def base64_ref(storage: Storage, encoded: str, limits: Limits) -> str:
+    limits = as_limits(limits)
     if encoded.startswith("data:"):
-        return await input_ref(storage, encoded, max_bytes)
-    if len(encoded) * 3 // 4 > max_bytes:
-        raise InputTooLargeError(f"the input is larger than the limit of {max_bytes} bytes")
-    return (await store_bytes(storage, decode_base64(encoded), max_bytes)).file_id
+        return await input_ref(storage, encoded, limits)
+    if len(encoded) * 3 // 4 > limits.max_bytes:
+        raise InputTooLargeError(f"the input is larger than the limit of {limits.max_bytes} bytes")
+    return (await store_bytes(storage, decode_base64(encoded), limits)).file_id
 
 
-async def normalize(storage: Storage, create: TaskCreate, max_bytes: int) -> TaskCreate:
+async def normalize(storage: Storage, create: TaskCreate, limits: Limits) -> TaskCreate:
     """The task with every input turned into a reference the worker can read (see the module docstring)."""
     wf = create.wf
-    changes: dict[str, Any] = {"target_url": await input_ref(storage, wf.target_url, max_bytes)}
+    changes: dict[str, Any] = {"target_url": await input_ref(storage, wf.target_url, limits)}
     if wf.source_url:
-        changes["source_url"] = await input_ref(storage, wf.source_url, max_bytes)
+        changes["source_url"] = await input_ref(storage, wf.source_url, limits)
     if wf.source_urls:
-        changes["source_urls"] = [await input_ref(storage, r, max_bytes) for r in wf.source_urls]
+        changes["source_urls"] = [await input_ref(storage, r, limits) for r in wf.source_urls]
     if wf.reference_url:
-        changes["reference_url"] = await input_ref(storage, wf.reference_url, max_bytes)
+        changes["reference_url"] = await input_ref(storage, wf.reference_url, limits)
     new_wf = wf.model_copy(update=changes)
     params = create.params.model_copy(
         update={"input_data": create.params.input_data.model_copy(update={"wf_json": new_wf})}

@@ -8,7 +8,7 @@ from typing import cast
 from fastapi import Request
 from saq.queue.base import Queue
 
-from faceswap.config import Settings
+from faceswap.config import InputLimits, Settings
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.base import Storage
 
@@ -21,8 +21,13 @@ class ServiceState:
     tasks: TaskClient
 
     @property
+    def limits(self) -> InputLimits:
+        """What an input may be at most (``settings.limits``, the one source of the byte limit)."""
+        return self.settings.limits
+
+    @property
     def max_upload_bytes(self) -> int:
-        return int(self.settings.service.max_upload_mb * 1024 * 1024)
+        return self.settings.limits.max_bytes
 
 
 def get_state(request: Request) -> ServiceState:

@@ -15,7 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from faceswap.choices import MediaKind
 from faceswap.errors import TaskTimeoutError
+from faceswap.limits import MediaInfo, check_media
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.inputs import read_input
@@ -47,7 +49,7 @@ class TaskRun:
 
     @property
     def max_input_bytes(self) -> int:
-        return int(self.worker.settings.service.max_upload_mb * 1024 * 1024)
+        return self.worker.settings.limits.max_bytes
 
     def timeout_for(self, kind: WorkKind) -> float:
         service = self.worker.settings.service
@@ -55,6 +57,11 @@ class TaskRun:
 
     async def read(self, ref: str) -> bytes:
         return await read_input(self.worker.storage, ref, self.max_input_bytes, self.worker.settings.fetch)
+
+    async def check(self, data: bytes, kind: MediaKind) -> MediaInfo:
+        """``data`` checked against ``settings.limits`` as ``kind`` (a video is probed, on a thread):
+        ``input_too_large``, ``unsupported_format`` or ``unreadable_input`` fail the task at once."""
+        return await asyncio.to_thread(check_media, data, kind, self.worker.settings.limits)
 
     async def in_thread(self, kind: WorkKind, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on a thread within ``kind``'s time limit; stops it on cancel or timeout."""

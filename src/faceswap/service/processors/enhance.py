@@ -15,6 +15,7 @@ from faceswap.service.processors.outputs import store_output
 async def process(run: TaskRun) -> dict[str, Any]:
     started = time.perf_counter()
     data = await run.read(run.task.wf.target_url)
+    await run.check(data, "image")
     encoded, fmt, report = await run.in_thread("image", _enhance, run, data)
     stored = await store_output(
         run.worker.storage, run.task_id, f"output{extension(fmt)}", encoded, mime_type(fmt)

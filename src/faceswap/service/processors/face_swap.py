@@ -33,12 +33,16 @@ async def process(run: TaskRun) -> dict[str, Any]:
     started = time.perf_counter()
     target = await run.read(wf.target_url)
     media = sniff(target[:SNIFF_BYTES])
+    moving = is_video(media) or _animated(media, target)
+    await run.check(target, "video" if moving else "image")  # a video's length and frames: see limits
     inputs = Inputs(
         target=target,
         sources=[await run.read(ref) for ref in wf.sources()],
         reference=await run.read(wf.reference_url) if wf.reference_url else None,
     )
-    if is_video(media) or _animated(media, target):
+    for photo in [*inputs.sources, *([inputs.reference] if inputs.reference else [])]:
+        await run.check(photo, "image")
+    if moving:
         result = await _video(run, inputs, media)
     else:
         result = await _image(run, inputs)

@@ -75,7 +75,7 @@ async def task_input(leases: Comm, task_id: str, index: int, lease_id: LeaseId) 
     storage = leases.storage
     key = await stored_key(storage, ref)
     if key is None:  # an http(s) or data: URL: the API fetches it, so workers need no outbound access
-        limit = int(leases.settings.service.max_upload_mb * 1024 * 1024)
+        limit = leases.settings.limits.max_bytes
         return Response(await read_input(storage, ref, limit), media_type="application/octet-stream")
     obj = await storage.stat(key)
     stream = storage.stream(key)

@@ -39,7 +39,7 @@ async def one_input(
     given = [v for v in (upload, file_id, url, b64) if v]
     if len(given) != 1:
         raise BadOptionError(f"give {what} once: as a file, a file id, a URL or base64")
-    limit = state.max_upload_bytes
+    limit = state.limits
     if upload is not None:
         return (await store_file(state.storage, upload, limit)).file_id
     if b64:
@@ -130,7 +130,7 @@ async def multi_image_swap(
     webhook: OptText = None,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    limit = state.max_upload_bytes
+    limit = state.limits
     sources = [(await store_file(state.storage, f, limit)).file_id for f in source_images or []]
     for file_id in (source_file_ids or "").split(","):
         if file_id.strip():

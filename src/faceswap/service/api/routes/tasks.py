@@ -33,7 +33,7 @@ def absolute(request: Request, task: Task) -> dict[str, Any]:
 
 async def create_task(state: ServiceState, create: TaskCreate, idempotency_key: str | None) -> Task:
     check_workflow(create, state.settings)
-    create = await normalize(state.storage, create, state.max_upload_bytes)
+    create = await normalize(state.storage, create, state.limits)
     return await state.tasks.submit(create, idempotency_key=idempotency_key)
 
 

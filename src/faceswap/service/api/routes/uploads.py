@@ -21,7 +21,7 @@ State = Annotated[ServiceState, Depends(get_state)]
 @router.post("/upload", summary="Upload an image or video; returns its file_id")
 async def upload(state: State, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """Images jpg/jpeg/png/webp/gif/bmp, videos mp4/mov/avi/webm/mkv, told by content."""
-    stored = await store_file(state.storage, file, state.max_upload_bytes)
+    stored = await store_file(state.storage, file, state.limits)
     return ok(stored.dump())
 
 
