@@ -28,8 +28,10 @@ PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module: Playwright's sync API holds an event loop while it runs, which the
+    asyncio tests of other modules must not see."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does it with apt-get)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (dev extra)")
