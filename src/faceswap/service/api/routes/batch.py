@@ -53,7 +53,7 @@ async def _one(
     try:
         done = await state.tasks.wait(task.task_id, max(0.0, deadline - asyncio.get_running_loop().time()))
     except TaskTimeoutError as error:
-        return {**report, "error": error.to_dict()}
+        return {**report, "success": False, "error": error.to_dict()}
     data = absolute(request, done)
     result = data.get("result") or {}
     return {
