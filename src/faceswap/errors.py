@@ -234,6 +234,19 @@ class UnauthorizedError(FaceswapError):
     http_status = 401
 
 
+class RateLimitedError(FaceswapError):
+    """An API key made more requests than its rate limit allows; ``retry_after`` seconds until the next."""
+
+    code = "rate_limited"
+    exit_code = 17
+    http_status = 429
+    transient = True
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class LeaseLostError(ConflictError):
     """A remote worker's lease on a task is no longer held: it expired and the task went back to the
     queue (or to another worker), or the task finished meanwhile."""
