@@ -62,6 +62,7 @@ def test_options_are_the_literal_choices(live: Live) -> None:
     assert data["face_mode"] == list(choices(FaceMode))
     assert data["image_format"] == list(choices(ImageFormat))
     assert data["defaults"]["engine"] == "classic"
+    assert data["max_upload_bytes"] > 0
 
 
 def test_crop_box_is_a_square_around_the_face_clipped_to_the_image() -> None:

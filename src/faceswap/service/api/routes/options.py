@@ -25,6 +25,6 @@ async def options(state: State) -> dict[str, Any]:
             "image_format": list(choices(ImageFormat)),
             "video_format": list(choices(VideoContainer)),
             "defaults": {"engine": engine.engine, "enhancer": engine.enhancer, "face_mode": "one"},
-            "max_upload_mb": state.settings.service.max_upload_mb,
+            "max_upload_bytes": state.max_upload_bytes,
         }
     )
