@@ -6,8 +6,9 @@ import logging
 
 import click
 
-from faceswap import __version__
+from faceswap import __version__, redact
 from faceswap.cli.engine_cmd import engine_serve_command
+from faceswap.cli.keys_cmd import keys_group
 from faceswap.cli.models_cmd import models_group
 from faceswap.cli.service_cmd import serve_command, worker_command
 from faceswap.cli.swap_cmd import swap_command
@@ -20,10 +21,12 @@ def cli(verbose: int) -> None:
     """Swap faces in photos and videos, locally or as a service."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.install()  # no key, token or URL password reaches the log
 
 
 cli.add_command(swap_command)
 cli.add_command(models_group, "models")
+cli.add_command(keys_group, "keys")
 cli.add_command(serve_command)
 cli.add_command(worker_command)
 cli.add_command(engine_serve_command)

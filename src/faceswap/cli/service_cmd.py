@@ -42,7 +42,8 @@ def serve_command(host: str, port: int, workers: int, device: int | None) -> Non
     settings = on_device(load_context().settings, device)
     app = create_app(settings, workers=workers)
     click.echo(f"faceswap API on http://{host}:{port} (docs at /docs), {workers} in-process worker(s)")
-    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
+    # log_config=None: uvicorn's lines (the access log too) go through the root handler and its redaction
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None, timeout_graceful_shutdown=30)
 
 
 @click.command("worker")

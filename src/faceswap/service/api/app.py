@@ -15,13 +15,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from faceswap import __version__
 from faceswap.config import Settings
+from faceswap.service.api.auth import Authenticator, AuthMiddleware
 from faceswap.service.api.envelope import install_error_handlers
 from faceswap.service.api.routes import batch, comm, face_swap, health, legacy, tasks, uploads, web
 from faceswap.service.api.state import ServiceState
 from faceswap.service.comm.upkeep import remote_leases
+from faceswap.service.keys.store import open_key_store
 from faceswap.service.queue import open_queue
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.open import storage_from_settings
@@ -71,12 +74,15 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
         storage = storage_from_settings(settings)
         state = ServiceState(settings, queue, storage, TaskClient(queue, settings.service))
         app.state.faceswap = state
+        keys = open_key_store(settings)
+        app.state.faceswap_auth = Authenticator(keys, settings.service)
         retention = asyncio.create_task(retention_loop(state))
         try:
             async with _workers(state, workers), remote_leases(app, state):
                 yield {}
         finally:
             retention.cancel()
+            await keys.aclose()
             await storage.aclose()
             await queue.disconnect()
 
@@ -87,6 +93,14 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(AuthMiddleware)
+    if settings.service.cors_origins:  # outermost, so that preflights and refusals carry CORS headers
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.service.cors_origins,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
+        )
     for module in (uploads, tasks, legacy, face_swap, batch, health, web, comm):
         app.include_router(module.router)
     return app

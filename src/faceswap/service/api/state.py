@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 from fastapi import Request
@@ -19,6 +19,15 @@ class ServiceState:
     queue: Queue
     storage: Storage
     tasks: TaskClient
+    owner: str | None = None
+    """The API key id a request was made with (None: keys are not in use); tasks and storage are scoped."""
+
+    def owned_by(self, owner: str) -> ServiceState:
+        """This state as one API key sees it: its own tasks and files only."""
+        from faceswap.service.api.owned import OwnedStorage
+
+        tasks = self.tasks.for_owner(owner)
+        return replace(self, storage=OwnedStorage(self.storage, owner, tasks), tasks=tasks, owner=owner)
 
     @property
     def limits(self) -> InputLimits:
@@ -31,5 +40,7 @@ class ServiceState:
 
 
 def get_state(request: Request) -> ServiceState:
-    """FastAPI dependency: the app's state (set by its lifespan)."""
-    return cast(ServiceState, request.app.state.faceswap)
+    """FastAPI dependency: the app's state (set by its lifespan), scoped to the request's API key."""
+    state = cast(ServiceState, request.app.state.faceswap)
+    owner = getattr(request.state, "owner", None)
+    return state if owner is None else state.owned_by(owner)

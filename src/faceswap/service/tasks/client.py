@@ -31,11 +31,12 @@ MAX_PAGE = 200
 TIMEOUT_MARGIN_S = 60
 
 
-def idempotent_task_id(key: str) -> str:
-    """The task id an ``Idempotency-Key`` stands for: the same key always names the same task."""
+def idempotent_task_id(key: str, owner: str | None = None) -> str:
+    """The task id an ``Idempotency-Key`` stands for: the same key (of the same owner) names the same task."""
     if not 1 <= len(key) <= 255:
         raise BadOptionError("Idempotency-Key must be 1 to 255 characters")
-    return "idem-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+    scoped = key if owner is None else f"{owner}\x00{key}"
+    return "idem-" + hashlib.sha256(scoped.encode()).hexdigest()[:40]
 
 
 def fingerprint(create: TaskCreate) -> str:
@@ -44,16 +45,28 @@ def fingerprint(create: TaskCreate) -> str:
 
 
 class TaskClient:
-    """Tasks on ``queue`` (connected by the caller) with the service settings' timeouts and retries."""
+    """Tasks on ``queue`` (connected by the caller) with the service settings' timeouts and retries.
 
-    def __init__(self, queue: Queue, settings: ServiceSettings) -> None:
+    With an ``owner`` (an API key's id) the client records it on the tasks it submits and sees only
+    that owner's tasks: any other task is "not found"; without one it sees every task.
+    """
+
+    def __init__(self, queue: Queue, settings: ServiceSettings, owner: str | None = None) -> None:
         self.queue = queue
         self.settings = settings
+        self.owner = owner
+
+    def for_owner(self, owner: str | None) -> TaskClient:
+        """This client scoped to ``owner``'s tasks."""
+        return TaskClient(self.queue, self.settings, owner)
+
+    def owns(self, job: Job) -> bool:
+        return self.owner is None or (isinstance(job.meta, dict) and job.meta.get("owner") == self.owner)
 
     async def submit(self, create: TaskCreate, *, idempotency_key: str | None = None) -> Task:
         """Enqueues a task; with ``idempotency_key`` a repeat returns the first task (409 if the body differs)."""
         digest = fingerprint(create)
-        task_id = idempotent_task_id(idempotency_key) if idempotency_key else new_task_id()
+        task_id = idempotent_task_id(idempotency_key, self.owner) if idempotency_key else new_task_id()
         if idempotency_key and (existing := await self._existing(task_id, digest)) is not None:
             return existing
         service = self.settings
@@ -68,7 +81,11 @@ class TaskClient:
             retry_delay=service.retry_delay_s,
             retry_backoff=True,
             ttl=int(service.task_ttl_hours * 3600),
-            meta={"fingerprint": digest, "created_ms": int(time.time() * 1000)},
+            meta={
+                "fingerprint": digest,
+                "created_ms": int(time.time() * 1000),
+                **({"owner": self.owner} if self.owner else {}),
+            },
         )
         enqueued = await self.queue.enqueue(job)
         if enqueued is None:  # a concurrent request with the same key won the race
@@ -81,7 +98,7 @@ class TaskClient:
 
     async def _existing(self, task_id: str, digest: str) -> Task | None:
         job = await self.queue.job(task_id)
-        if job is None or not is_task_job(job):
+        if job is None or not is_task_job(job) or not self.owns(job):
             return None
         if job.meta.get("fingerprint") != digest:
             raise ConflictError("this Idempotency-Key was used for a different request")
@@ -89,7 +106,7 @@ class TaskClient:
 
     async def job(self, task_id: str) -> Job:
         job = await self.queue.job(task_id) if task_id else None
-        if job is None or not is_task_job(job):
+        if job is None or not is_task_job(job) or not self.owns(job):
             raise NotFoundError(f"no task {task_id!r}")
         return job
 
@@ -110,7 +127,11 @@ class TaskClient:
         """A page of tasks, newest first, optionally only those in ``status`` (see :mod:`.records`)."""
         if offset < 0 or not 1 <= limit <= MAX_PAGE:
             raise BadOptionError(f"offset must be >= 0 and limit in 1..{MAX_PAGE}")
-        tasks = [task_from_job(job) async for job in self.queue.iter_jobs(list(Status)) if is_task_job(job)]
+        tasks = [
+            task_from_job(job)
+            async for job in self.queue.iter_jobs(list(Status))
+            if is_task_job(job) and self.owns(job)
+        ]
         if status is not None:
             tasks = [t for t in tasks if t.status == status]
         tasks.sort(key=lambda t: (t.created_at, t.task_id), reverse=True)
