@@ -124,7 +124,7 @@ class RemoteWorker:
             run = RemoteTaskRun(
                 task_id=task_id, task=task_of(leased), worker=self.context, leased=leased, client=self.client
             )
-            processor = load_processor(run.task.workflow)
+            processor = load_processor(run.task.workflow, self.context.settings)
         except (FaceswapError, ValueError) as error:  # a workflow or task this worker cannot run
             failure = error if isinstance(error, FaceswapError) else BadOptionError(str(error))
             logger.warning("task %s: cannot run it: %s", task_id, failure.message)
