@@ -16,7 +16,8 @@ import pytest
 from faceswap.config import StorageSettings
 from faceswap.errors import NotFoundError, StorageUnavailableError
 from faceswap.storage import open_storage
-from faceswap.storage.s3 import MIN_PART_SIZE, S3Storage, decode_metadata, encode_metadata
+from faceswap.storage.s3 import MIN_PART_SIZE, S3Storage
+from faceswap.storage.s3_support import decode_metadata, encode_metadata
 
 from .conftest import S3_BUCKET, s3_client, s3_settings
 from .servers import S3Server, free_port

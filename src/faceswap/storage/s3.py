@@ -17,20 +17,12 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from urllib.parse import quote, unquote
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from faceswap.errors import (
-    BadOptionError,
-    FaceswapError,
-    InvalidKeyError,
-    NotFoundError,
-    OutputError,
-    StorageUnavailableError,
-)
+from faceswap.errors import BadOptionError, InvalidKeyError, NotFoundError, StorageUnavailableError
 from faceswap.storage.base import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_CONTENT_TYPE,
@@ -42,6 +34,7 @@ from faceswap.storage.base import (
 )
 from faceswap.storage.chunks import as_chunks, parts
 from faceswap.storage.keys import validate_key, validate_prefix
+from faceswap.storage.s3_support import decode_metadata, encode_metadata, storage_error
 
 logger = logging.getLogger(__name__)
 
@@ -50,36 +43,6 @@ MIN_PART_SIZE: Final = 5 * 1024 * 1024
 """S3's smallest part (all but the last)."""
 MAX_PRESIGN_S: Final = 7 * 24 * 3600
 """SigV4 presigned URLs live at most a week."""
-_MISSING: Final = frozenset({"404", "NoSuchKey", "NotFound"})
-_HEADER_SAFE: Final = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")
-
-
-_EMPTY: Final = "%00"
-"""An empty value (some S3 servers drop empty headers); NUL is never in a value, so it cannot clash."""
-
-
-def encode_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
-    """Values percent-encoded outside printable ASCII (and ``%`` and spaces): HTTP headers carry them as is."""
-    return {k: quote(v, safe=_HEADER_SAFE, errors="surrogatepass") or _EMPTY for k, v in metadata.items()}
-
-
-def decode_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
-    return {k.lower(): "" if v == _EMPTY else unquote(v, errors="surrogatepass") for k, v in metadata.items()}
-
-
-def storage_error(exc: Exception, action: str, key: str) -> FaceswapError:
-    """The faceswap error for a boto3 failure: missing keys, an unreachable or refusing service, the rest."""
-    if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        if code in _MISSING:
-            return NotFoundError(f"no stored object {key!r}")
-        if code == "NoSuchBucket" or status in (401, 403, 429) or status >= 500:
-            return StorageUnavailableError(f"S3 refused to {action} {key!r}: {code or status}")
-        return OutputError(f"S3 could not {action} {key!r}: {code or status}")
-    if isinstance(exc, ParamValidationError):
-        return BadOptionError(f"S3 refused the request to {action} {key!r}: {exc}")
-    return StorageUnavailableError(f"S3 is unreachable ({action} {key!r}): {exc}")
 
 
 class S3Storage(Storage):
