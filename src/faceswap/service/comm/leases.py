@@ -239,7 +239,11 @@ class Leases:
         service = self.settings.service
         sending = asyncio.create_task(
             deliver(
-                task.webhook, task.dump(), secret=service.webhook_secret, attempts=service.webhook_attempts
+                task.webhook,
+                task.dump(),
+                secret=service.webhook_secret,
+                attempts=service.webhook_attempts,
+                fetch=self.settings.fetch,
             )
         )
         self.background.add(sending)
