@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -103,18 +104,38 @@ def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes], log: Path) -
 
 @contextmanager
 def gcs_emulator() -> Iterator[str]:
-    """``gcp-storage-emulator`` in memory on a free port, in this process; yields its URL."""
-    try:
-        from gcp_storage_emulator.server import create_server
-    except ImportError:
+    """``gcp-storage-emulator`` in memory on a free port, in a process of its own; yields its URL.
+
+    A separate process keeps the emulator's server threads away from the test process' own threads and
+    event loops (in-process, it stalled under a loaded full-suite run).
+    """
+    binary = Path(sys.executable).with_name("gcp-storage-emulator")
+    if not binary.exists():
         pytest.skip("the GCS emulator is not installed (pip install gcp-storage-emulator)")
     port = free_port()
-    server = create_server("127.0.0.1", port, in_memory=True)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    endpoint = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [str(binary), "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory", "--quiet"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_S
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    pytest.skip(f"the GCS emulator exited at start: {log.read()[-2000:]!r}")
+                with suppress(httpx.HTTPError):
+                    httpx.get(f"{endpoint}/storage/v1/b", timeout=1.0)
+                    break
+                if time.monotonic() > deadline:
+                    pytest.skip(f"the GCS emulator did not answer on {endpoint} within {STARTUP_S:.0f} s")
+                time.sleep(0.2)
+            yield endpoint
+        finally:
+            _stop(process)
 
 
 @contextmanager
