@@ -14,13 +14,16 @@ import hmac
 import json
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from faceswap.config import FetchSettings
+from faceswap.config import FetchSettings, Settings
 from faceswap.errors import UrlForbiddenError
 from faceswap.net.fetch import GuardedClient, redact
+
+if TYPE_CHECKING:
+    from saq.job import Job
 
 logger = logging.getLogger(__name__)
 
@@ -86,3 +89,27 @@ async def deliver(
                 await asyncio.sleep(delay)
                 delay *= 2
     return False
+
+
+def notify_in_background(settings: Settings, background: set[asyncio.Task[bool]], job: Job) -> None:
+    """Sends the job's task status to its webhook, if it has one, without waiting.
+
+    ``background`` keeps the delivery alive until it ends (the caller drains it when shutting down).
+    """
+    from faceswap.service.tasks.records import task_from_job
+
+    task = task_from_job(job)
+    if task.webhook is None:
+        return
+    service = settings.service
+    sending = asyncio.create_task(
+        deliver(
+            task.webhook,
+            task.dump(),
+            secret=service.webhook_secret,
+            attempts=service.webhook_attempts,
+            fetch=settings.fetch,
+        )
+    )
+    background.add(sending)
+    sending.add_done_callback(background.discard)

@@ -45,7 +45,7 @@ from faceswap.service.comm.messages import (
 )
 from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.tasks.records import SWEPT_MESSAGE, is_task_job, task_from_job
-from faceswap.service.webhooks import deliver
+from faceswap.service.webhooks import notify_in_background
 from faceswap.service.worker.inputs import stored_key
 from faceswap.storage.base import Storage
 from faceswap.storage.keys import RESULTS_PREFIX
@@ -233,18 +233,4 @@ class Leases:
 
     def notify(self, job: Job) -> None:
         """Sends the task's status to its webhook, if it has one (in the background)."""
-        task = task_from_job(job)
-        if task.webhook is None:
-            return
-        service = self.settings.service
-        sending = asyncio.create_task(
-            deliver(
-                task.webhook,
-                task.dump(),
-                secret=service.webhook_secret,
-                attempts=service.webhook_attempts,
-                fetch=self.settings.fetch,
-            )
-        )
-        self.background.add(sending)
-        sending.add_done_callback(self.background.discard)
+        notify_in_background(self.settings, self.background, job)

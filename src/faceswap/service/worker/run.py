@@ -26,8 +26,7 @@ from faceswap.errors import CancelledError, FaceswapError
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.processors.registry import load_processor
 from faceswap.service.tasks.model import TaskCreate
-from faceswap.service.tasks.records import task_from_job
-from faceswap.service.webhooks import deliver
+from faceswap.service.webhooks import notify_in_background
 from faceswap.service.worker.context import WorkerContext
 
 logger = logging.getLogger(__name__)
@@ -104,21 +103,7 @@ async def watch(job: Job, run: TaskRun, worker: WorkerContext) -> None:
 
 async def notify(worker: WorkerContext, job: Job) -> None:
     """Sends the task's status to its webhook, if it has one (in the background)."""
-    task = task_from_job(job)
-    if task.webhook is None:
-        return
-    service = worker.settings.service
-    background = asyncio.create_task(
-        deliver(
-            task.webhook,
-            task.dump(),
-            secret=service.webhook_secret,
-            attempts=service.webhook_attempts,
-            fetch=worker.settings.fetch,
-        )
-    )
-    worker.background.add(background)
-    background.add_done_callback(worker.background.discard)
+    notify_in_background(worker.settings, worker.background, job)
 
 
 async def after_process(ctx: dict[str, Any]) -> None:
