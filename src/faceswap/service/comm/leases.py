@@ -43,6 +43,7 @@ from faceswap.service.comm.messages import (
     LeasedTask,
     LeaseInfo,
 )
+from faceswap.service.queue.attempts import attempt_of
 from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.tasks.records import SWEPT_MESSAGE, is_task_job, task_from_job
 from faceswap.service.webhooks import notify_in_background
@@ -203,6 +204,7 @@ class Leases:
             if not await self.storage.exists(str(key)):
                 raise BadOptionError(f"result file {key!r} was not uploaded")
         await self.queue.finish(job, Status.COMPLETE, result=result)
+        await self._check_written(job)
         logger.info("task %s: completed by remote worker %s", task_id, job.worker_id)
         self.notify(job)
         return task_from_job(job)
@@ -221,9 +223,17 @@ class Leases:
             await self.queue.retry(job, error=message)
         else:
             await self.queue.finish(job, Status.FAILED, error=message)
+        await self._check_written(job)
         logger.warning("task %s: remote worker %s failed it: %s: %s", task_id, job.worker_id, code, message)
         self.notify(job)
         return task_from_job(job)
+
+    async def _check_written(self, job: Job) -> None:
+        """``LeaseLostError`` unless the stored job took this lease's write: the queue drops writes of
+        an attempt that lost the job between the lease check and the write (a sweep, a re-lease)."""
+        stored = await self.queue.job(job.key)
+        if stored is None or attempt_of(stored) != attempt_of(job) or stored.status != job.status:
+            raise LeaseLostError(f"task {job.key} was swept or leased again; this result is dropped")
 
     async def _task(self, task_id: str) -> Task:
         job = await self.queue.job(task_id)

@@ -5,7 +5,8 @@ URLs:
 - ``""``, ``sqlite://`` or ``sqlite:///``: the embedded default, ``DATA_DIR/queue.sqlite3``;
   ``sqlite:///jobs.sqlite3``: a file relative to ``DATA_DIR``; ``sqlite:////abs/jobs.sqlite3``:
   an absolute path (SQLAlchemy's convention);
-- ``redis://`` / ``rediss://`` / ``unix://``: SAQ's ``RedisQueue``;
+- ``redis://`` / ``rediss://`` / ``unix://``: SAQ's ``RedisQueue`` with attempt-owned writes
+  (:class:`~faceswap.service.queue.redis_queue.OwnedRedisQueue`);
 - ``postgres://`` / ``postgresql://``: SAQ's ``PostgresQueue`` (its tables ``saq_jobs``,
   ``saq_stats`` and ``saq_versions`` are created on ``connect()``).
 
@@ -50,9 +51,11 @@ def open_queue(url: str, *, name: str = "faceswap", data_dir: Path) -> Queue:
 
         return SqliteQueue(sqlite_path_from_url(url, data_dir), name=name)
     if scheme in ("redis", "rediss", "unix"):
-        from saq.queue.redis import RedisQueue
+        from redis import asyncio as aioredis
 
-        return RedisQueue.from_url(url, name=name)
+        from faceswap.service.queue.redis_queue import OwnedRedisQueue
+
+        return OwnedRedisQueue(aioredis.from_url(url), name=name)
     if scheme in ("postgres", "postgresql"):
         from saq.queue.postgres import PostgresQueue
 

@@ -26,6 +26,11 @@ Deviations from the Postgres backend, all deliberate:
 - ``abort`` of a running job marks the stored job, not the caller's copy; a worker's later
   ``status=active`` update does not clear ``aborting``; a finished job is left alone.
 - Waiting dequeues poll (``poll_interval``) and are woken early by enqueues in the same process.
+- Writes are owned by the claiming attempt (:mod:`.attempts`): a claim stamps a new attempt id and
+  counts the attempt; update, finish and retry apply only while the stored job is still running
+  under the writer's attempt id (checked inside the write transaction), and a retry hands out a new
+  attempt id. The sweep retries or fails a stuck job at once (no abort-and-wait: the owner, if it is
+  alive after all, learns from its next look at the job that it lost it).
 """
 
 from __future__ import annotations
@@ -45,6 +50,16 @@ from saq.utils import now, uuid1
 
 from faceswap.errors import BadOptionError, QueueUnavailableError
 from faceswap.service.queue import store
+from faceswap.service.queue.attempts import (
+    ATTEMPT_META,
+    attempt_of,
+    claimed,
+    dropped,
+    handed_out,
+    keep_attempt,
+    may_write,
+    new_attempt_id,
+)
 from faceswap.service.queue.schema import open_db
 from faceswap.service.queue.sweep import sweep_stuck
 
@@ -180,18 +195,23 @@ class SqliteQueue(Queue):
                 pass
         return None
 
+    def _owned_by(self, attempt: str | None) -> t.Callable[[str, store.Blob], bool]:
+        def owned(status: str, blob: store.Blob) -> bool:
+            return may_write(status, attempt_of(self._load(blob)), attempt)
+
+        return owned
+
     async def _claim(self) -> Job | None:
         def stamp(blob: store.Blob) -> store.Blob:
-            started = now()
-            return self._edit(blob, started=started, touched=started, status=Status.ACTIVE.value)
+            return self._dump(claimed(self._load(blob), now()))
 
         future = self._submit(store.claim_next, self.name, self._owner, time.time(), self._priorities, stamp)
         try:
-            claimed = await asyncio.shield(asyncio.wrap_future(future))
+            taken = await asyncio.shield(asyncio.wrap_future(future))
         except asyncio.CancelledError:
             future.add_done_callback(self._release_orphan)
             raise
-        return None if claimed is None else self._job(claimed[1], Status.ACTIVE.value)
+        return None if taken is None else handed_out(self._job(taken[1], Status.ACTIVE.value))
 
     def _release_orphan(self, future: Future[tuple[str, store.Blob] | None]) -> None:
         """A dequeue was cancelled while its claim ran: put the claimed job back."""
@@ -204,10 +224,13 @@ class SqliteQueue(Queue):
 
     # state changes ----------------------------------------------------------------------------------
 
+    async def update(self, job: Job, **kwargs: t.Any) -> None:
+        await super().update(job, **keep_attempt(job, kwargs))
+
     async def _update(self, job: Job, status: Status | None = None, **kwargs: t.Any) -> None:
         expire_at = kwargs.pop("expire_at", store.UNSET)
         scheduled = float(job.scheduled) if "scheduled" in kwargs and job.scheduled else None
-        await self._run(
+        written = await self._run(
             store.write_job,
             self.name,
             job.key,
@@ -215,29 +238,54 @@ class SqliteQueue(Queue):
             status.value if status else None,
             scheduled,
             expire_at,
+            self._owned_by(attempt_of(job)),
         )
+        if written == store.LOST:
+            dropped(job, "an update")
 
     async def _retry(self, job: Job, error: str | None) -> None:
         delay = job.next_retry_delay()
         scheduled = time.time() + delay if delay else float(job.scheduled or time.time())
         if delay:
             job.scheduled = int(scheduled)
-        await self._run(
-            store.write_job, self.name, job.key, self.serialize(job), Status.QUEUED.value, scheduled, None
+        owner = attempt_of(job)
+        job.meta[ATTEMPT_META] = new_attempt_id()  # the next claim's; the old attempt is revoked
+        written = await self._run(
+            store.write_job,
+            self.name,
+            job.key,
+            self.serialize(job),
+            Status.QUEUED.value,
+            scheduled,
+            None,
+            self._owned_by(owner),
         )
+        if written == store.LOST:
+            dropped(job, "a retry")
         if self._wakeup is not None:
             self._wakeup.set()
 
     async def _finish(
-        self, job: Job, status: Status, *, result: t.Any = None, error: str | None = None
+        self,
+        job: Job,
+        status: Status,
+        *,
+        result: t.Any = None,
+        error: str | None = None,
+        owned: bool = True,
     ) -> None:
-        if job.ttl < 0:
+        """``owned=False``: the write of a job this queue has just ended itself (an aborted queued job)."""
+        check = self._owned_by(attempt_of(job)) if owned else None
+        if job.ttl < 0 and check is None:
             await self._run(store.delete_job, self.name, job.key)
             return
-        expire_at = time.time() + job.ttl if job.ttl > 0 else None
-        await self._run(
-            store.write_job, self.name, job.key, self.serialize(job), status.value, None, expire_at
+        # ttl < 0 (keep nothing) for an owned write: expires now, the next sweep deletes it
+        expire_at = time.time() + max(job.ttl, 0) if job.ttl != 0 else None
+        written = await self._run(
+            store.write_job, self.name, job.key, self.serialize(job), status.value, None, expire_at, check
         )
+        if written == store.LOST:
+            dropped(job, f"finishing it {status.value}")
 
     async def abort(self, job: Job, error: str, ttl: float = 5) -> None:
         def mark(blob: store.Blob) -> store.Blob:
@@ -245,7 +293,7 @@ class SqliteQueue(Queue):
 
         was = await self._run(store.abort_job, self.name, job.key, mark)
         if was is None or was in ("new", "queued"):
-            await self.finish(job, Status.ABORTED, error=error)
+            await self.finish(job, Status.ABORTED, error=error, owned=False)
         elif was in store.RUNNING:
             job.status, job.error = Status.ABORTING, error
 

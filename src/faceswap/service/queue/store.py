@@ -22,6 +22,8 @@ INCOMPLETE = ("new", "queued", "active")
 RUNNING = ("active", "aborting")
 UNSET = object()
 """``expire_at`` argument meaning "leave the column as it is"."""
+LOST = "lost"
+"""What :func:`write_job` returns when its ``owned`` check refused the write."""
 
 _READY = """
     FROM saq_jobs
@@ -124,18 +126,24 @@ def write_job(
     status: str | None,
     scheduled: float | None = None,
     expire_at: object = UNSET,
+    owned: Callable[[str, Blob], bool] | None = None,
 ) -> str | None:
-    """Stores a job's new state; returns the status it now has, None when the job is gone.
+    """Stores a job's new state; returns the status it now has, None when the job is gone, or
+    :data:`LOST` when ``owned(stored status, stored job)`` says the writer no longer holds the job.
 
     ``status`` None keeps the stored one. A job being aborted stays ``aborting`` when a worker
     marks it ``active`` (the worker's abort check must still see it). A job that leaves the
     active state drops its claim.
     """
     with transaction(conn):
-        row = conn.execute("SELECT status FROM saq_jobs WHERE queue = ? AND key = ?", (queue, key)).fetchone()
+        row = conn.execute(
+            "SELECT status, job FROM saq_jobs WHERE queue = ? AND key = ?", (queue, key)
+        ).fetchone()
         if row is None:
             return None
         stored: str = row[0]
+        if owned is not None and not owned(stored, row[1]):
+            return LOST
         new = status or stored
         if new == "active" and stored == "aborting":
             new = stored

@@ -8,6 +8,10 @@
   transient errors are retried (with the backoff set at submission). Other exceptions are bugs:
   recorded as ``internal_error`` and not retried.
 - A task stopped by a cancel waits for SAQ's abort loop to end it ``aborted`` (CANCELLED).
+- An attempt that lost its job (the watcher sees another attempt id on it, or the job finished: a
+  sweep took it for a dead worker's and re-queued or ended it) is stopped at once like a cancel and
+  fails with ``lease_lost``; the queue drops its writes (:mod:`faceswap.service.queue.attempts`), and
+  ``after_process`` sends a webhook only for the attempt that still owns the stored job.
 
 Known limit: on Redis a progress write that races a cancel can overwrite the ``aborting`` mark; the
 watcher reads the job before each write, which keeps the window to one poll.
@@ -22,9 +26,10 @@ from typing import Any
 
 from saq.job import Job, Status
 
-from faceswap.errors import CancelledError, FaceswapError
+from faceswap.errors import CancelledError, FaceswapError, LeaseLostError
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.processors.registry import load_processor
+from faceswap.service.queue.attempts import FINISHED, attempt_of
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.webhooks import notify_in_background
 from faceswap.service.worker.context import WorkerContext
@@ -44,13 +49,22 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         "task %s: started %s (attempt %d of %d)", job.key, run.task.workflow, job.attempts, job.retries
     )
     await notify(worker, job)
-    watcher = asyncio.create_task(watch(job, run, worker))
+    work = asyncio.ensure_future(_process(run, worker))
+    lost = asyncio.Event()
+    watcher = asyncio.create_task(watch(job, run, worker, lost, work))
     try:
-        result = await load_processor(run.task.workflow, worker.settings)(run)
+        try:
+            result = await work
+        except (asyncio.CancelledError, FaceswapError):
+            _raise_if_lost(job, lost)
+            raise
+        _raise_if_lost(job, lost)
         if run.abort_requested:
             await _await_abort(job)
         logger.info("task %s: completed", job.key)
         return result
+    except LeaseLostError:
+        raise  # nothing to record: the job is another attempt's now
     except FaceswapError as error:
         failure = error
         if run.abort_requested:
@@ -66,6 +80,19 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         raise
     finally:
         watcher.cancel()
+        work.cancel()
+
+
+async def _process(run: TaskRun, worker: WorkerContext) -> dict[str, Any]:
+    return await load_processor(run.task.workflow, worker.settings)(run)
+
+
+def _raise_if_lost(job: Job, lost: asyncio.Event) -> None:
+    current = asyncio.current_task()
+    if lost.is_set() and (current is None or current.cancelling() == 0):
+        raise LeaseLostError(
+            f"task {job.key}: this attempt lost the job (swept or re-queued); result dropped"
+        )
 
 
 def _record(job: Job, error: dict[str, str], *, retry: bool) -> None:
@@ -79,7 +106,9 @@ async def _await_abort(job: Job) -> None:
     await asyncio.sleep(ABORT_GRACE_S)
 
 
-async def watch(job: Job, run: TaskRun, worker: WorkerContext) -> None:
+async def watch(
+    job: Job, run: TaskRun, worker: WorkerContext, lost: asyncio.Event, work: asyncio.Future[Any]
+) -> None:
     service = worker.settings.service
     touch_every = max(1.0, service.heartbeat_s / 3)
     written, touched = 0.0, time.monotonic()
@@ -92,6 +121,14 @@ async def watch(job: Job, run: TaskRun, worker: WorkerContext) -> None:
                 run.abort_requested = True
                 run.cancelled.set()
                 logger.info("task %s: cancel seen; stopping", job.key)
+                return
+            if attempt_of(fresh) != attempt_of(job) or fresh.status in FINISHED:
+                lost.set()
+                run.cancelled.set()
+                work.cancel()
+                logger.warning(
+                    "task %s: attempt %d lost the job (swept or re-queued); stopping", job.key, job.attempts
+                )
                 return
             fraction = run.fraction
             if fraction != written or time.monotonic() - touched >= touch_every:
@@ -107,8 +144,14 @@ async def notify(worker: WorkerContext, job: Job) -> None:
 
 
 async def after_process(ctx: dict[str, Any]) -> None:
-    """SAQ's after-process hook: the finished (or retried) task's webhook."""
+    """SAQ's after-process hook: the finished (or retried) task's webhook, sent only when the stored
+    job is still this attempt's (a superseded attempt's writes were dropped, so it reports nothing)."""
     job: Job | None = ctx.get("job")
     worker: WorkerContext | None = ctx.get("worker")
-    if job is not None and worker is not None:
-        await notify(worker, job)
+    if job is None or worker is None:
+        return
+    stored = await job.get_queue().job(job.key)
+    if stored is None or attempt_of(stored) != attempt_of(job) or stored.status != job.status:
+        logger.info("task %s: attempt %d no longer owns the job; no webhook", job.key, job.attempts)
+        return
+    await notify(worker, stored)

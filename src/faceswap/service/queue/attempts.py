@@ -1,0 +1,86 @@
+"""Attempt ownership: only the run that holds a job may write it.
+
+Every claim of a job (a SAQ worker's dequeue, or the API leasing it to a remote worker) gives the job
+a fresh random ``meta["attempt_id"]`` and counts the attempt, in the same atomic step that marks it
+``active``. From then on each write of that job (progress, heartbeat, finish, retry) is applied only
+while the stored job is still running under the same attempt id; any other write is dropped and
+logged. A retry (by the owner or by a sweep) hands the job a new attempt id, so an attempt whose job
+was swept and re-queued while it was still running (a late heartbeat on a saturated machine) can no
+longer finish it, store its result or re-queue it: its watcher sees the change and stops it.
+
+The backends apply the check inside the write itself: SQLite in the write transaction, Redis with
+WATCH/MULTI on the job key (:mod:`.redis`).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any, Final
+
+from saq.job import Job, Status
+
+logger = logging.getLogger(__name__)
+
+ATTEMPT_META: Final = "attempt_id"
+FINISHED: Final = frozenset({Status.COMPLETE, Status.FAILED, Status.ABORTED})
+
+
+def new_attempt_id() -> str:
+    return secrets.token_hex(8)
+
+
+def attempt_of(job: Job | dict[str, Any] | None) -> str | None:
+    """The attempt id a job (or a job's dict form) carries; None for a job never claimed."""
+    meta = job.meta if isinstance(job, Job) else (job or {}).get("meta")
+    value = meta.get(ATTEMPT_META) if isinstance(meta, dict) else None
+    return str(value) if value is not None else None
+
+
+def may_write(stored_status: Status | str, stored_attempt: str | None, attempt: str | None) -> bool:
+    """Whether a write carrying ``attempt`` may replace a stored job: it must not have finished and
+    must still belong to that attempt."""
+    status = Status(stored_status) if isinstance(stored_status, str) else stored_status
+    return status not in FINISHED and stored_attempt == attempt
+
+
+def claimed(data: dict[str, Any], started_ms: int) -> dict[str, Any]:
+    """A queued job's dict form claimed for a new attempt: ``active``, counted, with a new attempt id.
+
+    ``attempts`` is counted here, atomically with the claim, so two claims never share a number;
+    the caller hands the job out with ``attempts - 1`` because SAQ's worker (and the lease code)
+    add one themselves before their first write.
+    """
+    meta = dict(data.get("meta") or {})
+    meta[ATTEMPT_META] = new_attempt_id()
+    return {
+        **data,
+        "meta": meta,
+        "status": Status.ACTIVE.value,
+        "started": started_ms,
+        "touched": started_ms,
+        "attempts": int(data.get("attempts") or 0) + 1,
+    }
+
+
+def handed_out(job: Job) -> Job:
+    """The claimed job as a worker gets it (see :func:`claimed`)."""
+    job.attempts -= 1
+    return job
+
+
+def keep_attempt(job: Job, changes: dict[str, Any]) -> dict[str, Any]:
+    """``Job.update`` changes that keep the job's attempt id when they replace its ``meta`` whole."""
+    meta, attempt = changes.get("meta"), attempt_of(job)
+    if isinstance(meta, dict) and attempt is not None and ATTEMPT_META not in meta:
+        return {**changes, "meta": {**meta, ATTEMPT_META: attempt}}
+    return changes
+
+
+def dropped(job: Job, what: str) -> None:
+    logger.warning(
+        "task %s: %s by a superseded attempt (%s) dropped: the job was swept, re-queued or finished",
+        job.key,
+        what,
+        attempt_of(job),
+    )

@@ -1,0 +1,240 @@
+"""``OwnedRedisQueue``: SAQ's Redis queue with attempt-owned writes and a sweep that loses nothing.
+
+SAQ's ``RedisQueue`` writes a worker's whole copy of a job blindly (``SET``), moves a dequeued job
+to the active list before anyone marks it ``active``, and its sweep takes such a job (still
+``queued`` in the active list) for a stuck one. On a saturated machine that let one task run twice
+to completion, and a sweeper killed during its abort wait left a job ``aborting`` in no list at all
+(stuck for good). Here, with ``WATCH``/``MULTI`` on the job key (optimistic transactions):
+
+- ``dequeue`` claims the moved job in one transaction: only a ``queued`` job still on the active
+  list becomes ``active`` with a new attempt id and its attempt counted (:mod:`.attempts`); anything
+  else is dropped from the active list and the dequeue returns None;
+- ``update``, ``finish`` and ``retry`` are applied only while the stored job is running under the
+  writer's attempt id (a retry hands out a new one); an ``active`` write keeps a stored ``aborting``;
+- ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
+  ``aborting`` and stays on the active list, a finished one is left alone;
+- ``sweep`` recovers stuck running jobs found by status (a scan of the queue's job keys, so a job
+  on no list is found too; see :mod:`.sweep`), and cleans the active list of missing and finished
+  jobs and of ``queued`` ones left there by a dequeuer that died before its claim.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import WatchError
+from saq.job import Job, Status
+from saq.queue.redis import RedisQueue
+from saq.utils import now, seconds
+
+from faceswap.service.queue.attempts import (
+    ATTEMPT_META,
+    FINISHED,
+    attempt_of,
+    claimed,
+    dropped,
+    handed_out,
+    keep_attempt,
+    may_write,
+    new_attempt_id,
+)
+from faceswap.service.queue.sweep import sweep_stuck
+
+logger = logging.getLogger(__name__)
+
+Pipe = t.Any
+"""A ``redis.asyncio`` pipeline (its command methods are not typed for chaining)."""
+Plan = Callable[[Pipe], object] | None
+"""What a transaction queues after its checks (None: write nothing)."""
+LEFT_QUEUED_S = 60.0
+"""A ``queued`` job on the active list for longer than this (and its heartbeat) lost its dequeuer."""
+
+
+class OwnedRedisQueue(RedisQueue):
+    """SAQ's ``RedisQueue`` with the changes in the module docstring; same keys and data format."""
+
+    async def _transaction(
+        self, keys: list[str], decide: Callable[[Job | None, Pipe], Awaitable[Plan]]
+    ) -> bool:
+        """Runs ``decide(stored job, pipe)`` under WATCH on ``keys`` (the job first), then its plan in
+        MULTI/EXEC; again from the read if another client changed a watched key. False: no plan."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(*keys)
+                    stored = self.deserialize(await pipe.get(keys[0]))
+                    plan = await decide(stored, pipe)
+                    if plan is None:
+                        await pipe.reset()  # type: ignore[no-untyped-call]
+                        return False
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    plan(pipe)
+                    await pipe.execute()
+                    return True
+                except WatchError:
+                    continue
+
+    # claiming ------------------------------------------------------------------------------------
+
+    async def dequeue(self, timeout: float = 0.0, poll_interval: float = 0.0) -> Job | None:
+        redis: t.Any = self.redis  # its blocking moves take float timeouts
+        if await self.version() < (6, 2, 0):
+            job_id = await redis.brpoplpush(self._queued, self._active, timeout)
+        else:
+            job_id = await redis.blmove(self._queued, self._active, timeout, "LEFT", "RIGHT")
+        if job_id is None:
+            return None
+        return await self._claim(job_id.decode() if isinstance(job_id, bytes) else str(job_id))
+
+    async def _claim(self, job_id: str) -> Job | None:
+        taken: list[Job] = []
+
+        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
+            on_list = await pipe.lpos(self._active, job_id) is not None
+            if not on_list:
+                return None  # a sweep put it back in the queue: another dequeue will claim it
+            if stored is None or stored.status not in (Status.NEW, Status.QUEUED):
+                # cancelled, already claimed (a duplicate entry) or gone: not ours to run
+                return lambda p: p.lrem(self._active, 1, job_id)
+            job = self.deserialize(claimed(stored.to_dict(), now()))
+            assert job is not None
+            taken.append(job)
+            return lambda p: p.set(job_id, self.serialize(job))
+
+        await self._transaction([job_id, self._active], decide)
+        if not taken:
+            return None
+        await self.notify(taken[0])
+        return handed_out(taken[0])
+
+    # owned writes -----------------------------------------------------------------------------------
+
+    async def update(self, job: Job, **kwargs: t.Any) -> None:
+        await super().update(job, **keep_attempt(job, kwargs))
+
+    async def _update(self, job: Job, status: Status | None = None, **kwargs: t.Any) -> None:
+        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
+            if stored is None or not may_write(stored.status, attempt_of(stored), attempt_of(job)):
+                return None
+            job.status = status or stored.status
+            if job.status == Status.ACTIVE and stored.status == Status.ABORTING:
+                job.status, job.error = stored.status, stored.error  # a cancel or sweep came first
+            return lambda p: p.set(job.id, self.serialize(job))
+
+        if await self._transaction([job.id], decide):
+            await self.notify(job)
+        else:
+            dropped(job, "an update")
+
+    async def _retry(self, job: Job, error: str | None) -> None:
+        owner = attempt_of(job)
+        job.meta[ATTEMPT_META] = new_attempt_id()  # the next claim's; the old attempt is revoked
+        delay = job.next_retry_delay()
+
+        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
+            if stored is None or not may_write(stored.status, attempt_of(stored), owner):
+                return None
+
+            def plan(p: Pipe) -> None:
+                p.lrem(self._active, 0, job.id).lrem(self._queued, 0, job.id)
+                if delay:
+                    p.zadd(self._incomplete, {job.id: seconds(now()) + delay})
+                else:
+                    p.zadd(self._incomplete, {job.id: job.scheduled}).rpush(self._queued, job.id)
+                p.set(job.id, self.serialize(job))
+
+            return plan
+
+        if await self._transaction([job.id], decide):
+            await self.notify(job)
+        else:
+            dropped(job, "a retry")
+
+    async def _finish(
+        self,
+        job: Job,
+        status: Status,
+        *,
+        result: t.Any = None,
+        error: str | None = None,
+        owned: bool = True,
+    ) -> None:
+        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
+            if owned and (
+                stored is None or not may_write(stored.status, attempt_of(stored), attempt_of(job))
+            ):
+                return None
+            return lambda p: self._store_finished(p, job)
+
+        if await self._transaction([job.id], decide):
+            await self.notify(job)
+        else:
+            dropped(job, f"finishing it {status.value}")
+
+    def _store_finished(self, pipe: Pipe, job: Job) -> None:
+        pipe.lrem(self._active, 0, job.id).zrem(self._incomplete, job.id)
+        if job.ttl > 0:
+            pipe.set(job.id, self.serialize(job), ex=job.ttl)
+        elif job.ttl == 0:
+            pipe.set(job.id, self.serialize(job))
+        else:
+            pipe.delete(job.id)
+
+    # cancels -----------------------------------------------------------------------------------------
+
+    async def abort(self, job: Job, error: str, ttl: float = 5) -> None:
+        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
+            if stored is None or stored.status in FINISHED:
+                return None
+            job.replace(stored)
+            job.error = error
+            if stored.status in (Status.NEW, Status.QUEUED):  # never claimed: it ends here
+                job.status, job.completed = Status.ABORTED, now()
+
+                def plan(p: Pipe) -> None:
+                    p.lrem(self._queued, 0, job.id)
+                    self._store_finished(p, job)
+
+                return plan
+            job.status = Status.ABORTING  # its worker (or, if that is gone, a sweep) ends it
+            return lambda p: p.set(job.id, self.serialize(job)).set(job.abort_id, error, ex=int(ttl) or 1)
+
+        if await self._transaction([job.id], decide):
+            await self.notify(job)
+
+    # upkeep ------------------------------------------------------------------------------------------
+
+    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+        """Recovers stuck running jobs and cleans the active list (module docstring); one sweeper at a
+        time holds ``saq:<name>:sweep`` for ``lock`` seconds."""
+        if not await self.redis.set(self._sweep, 1, ex=max(1, int(lock)), nx=True):
+            return []
+        running = [job async for job in self.iter_jobs([Status.ACTIVE, Status.ABORTING])]
+        swept = [self.job_id(key) for key in await sweep_stuck(self, running)]
+        for raw in await self.redis.lrange(self._active, 0, -1):
+            job_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+            if await self._clean_active(job_id):
+                swept.append(job_id)
+        return swept
+
+    async def _clean_active(self, job_id: str) -> bool:
+        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
+            if stored is None or stored.status in FINISHED:
+                return lambda p: p.lrem(self._active, 0, job_id).zrem(self._incomplete, job_id)
+            since = max(stored.touched, stored.queued)
+            stale = seconds(now() - since) > max(LEFT_QUEUED_S, stored.heartbeat)
+            if stored.status in (Status.NEW, Status.QUEUED) and stale:
+                stored.touched = now()  # also fails a claim that raced this (it watches the job)
+                return lambda p: (
+                    p.lrem(self._active, 0, job_id)
+                    .rpush(self._queued, job_id)
+                    .set(job_id, self.serialize(stored))
+                )
+            return None
+
+        done = await self._transaction([job_id], decide)
+        if done:
+            logger.info("Sweeping %s from the active list", job_id)
+        return done

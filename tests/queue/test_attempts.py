@@ -1,0 +1,103 @@
+"""Exclusive completion on SQLite and Redis: an attempt whose job was swept while it still ran (its
+heartbeat late on a saturated machine) cannot finish, re-queue or update the job once another
+attempt holds it, and a sweep working from an old list leaves a finished job alone."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from saq import Queue
+from saq.job import Job, Status
+from saq.utils import now
+
+from faceswap.service.queue.attempts import attempt_of
+
+pytestmark = pytest.mark.timeout(30)
+
+
+@pytest.fixture
+def owned_queue(queue: Queue, backend: str) -> Queue:
+    if backend == "postgres":
+        pytest.skip("attempt-owned writes are implemented for SQLite and Redis")
+    return queue
+
+
+async def start(queue: Queue, key: str, worker: str) -> Job:
+    """Takes the next job the way saq.Worker does."""
+    job = await queue.dequeue(timeout=3, poll_interval=0.05)
+    assert job is not None
+    assert job.key == key
+    job.started, job.worker_id = now(), worker
+    job.attempts += 1
+    await job.update(status=Status.ACTIVE)
+    return job
+
+
+async def make_stuck(queue: Queue, key: str) -> None:
+    """The job's last heartbeat is older than its ``heartbeat`` (as when the worker is starved)."""
+    stored = await queue.job(key)
+    assert stored is not None
+    stored.touched -= 5_000
+    await queue._update(queue.copy(stored))  # the stored copy, untouched otherwise
+
+
+async def test_swept_attempt_cannot_complete_after_the_next_one_claimed(owned_queue: Queue) -> None:
+    queue = owned_queue
+    key = f"k-{uuid.uuid4().hex}"
+    await queue.enqueue("work", key=key, heartbeat=2, timeout=60, retries=3)
+    first = await start(queue, key, "first")
+    await make_stuck(queue, key)
+    swept = await queue.sweep(lock=1)
+    assert any(s.endswith(key) for s in swept)
+
+    second = await start(queue, key, "second")
+    assert (first.attempts, second.attempts) == (1, 2)
+    assert attempt_of(first) != attempt_of(second)
+
+    # the first attempt is still running: its progress, result and retry are all dropped
+    await first.update(progress=0.9)
+    await first.finish(Status.COMPLETE, result="from the first attempt")
+    await first.retry("late")
+    stored = await queue.job(key)
+    assert stored is not None
+    assert (stored.status, stored.attempts, stored.result) == (Status.ACTIVE, 2, None)
+    assert attempt_of(stored) == attempt_of(second)
+
+    await second.finish(Status.COMPLETE, result="from the second attempt")
+    stored = await queue.job(key)
+    assert stored is not None
+    assert (stored.status, stored.result) == (Status.COMPLETE, "from the second attempt")
+
+
+async def test_sweep_from_an_old_list_leaves_a_finished_job(owned_queue: Queue) -> None:
+    queue = owned_queue
+    key = f"k-{uuid.uuid4().hex}"
+    await queue.enqueue("work", key=key, heartbeat=2, timeout=60, retries=3)
+    job = await start(queue, key, "w")
+    old: Any = await queue.job(key)
+    old.touched -= 5_000  # what a slow sweeper listed seconds ago: stuck by then
+    assert old.stuck
+    await job.finish(Status.COMPLETE, result=1)
+
+    from faceswap.service.queue.sweep import sweep_stuck
+
+    assert await sweep_stuck(queue, [old]) == []
+    stored = await queue.job(key)
+    assert stored is not None
+    assert (stored.status, stored.result) == (Status.COMPLETE, 1)
+    assert await queue.dequeue(timeout=0.3, poll_interval=0.05) is None
+
+
+async def test_cancelled_job_of_a_dead_worker_ends_cancelled(owned_queue: Queue) -> None:
+    queue = owned_queue
+    key = f"k-{uuid.uuid4().hex}"
+    await queue.enqueue("work", key=key, heartbeat=2, timeout=60, retries=3)
+    job = await start(queue, key, "dies")
+    await queue.abort(job, "cancelled: by the client")
+    await make_stuck(queue, key)  # its worker died before ending the abort
+    assert any(s.endswith(key) for s in await queue.sweep(lock=1))
+    stored = await queue.job(key)
+    assert stored is not None
+    assert (stored.status, stored.error) == (Status.ABORTED, "cancelled: by the client")
