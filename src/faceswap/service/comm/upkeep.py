@@ -54,7 +54,7 @@ async def upkeep_loop(leases: Leases) -> None:
             if time.monotonic() - last_sweep >= every:
                 last_sweep = time.monotonic()
                 await end_cancelled_leases(leases)
-                swept = await queue.sweep()
+                swept = await queue.sweep(lock=every)  # (SAQ's default lock, 60 s, would stop all sweeps)
                 if swept:
                     logger.info("swept %d stuck task(s): %s", len(swept), ", ".join(swept))
         except Exception:
