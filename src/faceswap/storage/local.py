@@ -19,7 +19,7 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Final
@@ -41,6 +41,7 @@ from faceswap.storage.base import (
     validate_content_type,
     validate_metadata,
 )
+from faceswap.storage.chunks import as_chunks, checked
 from faceswap.storage.files import (
     FILE_MODE,
     TEMP_SUFFIX,
@@ -117,21 +118,13 @@ class LocalStorage(Storage):
         validate_key(key)
         validate_content_type(content_type)
         meta = validate_metadata(metadata)
-        if isinstance(data, bytes | bytearray | memoryview):
-            chunks: AsyncIterable[bytes] = _single(bytes(data))
-        elif isinstance(data, Path):
-            chunks = _file_chunks(data)
-        elif isinstance(data, AsyncIterable):
-            chunks = data
-        else:
-            raise BadOptionError(f"put takes bytes, a Path or an async iterator of bytes; got {type(data)}")
+        chunks = as_chunks(data)
         path = await asyncio.to_thread(self._writable_path, key)
         handle, temp = await asyncio.to_thread(create_temp, path, key)
         try:
             buffer = bytearray()
-            async for chunk in chunks:
-                if not isinstance(chunk, bytes | bytearray | memoryview):
-                    raise BadOptionError(f"put's iterator must yield bytes; got {type(chunk).__name__}")
+            async for item in chunks:
+                chunk = checked(item)
                 if len(buffer) + len(chunk) < _WRITE_BUFFER:
                     buffer += chunk  # gather small chunks: one thread hop per megabyte
                     continue
@@ -289,19 +282,3 @@ class LocalStorage(Storage):
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _single(data: bytes) -> AsyncIterator[bytes]:
-    yield data
-
-
-async def _file_chunks(source: Path) -> AsyncIterator[bytes]:
-    try:
-        handle = await asyncio.to_thread(source.open, "rb")
-    except OSError as exc:
-        raise NotFoundError(f"cannot read {source}: {exc.strerror or exc}") from exc
-    try:
-        while chunk := await asyncio.to_thread(handle.read, _WRITE_BUFFER):
-            yield chunk
-    finally:
-        handle.close()
