@@ -85,6 +85,7 @@ def backend(queue: Queue) -> str:
         "RedisQueue": "redis",
         "OwnedRedisQueue": "redis",
         "PostgresQueue": "postgres",
+        "OwnedPostgresQueue": "postgres",
     }[type(queue).__name__]
 
 

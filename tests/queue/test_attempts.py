@@ -1,4 +1,4 @@
-"""Exclusive completion on SQLite and Redis: an attempt whose job was swept while it still ran (its
+"""Exclusive completion on SQLite, Redis and PostgreSQL: an attempt whose job was swept while it still ran (its
 heartbeat late on a saturated machine) cannot finish, re-queue or update the job once another
 attempt holds it, and a sweep working from an old list leaves a finished job alone."""
 
@@ -15,13 +15,6 @@ from saq.utils import now
 from faceswap.service.queue.attempts import attempt_of
 
 pytestmark = pytest.mark.timeout(30)
-
-
-@pytest.fixture
-def owned_queue(queue: Queue, backend: str) -> Queue:
-    if backend == "postgres":
-        pytest.skip("attempt-owned writes are implemented for SQLite and Redis")
-    return queue
 
 
 async def start(queue: Queue, key: str, worker: str) -> Job:
@@ -43,8 +36,7 @@ async def make_stuck(queue: Queue, key: str) -> None:
     await queue._update(queue.copy(stored))  # the stored copy, untouched otherwise
 
 
-async def test_swept_attempt_cannot_complete_after_the_next_one_claimed(owned_queue: Queue) -> None:
-    queue = owned_queue
+async def test_swept_attempt_cannot_complete_after_the_next_one_claimed(queue: Queue) -> None:
     key = f"k-{uuid.uuid4().hex}"
     await queue.enqueue("work", key=key, heartbeat=2, timeout=60, retries=3)
     first = await start(queue, key, "first")
@@ -71,8 +63,7 @@ async def test_swept_attempt_cannot_complete_after_the_next_one_claimed(owned_qu
     assert (stored.status, stored.result) == (Status.COMPLETE, "from the second attempt")
 
 
-async def test_sweep_from_an_old_list_leaves_a_finished_job(owned_queue: Queue) -> None:
-    queue = owned_queue
+async def test_sweep_from_an_old_list_leaves_a_finished_job(queue: Queue) -> None:
     key = f"k-{uuid.uuid4().hex}"
     await queue.enqueue("work", key=key, heartbeat=2, timeout=60, retries=3)
     job = await start(queue, key, "w")
@@ -90,8 +81,7 @@ async def test_sweep_from_an_old_list_leaves_a_finished_job(owned_queue: Queue) 
     assert await queue.dequeue(timeout=0.3, poll_interval=0.05) is None
 
 
-async def test_cancelled_job_of_a_dead_worker_ends_cancelled(owned_queue: Queue) -> None:
-    queue = owned_queue
+async def test_cancelled_job_of_a_dead_worker_ends_cancelled(queue: Queue) -> None:
     key = f"k-{uuid.uuid4().hex}"
     await queue.enqueue("work", key=key, heartbeat=2, timeout=60, retries=3)
     job = await start(queue, key, "dies")

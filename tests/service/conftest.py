@@ -40,7 +40,7 @@ async def clean(queue: Any) -> None:
             keys = [key async for key in queue.redis.scan_iter(match=pattern)]
             if keys:
                 await queue.redis.delete(*keys)
-    elif kind == "PostgresQueue":
+    elif kind in ("PostgresQueue", "OwnedPostgresQueue"):
         async with queue.pool.connection() as conn:
             await conn.execute("DELETE FROM saq_jobs WHERE queue = %s", (name,))
             await conn.execute("DELETE FROM saq_stats WHERE queue_key = %s", (name,))

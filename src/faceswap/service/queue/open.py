@@ -7,7 +7,8 @@ URLs:
   an absolute path (SQLAlchemy's convention);
 - ``redis://`` / ``rediss://`` / ``unix://``: SAQ's ``RedisQueue`` with attempt-owned writes
   (:class:`~faceswap.service.queue.redis_queue.OwnedRedisQueue`);
-- ``postgres://`` / ``postgresql://``: SAQ's ``PostgresQueue`` (its tables ``saq_jobs``,
+- ``postgres://`` / ``postgresql://``: SAQ's ``PostgresQueue`` with attempt-owned writes
+  (:class:`~faceswap.service.queue.postgres_queue.OwnedPostgresQueue`; its tables ``saq_jobs``,
   ``saq_stats`` and ``saq_versions`` are created on ``connect()``).
 
 The queue comes back unconnected; the caller ``await queue.connect()`` and, at the end,
@@ -57,7 +58,7 @@ def open_queue(url: str, *, name: str = "faceswap", data_dir: Path) -> Queue:
 
         return OwnedRedisQueue(aioredis.from_url(url), name=name)
     if scheme in ("postgres", "postgresql"):
-        from saq.queue.postgres import PostgresQueue
+        from faceswap.service.queue.postgres_queue import OwnedPostgresQueue
 
-        return PostgresQueue.from_url(url, name=name)
+        return OwnedPostgresQueue.from_url(url, name=name)
     raise BadOptionError(f"queue URL must start with sqlite://, redis:// or postgres(ql)://; got {url!r}")
