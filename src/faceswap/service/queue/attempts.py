@@ -9,7 +9,8 @@ was swept and re-queued while it was still running (a late heartbeat on a satura
 longer finish it, store its result or re-queue it: its watcher sees the change and stops it.
 
 The backends apply the check inside the write itself: SQLite in the write transaction, Redis with
-WATCH/MULTI on the job key (:mod:`.redis`).
+WATCH/MULTI on the job key (:mod:`.redis_queue`), PostgreSQL in a transaction holding the job's row
+lock (:mod:`.postgres_queue`).
 """
 
 from __future__ import annotations
