@@ -13,20 +13,9 @@ from faceswap.choices import FaceMode, VideoPreset
 from faceswap.engine.pipeline import EnhancerStep
 from faceswap.engine.protocols import Engine
 from faceswap.engine.types import ImageBGR
-from faceswap.errors import BadOptionError
-from faceswap.video.options import VideoOptions
+from faceswap.video.options import VideoOptions, parse_resolution
 from faceswap.video.swap import VideoSwapRequest, swap_video
 from faceswap.video.transcode import Progress
-
-
-def parse_resolution(text: str | None) -> tuple[int, int] | None:
-    """``1280x720`` (or ``1280x0`` to keep the aspect ratio) into (width, height)."""
-    if not text:
-        return None
-    width, sep, height = text.lower().partition("x")
-    if not sep or not width.isdigit() or not height.isdigit():
-        raise BadOptionError(f"--resolution takes WIDTHxHEIGHT such as 1280x720; got {text!r}")
-    return int(width), int(height)
 
 
 def run_video(
@@ -69,15 +58,7 @@ def run_video(
             json.dumps(
                 {
                     "output": str(output),
-                    "engine": outcome.engine,
-                    "models": list(outcome.models),
-                    "enhancer": outcome.enhancer,
-                    "frames": report.frames,
-                    "frames_with_faces": outcome.stats.frames_with_faces,
-                    "faces_swapped": outcome.stats.faces_swapped,
-                    "width": report.width,
-                    "height": report.height,
-                    "duration": report.duration,
+                    **outcome.summary(),
                     "audio": report.audio,
                     "fps": round(report.fps, 2),
                 }

@@ -130,3 +130,13 @@ def codec_options(fmt: OutputFormat, options: VideoOptions) -> dict[str, str]:
             "cpu-used": str(cpu_used),
         }
     return {}
+
+
+def parse_resolution(text: str | None) -> tuple[int, int] | None:
+    """``1280x720`` (or ``1280x0`` to keep the aspect ratio) into (width, height); None for no text."""
+    if not text:
+        return None
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise BadOptionError(f"resolution takes WIDTHxHEIGHT such as 1280x720; got {text!r}")
+    return int(width), int(height)

@@ -50,6 +50,20 @@ class VideoSwapOutcome:
     enhancer: str | None
     stats: FrameStats
 
+    def summary(self) -> dict[str, object]:
+        """What ran and what came out, as the CLI's JSON report and a task's result show it."""
+        return {
+            "engine": self.engine,
+            "models": list(self.models),
+            "enhancer": self.enhancer,
+            "frames": self.report.frames,
+            "frames_with_faces": self.stats.frames_with_faces,
+            "faces_swapped": self.stats.faces_swapped,
+            "width": self.report.width,
+            "height": self.report.height,
+            "duration": self.report.duration,
+        }
+
 
 def frame_reference(
     engine: Engine, path: Path, options: VideoOptions, request: VideoSwapRequest

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from faceswap.choices import ImageFormat, VideoContainer, choices, parse_choice
-from faceswap.errors import BadOptionError
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.processors.outputs import store_output
@@ -120,15 +119,6 @@ def _image_format(wanted: str | None, given: ImageFormat) -> ImageFormat:
     return cast(ImageFormat, parse_choice(ImageFormat, wanted, "output format of a photo"))
 
 
-def _resolution(text: str | None) -> tuple[int, int] | None:
-    if not text:
-        return None
-    width, sep, height = text.lower().partition("x")
-    if not sep or not width.isdigit() or not height.isdigit():
-        raise BadOptionError(f"resolution takes WIDTHxHEIGHT such as 1280x720; got {text!r}")
-    return int(width), int(height)
-
-
 async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
     wanted = run.task.wf.output_format
     if wanted is not None:
@@ -150,7 +140,7 @@ async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
 
 
 def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dict[str, Any]:
-    from faceswap.video.options import VideoOptions
+    from faceswap.video.options import VideoOptions, parse_resolution
     from faceswap.video.swap import VideoSwapRequest, swap_video
 
     wf = run.task.wf
@@ -168,20 +158,9 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
         source,
         output,
         request,
-        VideoOptions(resolution=_resolution(wf.resolution), preset="veryfast"),
+        VideoOptions(resolution=parse_resolution(wf.resolution), preset="veryfast"),
         enhancer,
         progress=lambda p: run.progress(0.99 * p.fraction),
         should_cancel=run.should_cancel,
     )
-    report = outcome.report
-    return {
-        "engine": outcome.engine,
-        "models": list(outcome.models),
-        "enhancer": outcome.enhancer,
-        "frames": report.frames,
-        "frames_with_faces": outcome.stats.frames_with_faces,
-        "faces_swapped": outcome.stats.faces_swapped,
-        "width": report.width,
-        "height": report.height,
-        "duration": report.duration,
-    }
+    return outcome.summary()
