@@ -1,0 +1,67 @@
+"""``engine``: defaults for swaps and the ONNX Runtime providers (``FACESWAP_ENGINE__*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from faceswap.choices import (
+    ArenaExtendStrategy,
+    CudnnAlgoSearch,
+    DetectorName,
+    DynamicBatch,
+    EngineName,
+    EnhancerName,
+    ExecutionProvider,
+    GpuGeometry,
+    choices,
+)
+
+
+class EngineSettings(BaseModel):
+    """Defaults for swaps when a request does not say."""
+
+    engine: EngineName = "auto"
+    enhancer: EnhancerName = "none"
+    detector: DetectorName = "scrfd_2.5g"
+    providers: list[ExecutionProvider] = Field(
+        default_factory=lambda: list(choices(ExecutionProvider)),  # type: ignore[arg-type]
+        description="execution providers in order of preference; those not installed are skipped",
+    )
+    device_id: int = 0
+    intra_op_threads: int = Field(default=0, ge=0, description="0 lets onnxruntime decide")
+    dynamic_batch: DynamicBatch = Field(
+        default="auto",
+        description="open batch-1 models with a symbolic batch when they pass a check: auto (GPU only), on, off",
+    )
+    enhancer_blend: float = Field(default=0.8, ge=0.0, le=1.0)
+    cudnn_conv_algo_search: CudnnAlgoSearch = Field(
+        default="EXHAUSTIVE", description="CUDA provider: cuDNN convolution algorithm search"
+    )
+    gpu_mem_limit_mb: int = Field(
+        default=0, ge=0, description="CUDA provider: memory arena limit per session in MiB; 0: no limit"
+    )
+    arena_extend_strategy: ArenaExtendStrategy = Field(
+        default="kNextPowerOfTwo", description="CUDA provider: how the memory arena grows"
+    )
+    tensorrt_fp16: bool = Field(default=True, description="TensorRT provider: build fp16 engines")
+    tensorrt_cache_dir: Path | None = Field(
+        default=None, description="TensorRT provider: engine and timing cache; None: DATA_DIR/tensorrt"
+    )
+    tensorrt_max_batch: int = Field(
+        default=128, ge=1, description="TensorRT provider: largest batch of the dynamic-batch profiles"
+    )
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="frames per model call in videos; None: 32 on a GPU provider, 8 on the CPU",
+    )
+    gpu_geometry: GpuGeometry = Field(
+        default="auto",
+        description="alignment and paste back as ONNX graphs on the engine's provider: auto (GPU only), on, off",
+    )
+    reference_threshold: float | None = Field(
+        default=None, gt=0.0, lt=2.0, description="face distance (1 - cosine); None: the engine's default"
+    )

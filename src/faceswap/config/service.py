@@ -1,0 +1,47 @@
+"""``service``: the task service's timeouts, retries, webhooks and API access (``FACESWAP_SERVICE__*``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class ServiceSettings(BaseModel):
+    """The task service: API limits, task timeouts and retries, webhooks, worker timers."""
+
+    max_upload_mb: float | None = Field(
+        default=None,
+        gt=0.0,
+        description="old name of limits.max_bytes, in MiB (FACESWAP_SERVICE__MAX_UPLOAD_MB): used when "
+        "limits.max_bytes is not set; after validation it shows the effective limit",
+    )
+    image_timeout_s: int = Field(default=300, ge=1, description="longest an image task may run")
+    video_timeout_s: int = Field(default=3600, ge=1, description="longest a video task may run")
+    retries: int = Field(default=3, ge=1, description="attempts per task; only transient errors retry")
+    retry_delay_s: float = Field(default=2.0, ge=0.0, description="first retry delay, doubled each time")
+    heartbeat_s: int = Field(
+        default=30, ge=2, description="a running task not touched for this long is swept (worker lost)"
+    )
+    sweep_interval_s: int = Field(default=15, ge=1, description="how often workers look for stuck tasks")
+    abort_poll_s: float = Field(default=0.5, gt=0.0, description="how often workers look for cancels")
+    task_ttl_hours: float = Field(default=168.0, gt=0.0, description="how long finished tasks are listed")
+    process_timeout_s: float = Field(default=120.0, gt=0.0, description="POST /api/face-swap/process wait")
+    webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key signing webhook bodies")
+    webhook_attempts: int = Field(default=5, ge=1)
+    worker_tokens: SecretStr | None = Field(
+        default=None,
+        description="remote workers' tokens for /api/comm/*, comma-separated, each plain or "
+        "sha256:<64 hex>; none: the worker routes are disabled (404)",
+    )
+    require_api_key: bool = Field(
+        default=False,
+        description="refuse /api/* requests without an API key even when no key exists yet; "
+        "keys are always required once one exists (faceswap keys create)",
+    )
+    rate_limit_per_minute: float | None = Field(
+        default=None, gt=0.0, description="requests per minute per API key unless the key sets its own"
+    )
+    rate_limit_burst: int = Field(default=20, ge=1, description="requests a key may make at once")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="origins allowed to call the API from a browser (CORS); empty (the default): none",
+    )
