@@ -7,6 +7,7 @@ the graphs sample in float: results may differ by a level here and there, never 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import cv2
@@ -19,7 +20,8 @@ from faceswap.engine.geometry import estimate_matrix, feather_mask, paste_back, 
 from faceswap.engine.onnx import geometry_graphs as graphs
 from faceswap.engine.onnx.binding import run_bound, to_host
 from faceswap.engine.onnx.device_geometry import paste_boxes, warp_boxes
-from faceswap.engine.onnx.engine import build_neural_engine
+from faceswap.engine.onnx.engine import build_enhancer, build_neural_engine
+from faceswap.engine.onnx.enhancer import OnnxEnhancer
 from faceswap.engine.onnx.session import open_session
 from faceswap.engine.types import Face, Identity, SourceFace
 from faceswap.testing.photos import ASTRONAUT, GRACE_HOPPER
@@ -27,6 +29,7 @@ from faceswap.testing.standins import (
     StandinFace,
     letterboxed,
     write_arcface_standin,
+    write_enhancer_standin,
     write_inswapper_standin,
     write_standin_models,
 )
@@ -169,3 +172,43 @@ def test_swap_batch_with_gpu_geometry_equals_host_geometry(
     if kind == "constant":
         assert not np.array_equal(on[0], photo)
         assert not np.array_equal(on[0], on[2])  # each item has its own face only
+
+
+def enhancers(tmp_path: Path, name: str, dynamic: bool) -> dict[str, OnnxEnhancer]:
+    kind = "codeformer" if name == "codeformer" else "gfpgan"
+    path = write_enhancer_standin(tmp_path / f"{name}.onnx", kind)  # type: ignore[arg-type]
+    built = {}
+    for mode in ("on", "off"):
+        engine = EngineSettings(gpu_geometry=mode, dynamic_batch="on" if dynamic else "off")  # type: ignore[arg-type]
+        enhancer = build_enhancer(Settings(data_dir=tmp_path, engine=engine), name, {name: path}.__getitem__)  # type: ignore[arg-type]
+        built[mode] = dataclasses.replace(enhancer, fidelity=0.7)  # CodeFormer's weight shows in its output
+    return built
+
+
+@pytest.mark.parametrize("dynamic", [True, False])
+@pytest.mark.parametrize("name", ["gfpgan_1.4", "codeformer"])
+def test_enhance_batch_with_gpu_geometry_equals_host_geometry(
+    tmp_path: Path, photos: dict[str, np.ndarray], name: str, dynamic: bool
+) -> None:
+    """Frames with two faces in one of them, one face half out of its frame; blend 0, 0.5 and 1."""
+    built = enhancers(tmp_path, name, dynamic)
+    assert built["on"].geometry is not None
+    assert built["off"].geometry is None
+    assert built["on"].model.batch_dynamic is dynamic  # a fixed batch runs one face per model call
+    photo = photos[ASTRONAUT.file]
+    flipped = np.ascontiguousarray(photo[:, ::-1])  # device geometry takes frames of one size
+    astronaut = np.array(ASTRONAUT.kps, np.float32)
+    edge = (astronaut - (astronaut[:, 0].min() - 5.0, 0.0)).astype(np.float32)
+    mirrored = np.array([[511 - x, y] for x, y in astronaut[[1, 0, 2, 4, 3]]], np.float32)
+    frames = [photo, photo, flipped, photo]  # the first frame twice: two faces
+    faces = [astronaut, edge, mirrored, astronaut * 0.8]
+    targets = [Face(box=np.zeros(4, np.float32), kps=kps, score=0.9) for kps in faces]
+    for blend in (0.0, 0.5, 1.0):
+        on = built["on"].enhance_batch(frames, targets, blend)
+        off = built["off"].enhance_batch(frames, targets, blend)
+        for got, expected, frame in zip(on, off, frames, strict=True):
+            assert got.shape == frame.shape
+            assert_close(got, expected)
+            assert np.array_equal(got, frame) is (blend == 0.0)
+        if blend > 0:
+            assert not np.array_equal(on[0], on[1])  # each item has its own face only

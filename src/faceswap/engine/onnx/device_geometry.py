@@ -1,17 +1,18 @@
 """Warp, model and paste back with the tensors on the execution provider's device.
 
 :class:`DeviceGeometry` holds the two geometry graphs' sessions (on the model's providers, TensorRT
-left out: its profiles name the model's inputs). :meth:`DeviceGeometry.apply` uploads a batch's frames
-once, warps every face's crop on the device, hands the crops (an ``OrtValue``) to the model and pastes
-its output back, so only the frames go up and only the blended boxes come down. The pure functions here
-turn OpenCV ``2x3`` matrices into the graphs' per-face inputs.
+left out: its profiles name the model's inputs) and the model's alignment (template, crop size).
+:meth:`DeviceGeometry.apply_model` is the device path of every crop model (swapper, enhancers): it uploads
+a batch's frames once, and per model call warps the faces' crops on the device, hands the crops (an
+``OrtValue``) to the model and pastes its output back, so only the frames go up and only the blended
+boxes come down. The pure functions here turn OpenCV ``2x3`` matrices into the graphs' per-face inputs.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,18 +20,22 @@ import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
-from faceswap.engine.geometry import Mask, invert_matrix, paste_box, transform_points
+from faceswap.choices import WarpTemplateName
+from faceswap.engine.geometry import Mask, estimate_matrix, invert_matrix, paste_box, transform_points
 from faceswap.engine.onnx import geometry_graphs as graphs
 from faceswap.engine.onnx.binding import Device, run_bound, to_device, to_host
 from faceswap.engine.onnx.geometry_graphs import PixelMap
 from faceswap.engine.onnx.providers import PROVIDER_NAMES
 from faceswap.engine.onnx.session import ModelSession
-from faceswap.engine.types import ImageBGR, Matrix
+from faceswap.engine.types import ImageBGR, Matrix, Points
 
 logger = logging.getLogger(__name__)
 
-Forward = Callable[[Any], Any]
-"""The model between warp and paste: crops ``OrtValue`` in, output ``OrtValue`` out (both on the device)."""
+Forward = Callable[[Any, slice], Any]
+"""The model between warp and paste for the items ``part`` of a batch: crops ``OrtValue`` in, output
+``OrtValue`` out (both on the device)."""
+Extra = Callable[[slice], Mapping[str, NDArray[Any]]]
+"""A model's other inputs for the items ``part`` (inswapper's latents, CodeFormer's ``weight``)."""
 
 
 @dataclass(frozen=True)
@@ -136,10 +141,12 @@ def distinct_frames(frames: Sequence[ImageBGR]) -> tuple[list[ImageBGR], list[in
 
 @dataclass(frozen=True)
 class DeviceGeometry:
-    """The warp and paste graphs of one model (crop ``size``, pixel mapping, dtype) on its device."""
+    """The warp and paste graphs of one model (alignment ``template`` at crop ``size``, pixel mapping,
+    dtype) on its device."""
 
     warp: Any  # onnxruntime.InferenceSession
     paste: Any
+    template: WarpTemplateName
     size: int
     device: Device
 
@@ -147,31 +154,56 @@ class DeviceGeometry:
         """Whether ``frames`` can go up as one tensor (same size, 3 channels)."""
         return bool(frames) and all(f.ndim == 3 and f.shape == frames[0].shape for f in frames)
 
-    def apply(
-        self, frames: Sequence[ImageBGR], matrices: Sequence[Matrix], forward: Forward, mask: Mask
+    def apply_model(
+        self,
+        model: ModelSession,
+        image_input: str,
+        frames: Sequence[ImageBGR],
+        kps: Sequence[Points],
+        extra: Extra,
+        mask: Mask,
     ) -> list[ImageBGR]:
-        """Item i: a copy of ``frames[i]`` with the model's output for face ``matrices[i]`` pasted back
-        through ``mask``, as ``warp_face`` -> model -> ``paste_back`` would give."""
+        """Item i: a copy of ``frames[i]`` with ``model``'s output for the face with key points ``kps[i]``
+        pasted back through ``mask``: the crops go to ``image_input``, ``extra(part)`` to the other inputs.
+        One model call for all faces when its batch dim is dynamic, else one per face."""
+        matrices = [estimate_matrix(points, self.template, self.size) for points in kps]
+
+        def forward(crops: Any, part: slice) -> Any:
+            return run_bound(model.session, {image_input: crops, **extra(part)}, self.device)[0]
+
+        return self.apply(frames, matrices, forward, mask, len(frames) if model.batch_dynamic else 1)
+
+    def apply(
+        self, frames: Sequence[ImageBGR], matrices: Sequence[Matrix], forward: Forward, mask: Mask, step: int
+    ) -> list[ImageBGR]:
+        """Item i: a copy of ``frames[i]`` with ``forward``'s output for face ``matrices[i]`` pasted back
+        through ``mask``, as ``warp_face`` -> model -> ``paste_back`` would give; ``step`` items per
+        ``forward`` call, the frames uploaded once for all of them."""
         unique, index = distinct_frames(frames)
         shape = (int(unique[0].shape[0]), int(unique[0].shape[1]))
         on_device = to_device(np.stack(unique), self.device)
-        warp = warp_boxes(matrices, index, shape, self.size)
-        crops = run_bound(self.warp, {graphs.FRAMES: on_device, **warp.feeds()}, self.device)[0]
-        output = forward(crops)
-        paste = paste_boxes(matrices, index, shape, self.size)
         results = [frame.copy() for frame in frames]
-        if not paste.box.all():
-            return results
-        feeds = {graphs.FRAMES: on_device, graphs.CROPS: output, graphs.MASK: mask, **paste.feeds()}
-        regions = to_host(run_bound(self.paste, feeds, self.device)[0])
-        for result, region, (x0, y0, x1, y1) in zip(results, regions, paste.extents, strict=True):
-            if x1 > x0 and y1 > y0:
-                result[y0:y1, x0:x1] = region[: y1 - y0, : x1 - x0]
+        for start in range(0, len(frames), max(1, step)):
+            part = slice(start, start + max(1, step))
+            warp = warp_boxes(matrices[part], index[part], shape, self.size)
+            crops = run_bound(self.warp, {graphs.FRAMES: on_device, **warp.feeds()}, self.device)[0]
+            output = forward(crops, part)
+            paste = paste_boxes(matrices[part], index[part], shape, self.size)
+            if not paste.box.all():
+                continue
+            feeds = {graphs.FRAMES: on_device, graphs.CROPS: output, graphs.MASK: mask, **paste.feeds()}
+            regions = to_host(run_bound(self.paste, feeds, self.device)[0])
+            for result, region, (x0, y0, x1, y1) in zip(results[part], regions, paste.extents, strict=True):
+                if x1 > x0 and y1 > y0:
+                    result[y0:y1, x0:x1] = region[: y1 - y0, : x1 - x0]
         return results
 
 
-def load_device_geometry(model: ModelSession, size: int, pixels: PixelMap) -> DeviceGeometry:
-    """The geometry graphs for ``model`` (its first input's dtype), on its providers minus TensorRT."""
+def load_device_geometry(
+    model: ModelSession, template: WarpTemplateName, size: int, pixels: PixelMap
+) -> DeviceGeometry:
+    """The geometry graphs for ``model`` (its first input's dtype, aligned with ``template`` at ``size``),
+    on its providers minus TensorRT."""
     dtype = model.input_dtype()
     options = model.session.get_provider_options()
     providers = [p for p in model.providers if p != PROVIDER_NAMES["tensorrt"]]
@@ -190,6 +222,7 @@ def load_device_geometry(model: ModelSession, size: int, pixels: PixelMap) -> De
     geometry = DeviceGeometry(
         warp=create(graphs.warp_graph(size, pixels, dtype)),
         paste=create(graphs.paste_graph(size, pixels, dtype)),
+        template=template,
         size=size,
         device=model.device,
     )

@@ -11,13 +11,13 @@ from faceswap.config import Settings
 from faceswap.engine.onnx.analyser import ARCFACE_REFERENCE_THRESHOLD, NeuralAnalyser
 from faceswap.engine.onnx.detector import make_detector
 from faceswap.engine.onnx.device_geometry import load_device_geometry
-from faceswap.engine.onnx.enhancer import OnnxEnhancer
-from faceswap.engine.onnx.geometry_graphs import UNIT_RGB
+from faceswap.engine.onnx.enhancer import ENHANCER_SIZE, OnnxEnhancer
+from faceswap.engine.onnx.geometry_graphs import SYMMETRIC_RGB, UNIT_RGB
 from faceswap.engine.onnx.providers import Providers, batch_size, wants_gpu_geometry
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
 from faceswap.engine.onnx.session import ModelSession, open_session
 from faceswap.engine.onnx.swapper import INSWAPPER_SIZE, InSwapper, load_inswapper
-from faceswap.engine.protocols import Engine, FaceEnhancer
+from faceswap.engine.protocols import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def build_swapper(settings: Settings, model: ModelSession) -> InSwapper:
     providers: Providers = [(name, {}) for name in model.providers]
     geometry = None
     if wants_gpu_geometry(settings.engine.gpu_geometry, providers):
-        geometry = load_device_geometry(model, INSWAPPER_SIZE, UNIT_RGB)
+        geometry = load_device_geometry(model, "arcface_128", INSWAPPER_SIZE, UNIT_RGB)
     return load_inswapper(model, geometry)
 
 
@@ -77,6 +77,12 @@ def build_neural_engine(
     )
 
 
-def build_enhancer(settings: Settings, name: EnhancerModelName, model_path: ModelPath) -> FaceEnhancer:
-    """A face restorer (GFPGAN 1.4, CodeFormer or RestoreFormer++) with its session loaded."""
-    return OnnxEnhancer(_open(settings, name, model_path))
+def build_enhancer(settings: Settings, name: EnhancerModelName, model_path: ModelPath) -> OnnxEnhancer:
+    """A face restorer (GFPGAN 1.4, CodeFormer or RestoreFormer++) with its session loaded, with warp and
+    paste back on its device when ``engine.gpu_geometry`` says."""
+    model = _open(settings, name, model_path)
+    providers: Providers = [(provider, {}) for provider in model.providers]
+    geometry = None
+    if wants_gpu_geometry(settings.engine.gpu_geometry, providers):
+        geometry = load_device_geometry(model, "ffhq_512", ENHANCER_SIZE, SYMMETRIC_RGB)
+    return OnnxEnhancer(model, geometry=geometry)

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from faceswap.engine.geometry import feather_mask, paste_back, warp_face
+from faceswap.engine.onnx.device_geometry import DeviceGeometry
 from faceswap.engine.onnx.session import ModelSession, run_batched
 from faceswap.engine.onnx.signature import ENHANCER_WEIGHT
 from faceswap.engine.types import Face, ImageBGR
@@ -40,6 +41,8 @@ class OnnxEnhancer:
     model: ModelSession
     fidelity: float = CODEFORMER_FIDELITY
     mask_blur: float = MASK_BLUR
+    geometry: DeviceGeometry | None = None
+    """Warp and paste back as graphs on the model's device, crops kept there (None: OpenCV on the host)."""
     mask: NDArray[np.float32] = field(init=False, repr=False)
     """The feathered paste-back mask, built once per loaded model."""
 
@@ -52,10 +55,13 @@ class OnnxEnhancer:
         shape = [d if isinstance(d, int) else 1 for d in self.model.input_shape(ENHANCER_WEIGHT)]
         return {ENHANCER_WEIGHT: np.full(shape, self.fidelity, dtype=np.float64)}
 
+    def _image_input(self) -> str:
+        return next(n for n in self.model.input_names() if n != ENHANCER_WEIGHT)
+
     def forward_enhance(self, crops: NDArray[np.float32]) -> NDArray[np.float32]:
         """Restored crops for N prepared inputs (one call when the batch dim is dynamic)."""
-        image_input = next(n for n in self.model.input_names() if n != ENHANCER_WEIGHT)
-        return np.asarray(run_batched(self.model, {image_input: crops}, self._constants()), np.float32)
+        feeds = {self._image_input(): crops}
+        return np.asarray(run_batched(self.model, feeds, self._constants()), np.float32)
 
     def enhance_batch(
         self, frames: Sequence[ImageBGR], faces: Sequence[Face], blend: float
@@ -63,11 +69,16 @@ class OnnxEnhancer:
         """Item i: a copy of ``frames[i]`` with ``faces[i]`` restored, blended with weight ``blend``."""
         if not frames:
             return []
+        mask = self.mask * np.float32(min(max(blend, 0.0), 1.0))
+        if self.geometry is not None and self.geometry.supports(frames):
+            constants = self._constants()
+            return self.geometry.apply_model(
+                self.model, self._image_input(), frames, [f.kps for f in faces], lambda _: constants, mask
+            )
         warped = [
             warp_face(f, face.kps, "ffhq_512", ENHANCER_SIZE) for f, face in zip(frames, faces, strict=True)
         ]
         output = self.forward_enhance(prepare_enhance_crops([crop for crop, _ in warped]))
-        mask = self.mask * np.float32(min(max(blend, 0.0), 1.0))
         return [
             paste_back(frame, crop, mask, matrix)
             for frame, crop, (_, matrix) in zip(frames, normalize_enhance_output(output), warped, strict=True)

@@ -13,8 +13,7 @@ from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 from onnx import numpy_helper
 
-from faceswap.engine.geometry import estimate_matrix, feather_mask, paste_back, warp_face
-from faceswap.engine.onnx.binding import run_bound
+from faceswap.engine.geometry import feather_mask, paste_back, warp_face
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
 from faceswap.engine.onnx.recognizer import normalize_embeddings
 from faceswap.engine.onnx.session import ModelSession, run_batched
@@ -92,7 +91,14 @@ class InSwapper:
         unique = prepare_latents(np.stack([source.embedding for source in distinct]), self.emap)
         latents = unique[[rows[id(source)] for source in sources]]
         if self.geometry is not None and self.geometry.supports(frames):
-            return self.swap_on_device(self.geometry, frames, targets, latents)
+            return self.geometry.apply_model(
+                self.model,
+                INSWAPPER_TARGET,
+                frames,
+                [target.kps for target in targets],
+                lambda part: {INSWAPPER_SOURCE: latents[part]},
+                self.mask,
+            )
         warped = [
             warp_face(f, t.kps, "arcface_128", INSWAPPER_SIZE) for f, t in zip(frames, targets, strict=True)
         ]
@@ -102,29 +108,6 @@ class InSwapper:
             paste_back(frame, crop, mask, matrix)
             for frame, crop, (_, matrix) in zip(frames, normalize_swap_output(output), warped, strict=True)
         ]
-
-    def swap_on_device(
-        self,
-        geometry: DeviceGeometry,
-        frames: Sequence[ImageBGR],
-        targets: Sequence[Face],
-        latents: NDArray[np.float32],
-    ) -> list[ImageBGR]:
-        """``swap_batch`` with warp, swapper and paste back on the model's device (IO binding): one
-        call for all faces when the batch dim is dynamic, else one per face."""
-        matrices = [estimate_matrix(t.kps, "arcface_128", INSWAPPER_SIZE) for t in targets]
-        step = len(frames) if self.model.batch_dynamic else 1
-        swapped: list[ImageBGR] = []
-        for start in range(0, len(frames), step):
-            source = latents[start : start + step]
-
-            def forward(crops: Any, source: NDArray[np.float32] = source) -> Any:
-                feeds = {INSWAPPER_TARGET: crops, INSWAPPER_SOURCE: source}
-                return run_bound(self.model.session, feeds, geometry.device)[0]
-
-            part = slice(start, start + step)
-            swapped += geometry.apply(frames[part], matrices[part], forward, self.mask)
-        return swapped
 
     def swap(self, frame: ImageBGR, target: Face, source: Identity) -> ImageBGR:
         return self.swap_batch([frame], [target], [source])[0]
