@@ -40,7 +40,18 @@ class ServiceSettings(BaseModel):
     rate_limit_per_minute: float | None = Field(
         default=None, gt=0.0, description="requests per minute per API key unless the key sets its own"
     )
-    rate_limit_burst: int = Field(default=20, ge=1, description="requests a key may make at once")
+    rate_limit_burst: int = Field(
+        default=20,
+        ge=1,
+        description="requests a key may make at once; with the rate, a key makes BURST requests in any "
+        "window of BURST / PER_MINUTE minutes",
+    )
+    rate_limit_storage_url: str = Field(
+        default="",
+        description="where rate-limit windows live: memory:// (per process) or a redis://, rediss:// or "
+        "unix:// URL shared by every replica; empty: the queue's Redis when the queue is on Redis, "
+        "else memory://",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="origins allowed to call the API from a browser (CORS); empty (the default): none",

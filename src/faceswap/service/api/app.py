@@ -21,6 +21,7 @@ from faceswap import __version__
 from faceswap.config import Settings
 from faceswap.service.api.auth import Authenticator, AuthMiddleware
 from faceswap.service.api.envelope import install_error_handlers
+from faceswap.service.api.ratelimit import RateLimiter
 from faceswap.service.api.routes import batch, comm, face_swap, health, legacy, tasks, uploads, web
 from faceswap.service.api.state import ServiceState
 from faceswap.service.comm.upkeep import remote_leases
@@ -75,13 +76,15 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
         state = ServiceState(settings, queue, storage, TaskClient(queue, settings.service))
         app.state.faceswap = state
         keys = open_key_store(settings)
-        app.state.faceswap_auth = Authenticator(keys, settings.service)
+        auth = Authenticator(keys, settings.service, RateLimiter.from_settings(settings))
+        app.state.faceswap_auth = auth
         retention = asyncio.create_task(retention_loop(state))
         try:
             async with _workers(state, workers), remote_leases(app, state):
                 yield {}
         finally:
             retention.cancel()
+            await auth.aclose()
             await keys.aclose()
             await storage.aclose()
             await queue.disconnect()

@@ -56,17 +56,17 @@ def presented_key(headers: Headers) -> str | None:
 
 @dataclass
 class Authenticator:
-    """Checks requests' keys against ``store`` (lookups cached for :data:`CACHE_S`) and rate-limits them."""
+    """Checks requests' keys against ``store`` (lookups cached for :data:`CACHE_S`) and rate-limits them
+    with ``limiter``."""
 
     store: KeyStore
     settings: ServiceSettings
-    limiter: RateLimiter = field(init=False)
+    limiter: RateLimiter
     workers: WorkerTokens = field(init=False)
     _cache: dict[str, tuple[float, ApiKey | None]] = field(default_factory=dict)
     _count: tuple[float, int] = (0.0, 0)
 
     def __post_init__(self) -> None:
-        self.limiter = RateLimiter(self.settings.rate_limit_burst)
         self.workers = WorkerTokens.from_setting(self.settings.worker_tokens)
 
     async def _keys_exist(self) -> bool:
@@ -101,8 +101,11 @@ class Authenticator:
             raise UnauthorizedError("the API key is not valid")
         per_minute = key.rate_limit_per_minute or self.settings.rate_limit_per_minute
         if per_minute is not None:
-            self.limiter.take(key.id, per_minute)
+            await self.limiter.take(key.id, per_minute)
         return key
+
+    async def aclose(self) -> None:
+        await self.limiter.aclose()
 
 
 def error_response(exc: FaceswapError) -> JSONResponse:
