@@ -47,6 +47,18 @@ def _mapping(create: TaskCreate, key: str) -> dict[str, Any]:
     return {str(k): v for k, v in raw.items()}
 
 
+def file_inputs(create: TaskCreate) -> dict[str, str]:
+    """The task's file inputs ``{name: ref}``: ``target``, ``source`` (if given) and those named in
+    ``wf_json.inputs``; ``BadOptionError`` if ``inputs`` is not a mapping of non-empty references."""
+    wf = create.wf
+    files = {"target": wf.target_url, **({"source": wf.source_url} if wf.source_url else {})}
+    for name, ref in _mapping(create, "inputs").items():
+        if not isinstance(ref, str) or not ref:
+            raise BadOptionError(f"wf_json.inputs.{name} must be a file id, stored key or URL")
+        files[name] = ref
+    return files
+
+
 def comfy_task(create: TaskCreate, settings: Settings) -> ComfyTask:
     """The ComfyUI workflow and inputs of ``create``; ``BadOptionError``/``NotFoundError`` if unusable."""
     inline = _extra(create, "workflow")
@@ -56,12 +68,7 @@ def comfy_task(create: TaskCreate, settings: Settings) -> ComfyTask:
         assert settings.comfyui.workflows_dir is not None
         document = load_workflow(settings.comfyui.workflows_dir, create.workflow)
     workflow = parse_workflow(document, _extra(create, "bindings"))
-    wf = create.wf
-    files = {"target": wf.target_url, **({"source": wf.source_url} if wf.source_url else {})}
-    for name, ref in _mapping(create, "inputs").items():
-        if not isinstance(ref, str) or not ref:
-            raise BadOptionError(f"wf_json.inputs.{name} must be a file id, stored key or URL")
-        files[name] = ref
+    files = file_inputs(create)
     values = _mapping(create, "values")
     if clash := set(files) & set(values):
         raise BadOptionError(f"{', '.join(sorted(clash))}: both a file input and a value")
@@ -71,9 +78,9 @@ def comfy_task(create: TaskCreate, settings: Settings) -> ComfyTask:
 def check_workflow(create: TaskCreate, settings: Settings) -> None:
     """At task creation: a workflow that is not built in must be a ComfyUI workflow this service can run.
 
-    Refused (``bad_option``) when no ComfyUI server is configured, or when the workflows directory
-    exists here and lacks the file and no graph was sent. An API without the directory (workers keep
-    it) lets the worker decide.
+    Refused (``bad_option``) when no ComfyUI server is configured, when ``wf_json.inputs`` is not a
+    mapping of references, or when the workflows directory exists here and lacks the file and no graph
+    was sent. An API without the directory (workers keep it) lets the worker decide.
     """
     if is_builtin(create.workflow):
         return
@@ -83,6 +90,7 @@ def check_workflow(create: TaskCreate, settings: Settings) -> None:
             f"unknown workflow {create.workflow!r}: not one of {builtins}, and no ComfyUI server is "
             "configured (COMFYUI_URL) to run it"
         )
+    file_inputs(create)
     if _extra(create, "workflow") is not None:
         parse_workflow(_extra(create, "workflow"), _extra(create, "bindings"))
         return
