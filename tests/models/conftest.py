@@ -27,6 +27,8 @@ class ModelServer:
     ignore_range: bool = False
     cut_after: int | None = None  # send this many body bytes of the next file response, then hang up
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range header)
+    pause: threading.Event | None = None  # send half of each file body, then wait until this is set
+    sending: threading.Event = field(default_factory=threading.Event)  # a file body has begun
 
     def add_model(self, spec: ModelSpec, body: bytes, *, wrong_hash: bool = False) -> None:
         crc = zlib.crc32(body) ^ (0xFFFFFFFF if wrong_hash else 0)
@@ -77,6 +79,13 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
                 payload = payload[: server.cut_after]
                 server.cut_after = None
                 self.close_connection = True
+            if server.pause is not None and not self.path.endswith(".hash"):
+                half = len(payload) // 2
+                self.wfile.write(payload[:half])
+                self.wfile.flush()
+                server.sending.set()
+                server.pause.wait(30)
+                payload = payload[half:]
             self.wfile.write(payload)
 
     return Handler

@@ -4,19 +4,26 @@ The ``.hash`` sidecar is fetched first, then the file is streamed into ``<file>.
 resumes a ``.part`` with ``Range: bytes=N-``. The CRC32 is computed while streaming and checked against
 the sidecar before the file is renamed into place, so the models directory only ever holds whole,
 verified files.
+
+One download at a time per model file: :func:`download_model` holds ``<file>.lock`` (an OS file lock via
+``filelock``, released by the OS if the process dies) from the hash check to the rename. A second
+download of the same model, in another process or thread, waits for it, then finds the file installed
+(or resumes the ``.part`` the first one left).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from filelock import FileLock, Timeout
 
 from faceswap.errors import DownloadError, ModelHashMismatchError
 from faceswap.models.catalog import ModelSpec
@@ -171,23 +178,51 @@ def download_model(
     match the hash is deleted and raises ModelHashMismatchError.
     """
     registry = ModelRegistry(models_dir)
-    final = registry.file_path(spec.name)
-    part = registry.part_path(spec.name)
     sources = sources or model_sources(spec)
     try:
         models_dir.mkdir(parents=True, exist_ok=True)
-        expected = fetch_hash(client, sources.hash_urls)
-        if final.is_file() and not force:
-            if crc32_file(final) == expected:
-                write_sidecar(registry.hash_path(spec.name), expected)
-                log.info("%s is already installed and verified", spec.name)
-                return final
-            log.warning("%s: installed file does not match the published hash; downloading again", spec.name)
-        if force and part.is_file():
-            part.unlink()
-        actual = _download_any(client, sources.urls, part, progress)
+        with _one_at_a_time(registry.lock_path(spec.name), spec.name):
+            return _download_locked(spec, registry, client, progress, sources, force)
     except OSError as error:
         raise DownloadError(f"cannot write model {spec.name!r} in {models_dir}: {error}") from error
+
+
+@contextlib.contextmanager
+def _one_at_a_time(lock_path: Path, name: str) -> Iterator[None]:
+    """Holds the model's lock file; says so when another download holds it and waits for that one."""
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        log.warning("%s: another download of this model is running; waiting for it to finish", name)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _download_locked(
+    spec: ModelSpec,
+    registry: ModelRegistry,
+    client: httpx.Client,
+    progress: ProgressCallback | None,
+    sources: Sources,
+    force: bool,
+) -> Path:
+    """:func:`download_model` under the model's lock; ``OSError`` is translated by the caller."""
+    final = registry.file_path(spec.name)
+    part = registry.part_path(spec.name)
+    expected = fetch_hash(client, sources.hash_urls)
+    if final.is_file() and not force:
+        if crc32_file(final) == expected:
+            write_sidecar(registry.hash_path(spec.name), expected)
+            log.info("%s is already installed and verified", spec.name)
+            return final
+        log.warning("%s: installed file does not match the published hash; downloading again", spec.name)
+    if force and part.is_file():
+        part.unlink()
+    actual = _download_any(client, sources.urls, part, progress)
     if actual != expected:
         part.unlink(missing_ok=True)
         raise ModelHashMismatchError(

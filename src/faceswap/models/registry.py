@@ -20,6 +20,7 @@ from faceswap.models.verify import Verification, parse_hash, verify_file
 log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
+LOCK_SUFFIX = ".lock"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ class ModelRegistry:
     def part_path(self, name: str) -> Path:
         """Where an unfinished download of the model is kept (resumed by the next download)."""
         return self._dir / (model_spec(name).file + PART_SUFFIX)
+
+    def lock_path(self, name: str) -> Path:
+        """The lock file held while the model is downloaded (one download at a time per file)."""
+        return self._dir / (model_spec(name).file + LOCK_SUFFIX)
 
     def status(self, name: str, *, deep: bool = False) -> ModelStatus:
         """installed, missing or corrupt.
