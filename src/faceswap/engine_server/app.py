@@ -10,6 +10,10 @@ Inputs are ``http(s)://`` URLs (fetched through the SSRF guard, ``FACESWAP_FETCH
 absolute local paths when this service shares a disk with its callers: only under
 ``engine_server.input_root`` (symlinks resolved first), never elsewhere. Results are stored in this
 service's storage and served at ``GET /api/download/{key}`` (``output_path`` is that absolute URL).
+
+A request named with an ``X-Request-Id`` header is stopped by ``POST /cancel/{id}``; any request is
+stopped when its client goes away (:mod:`.inflight`, :mod:`.protocol`). A stopped swap ends at its
+next frame batch, frees its slot, stores nothing, and answers 409 ``cancelled``.
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ import asyncio
 import base64
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI, Header, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from faceswap import __version__
 from faceswap.config import Settings
+from faceswap.engine_server.inflight import InFlight, until_stopped
+from faceswap.engine_server.protocol import CANCEL_PREFIX, REQUEST_ID_HEADER, REQUEST_ID_PATTERN
 from faceswap.errors import InputTooLargeError, NotFoundError, UrlForbiddenError
 from faceswap.service.api.envelope import install_error_handlers
 from faceswap.service.api.inputs import store_bytes
@@ -85,6 +92,7 @@ class EngineService:
         self.worker = WorkerContext.from_settings(settings, self.storage)
         self.slots = asyncio.Semaphore(settings.engine_server.concurrency)
         self.busy = 0
+        self.inflight = InFlight()
 
     async def ref(self, ref: str) -> str:
         """A reference the swap can read: local paths become stored uploads; URLs stay as they are."""
@@ -95,25 +103,33 @@ class EngineService:
             return ref
         raise UrlForbiddenError(f"input {ref[:80]!r} is not an http(s) or data: URL nor an absolute path")
 
-    async def swap(self, body: ProcessBody) -> tuple[str, dict[str, Any]]:
-        wf = body.model_dump(exclude={"return_base64"}, exclude_none=True)
-        for name in _REF_FIELDS:
-            if isinstance(wf.get(name), str):
-                wf[name] = await self.ref(wf[name])
-        if isinstance(wf.get("source_urls"), list):
-            wf["source_urls"] = [await self.ref(str(r)) for r in wf["source_urls"]]
-        task = TaskCreate.model_validate({"workflow": "face_swap", "params": {"input_data": {"wf_json": wf}}})
-        run = TaskRun(task_id=new_task_id(), task=task, worker=self.worker)
-        async with self.slots:
-            logger.info("swap %s started", run.task_id)
-            self.busy += 1
-            try:
-                result = await face_swap.process(run)
-            finally:
-                self.busy -= 1
-                run.cancelled.set()  # a client that went away stops a video at its next frames
+    async def swap(
+        self, body: ProcessBody, request_id: str | None, gone: Callable[[], Awaitable[bool]]
+    ) -> tuple[str, dict[str, Any]]:
+        """Runs one swap; stopped by ``POST /cancel/{request_id}`` or when ``gone()`` (see :mod:`.inflight`)."""
+        swap_id = new_task_id()
+        with self.inflight.track(request_id or swap_id) as stop:
+            wf = body.model_dump(exclude={"return_base64"}, exclude_none=True)
+            for name in _REF_FIELDS:
+                if isinstance(wf.get(name), str):
+                    wf[name] = await self.ref(wf[name])
+            if isinstance(wf.get("source_urls"), list):
+                wf["source_urls"] = [await self.ref(str(r)) for r in wf["source_urls"]]
+            params = {"input_data": {"wf_json": wf}}
+            task = TaskCreate.model_validate({"workflow": "face_swap", "params": params})
+            run = TaskRun(task_id=swap_id, task=task, worker=self.worker)
+            result = await until_stopped(self._swap(run, request_id), run, stop, gone)
         logger.info("swap %s done in %.2f s", run.task_id, result.get("processing_time", 0.0))
         return run.task_id, result
+
+    async def _swap(self, run: TaskRun, request_id: str | None) -> dict[str, Any]:
+        async with self.slots:
+            logger.info("swap %s started (request %s)", run.task_id, request_id or "without an id")
+            self.busy += 1
+            try:
+                return await face_swap.process(run)
+            finally:
+                self.busy -= 1
 
 
 def create_engine_app(settings: Settings) -> FastAPI:
@@ -144,10 +160,26 @@ def create_engine_app(settings: Settings) -> FastAPI:
             "version": __version__,
         }
 
-    @app.post("/process", summary="Swap and answer with the result", response_model=FaceSwapResponse)
-    async def process(request: Request, body: ProcessBody) -> FaceSwapResponse:
+    @app.post(
+        "/process",
+        summary="Swap and answer with the result",
+        response_model=FaceSwapResponse,
+        responses={409: {"description": "stopped by POST /cancel/{id} (code `cancelled`)"}},
+    )
+    async def process(
+        request: Request,
+        body: ProcessBody,
+        request_id: Annotated[
+            str | None,
+            Header(
+                alias=REQUEST_ID_HEADER,
+                pattern=REQUEST_ID_PATTERN,
+                description="names this request, so that POST /cancel/{id} can stop it",
+            ),
+        ] = None,
+    ) -> FaceSwapResponse:
         service: EngineService = request.app.state.engine
-        job_id, result = await service.swap(body)
+        job_id, result = await service.swap(body, request_id, request.is_disconnected)
         url = str(result["output_url"])
         if url.startswith("/"):
             url = str(request.base_url).rstrip("/") + url
@@ -170,6 +202,19 @@ def create_engine_app(settings: Settings) -> FastAPI:
             ),
             image_base64=inline,
         )
+
+    @app.post(
+        CANCEL_PREFIX + "{request_id}",
+        status_code=202,
+        summary="Stop a running POST /process named with X-Request-Id (404 if none is running)",
+    )
+    async def cancel(
+        request: Request, request_id: Annotated[str, PathParam(pattern=REQUEST_ID_PATTERN)]
+    ) -> JSONResponse:
+        service: EngineService = request.app.state.engine
+        service.inflight.cancel(request_id)
+        logger.info("request %s: cancel asked", request_id)
+        return JSONResponse({"request_id": request_id, "status": "cancelling"}, status_code=202)
 
     @app.get(DOWNLOAD_PREFIX + "{key:path}", summary="A result's bytes")
     async def download(request: Request, key: str) -> Response:

@@ -11,6 +11,9 @@ health check are retried up to ``remote_engine.attempts`` times with exponential
 ``remote_engine_unavailable`` (transient: the queue retries the task later). An error the service
 reports with a stable code (``no_face_in_source``...) fails the task with that code at once.
 
+A cancel, or a request given up on a timeout, is passed on: ``POST /cancel/{id}`` for the request's
+``X-Request-Id`` (:mod:`.remote_requests`), so ``faceswap engine-serve`` stops that swap too.
+
 ``FACE_SWAP_API_URL`` is operator configuration, so requests to it skip the SSRF guard; a result URL on
 another host is fetched through the guard.
 """
@@ -39,6 +42,7 @@ from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, 
 from faceswap.net.fetch import FetchLimits, GuardedClient, fetch_url, redact
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.processors.outputs import store_output
+from faceswap.service.processors.remote_requests import post_stoppable
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +145,7 @@ async def _with_retries(
             if not healthy:
                 await _check_health(client)
                 healthy = True
-            return await _post(client, body)
+            return await _post(run, client, body)
         except RemoteEngineUnavailableError as exc:
             last = str(exc)
             healthy = False
@@ -162,8 +166,8 @@ async def _check_health(client: httpx.AsyncClient) -> None:
         raise RemoteEngineUnavailableError(f"GET /health answered {response.status_code}")
 
 
-async def _post(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
-    response = await client.post("/process", json=body)
+async def _post(run: TaskRun, client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    response = await post_stoppable(run, client, "/process", body)
     if response.status_code < 400:
         answer = response.json()
         if not isinstance(answer, dict) or "output_path" not in answer:
