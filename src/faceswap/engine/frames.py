@@ -27,15 +27,24 @@ class BatchAnalyser(Protocol):
 @runtime_checkable
 class BatchSwapper(Protocol):
     def swap_batch(
-        self, frames: Sequence[ImageBGR], targets: Sequence[Face], sources: Sequence[Identity]
-    ) -> list[ImageBGR]: ...
+        self,
+        frames: Sequence[ImageBGR],
+        targets: Sequence[Face],
+        sources: Sequence[Identity],
+        *,
+        in_place: bool = False,
+    ) -> list[ImageBGR]:
+        """Item i: ``frames[i]`` with face i swapped, in a copy or (``in_place``) in the frame itself."""
+        ...
 
 
 @runtime_checkable
 class BatchEnhancer(Protocol):
     def enhance_batch(
-        self, frames: Sequence[ImageBGR], faces: Sequence[Face], blend: float
-    ) -> list[ImageBGR]: ...
+        self, frames: Sequence[ImageBGR], faces: Sequence[Face], blend: float, *, in_place: bool = False
+    ) -> list[ImageBGR]:
+        """Item i: ``frames[i]`` with face i restored, in a copy or (``in_place``) in the frame itself."""
+        ...
 
 
 @dataclass
@@ -50,7 +59,8 @@ class FrameSwapper:
     """The ``process`` function of a video transcode: batches of frames in, swapped frames out.
 
     It keeps the previous frame's faces to smooth key points, so one instance serves one video, in order.
-    Frames with no (selected) face pass through untouched.
+    Frames with no (selected) face pass through untouched. A frame is copied once at most, by its first
+    swap; its later faces and its enhancement are written into that copy.
     """
 
     engine: Engine
@@ -62,6 +72,9 @@ class FrameSwapper:
     """Analyse a batch's frames together when the analyser can (False: one frame at a time)."""
     batch_swaps: bool = True
     """Swap (and enhance) a batch's faces together when the models can (False: one face at a time)."""
+    overwrite: bool = False
+    """The frames handed to a call are this swapper's to change (a transcode's decoded frames): faces are
+    written into them and no frame is copied (read-only frames still are)."""
     stats: FrameStats = field(default_factory=FrameStats)
     _previous: list[Face] = field(default_factory=list)
 
@@ -70,10 +83,12 @@ class FrameSwapper:
         self.stats.frames += len(frames)
         self.stats.frames_with_faces += sum(1 for plan in plans if plan)
         result = list(frames)
+        # Depth 0 swaps into copies unless the frames may be overwritten; its results are ours, so every
+        # later face and the enhancement go into them (a frame with a face at depth d had one at d - 1).
         for depth in range(max((len(plan) for plan in plans), default=0)):
             index = [i for i, plan in enumerate(plans) if len(plan) > depth]
             pairs = [plans[i][depth] for i in index]
-            swapped = self._swap([result[i] for i in index], pairs)
+            swapped = self._swap([result[i] for i in index], pairs, self.overwrite or depth > 0)
             for i, image in zip(index, swapped, strict=True):
                 result[i] = image
             self.stats.faces_swapped += len(pairs)
@@ -98,10 +113,13 @@ class FrameSwapper:
         except NoFaceError:
             return []  # nobody to replace in this frame: it passes through
 
-    def _swap(self, frames: list[ImageBGR], pairs: list[tuple[Face, Identity]]) -> list[ImageBGR]:
+    def _swap(
+        self, frames: list[ImageBGR], pairs: list[tuple[Face, Identity]], in_place: bool
+    ) -> list[ImageBGR]:
         swapper = self.engine.swapper
         if self.batch_swaps and isinstance(swapper, BatchSwapper):
-            return swapper.swap_batch(frames, [f for f, _ in pairs], [i for _, i in pairs])
+            faces, identities = [f for f, _ in pairs], [i for _, i in pairs]
+            return swapper.swap_batch(frames, faces, identities, in_place=in_place)
         return [
             swapper.swap(frame, face, identity) for frame, (face, identity) in zip(frames, pairs, strict=True)
         ]
@@ -114,7 +132,8 @@ class FrameSwapper:
             index = [i for i, plan in enumerate(plans) if len(plan) > depth]
             faces = [plans[i][depth][0] for i in index]
             if self.batch_swaps and isinstance(step.enhancer, BatchEnhancer):
-                enhanced = step.enhancer.enhance_batch([result[i] for i in index], faces, step.blend)
+                batch = [result[i] for i in index]  # swapped at depth 0: our copies (or ours to overwrite)
+                enhanced = step.enhancer.enhance_batch(batch, faces, step.blend, in_place=True)
             else:
                 enhanced = [
                     step.enhancer.enhance(result[i], f, step.blend) for i, f in zip(index, faces, strict=True)

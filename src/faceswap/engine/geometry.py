@@ -1,12 +1,14 @@
 """Alignment templates and pure geometry: estimate a similarity, warp a face out, paste it back.
 
-Every function here is pure (arrays in, new arrays out). Matrices are OpenCV ``2x3`` affine matrices that
-map frame coordinates to crop coordinates.
+Every function here is pure (arrays in, new arrays out) but ``paste_back_into``, which writes into the
+frame it is given. Matrices are OpenCV ``2x3`` affine matrices that map frame coordinates to crop
+coordinates.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -134,9 +136,15 @@ def paste_back(frame: ImageBGR, crop: ImageBGR, mask: Mask, matrix: Matrix) -> I
     blended; every pixel outside it, and every pixel where the warped mask is 0, is bit-identical.
     """
     result = frame.copy()
+    paste_back_into(result, crop, mask, matrix)
+    return result
+
+
+def paste_back_into(frame: ImageBGR, crop: ImageBGR, mask: Mask, matrix: Matrix) -> None:
+    """:func:`paste_back` written into ``frame`` itself (which must be writable) instead of a copy."""
     x0, y0, x1, y1 = paste_box(crop.shape[:2], matrix, frame.shape[:2])
     if x1 <= x0 or y1 <= y0:
-        return result
+        return
     inverse = invert_matrix(matrix)
     inverse[:, 2] -= (x0, y0)
     box_size = (x1 - x0, y1 - y0)
@@ -145,7 +153,7 @@ def paste_back(frame: ImageBGR, crop: ImageBGR, mask: Mask, matrix: Matrix) -> I
     np.clip(weight, 0.0, 1.0, out=weight)
     # region + (warped - region) * weight, rounded; in place on two float buffers (the hot loop of video).
     # It lies between region and warped, so it needs no clipping to 0..255 before the cast.
-    region = result[y0:y1, x0:x1]
+    region = frame[y0:y1, x0:x1]
     base = region.astype(np.float32)
     blended = warped.astype(np.float32)
     np.subtract(blended, base, out=blended)
@@ -153,7 +161,27 @@ def paste_back(frame: ImageBGR, crop: ImageBGR, mask: Mask, matrix: Matrix) -> I
     np.add(blended, base, out=blended)
     np.rint(blended, out=blended)
     np.copyto(region, blended, casting="unsafe")
-    return result
+
+
+def writable(frames: Sequence[ImageBGR], in_place: bool) -> list[ImageBGR]:
+    """The arrays to paste into: ``frames`` themselves when ``in_place`` (copies of read-only ones), else
+    copies."""
+    return [frame if in_place and frame.flags.writeable else frame.copy() for frame in frames]
+
+
+def paste_back_all(
+    frames: Sequence[ImageBGR],
+    crops: Sequence[ImageBGR],
+    mask: Mask,
+    matrices: Sequence[Matrix],
+    in_place: bool = False,
+) -> list[ImageBGR]:
+    """:func:`paste_back` of ``crops[i]`` into ``frames[i]``: into copies, or (``in_place``) into the
+    frames themselves (see :func:`writable`)."""
+    results = writable(frames, in_place)
+    for result, crop, matrix in zip(results, crops, matrices, strict=True):
+        paste_back_into(result, crop, mask, matrix)
+    return results
 
 
 def letterbox_fit(image_shape: tuple[int, ...], size: tuple[int, int]) -> tuple[int, int, float]:

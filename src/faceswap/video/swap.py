@@ -124,7 +124,10 @@ def swap_video(
         raise BadOptionError("several source people need a mapping (--map SOURCE=FACE,...)")
     identities = build_identities(engine, request.sources)
     selection = video_selection(engine, input_path, options, request)
-    swapper = FrameSwapper(engine, identities, selection, enhancer, smoothing=request.smoothing)
+    # transcode hands over decoded frames it does not use again: faces go straight into them
+    swapper = FrameSwapper(
+        engine, identities, selection, enhancer, smoothing=request.smoothing, overwrite=True
+    )
     report = transcode(
         input_path, output_path, swapper, options, progress=progress, should_cancel=should_cancel
     )

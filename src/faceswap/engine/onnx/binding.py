@@ -18,6 +18,7 @@ Device = tuple[str, int]
 """``(device_type, device_id)`` as OrtValue takes them: ``("cuda", 0)``, ``("cpu", 0)``."""
 Feed = Any
 """A numpy array (uploaded on the way in) or an ``onnxruntime.OrtValue`` already on the device."""
+CPU: Device = ("cpu", 0)
 
 _NUMPY_TYPES: dict[str, Any] = {
     "tensor(float)": np.float32,
@@ -38,8 +39,17 @@ def to_host(value: Any) -> NDArray[Any]:
     return np.asarray(value.numpy())
 
 
-def run_bound(session: Any, feeds: Mapping[str, Feed], device: Device) -> list[Any]:
-    """One run of ``session`` with its inputs bound to ``feeds`` and every output left on ``device``.
+def run_bound(
+    session: Any,
+    feeds: Mapping[str, Feed],
+    device: Device,
+    into: Mapping[str, NDArray[Any]] | None = None,
+    outputs_on: Device | None = None,
+) -> list[Any]:
+    """One run of ``session`` with its inputs bound to ``feeds`` and every output left on ``outputs_on``
+    (default ``device``; ``CPU``: copied down to ONNX Runtime's host memory, which it reuses from run to
+    run), but those named in ``into``: written into those host arrays (C-contiguous, of the output's
+    exact shape and dtype; from a GPU, copied down into them).
 
     numpy feeds are cast to the dtype their input declares and uploaded; ``OrtValue`` feeds are bound as
     they are. Returns the outputs as ``OrtValue`` s, in the session's output order.
@@ -52,6 +62,10 @@ def run_bound(session: Any, feeds: Mapping[str, Feed], device: Device) -> list[A
             value = to_device(feed.astype(_NUMPY_TYPES.get(declared[name], feed.dtype), copy=False), device)
         binding.bind_ortvalue_input(name, value)
     for output in session.get_outputs():
-        binding.bind_output(output.name, device[0], device[1])
+        if into is not None and output.name in into:
+            binding.bind_ortvalue_output(output.name, to_device(into[output.name], CPU))
+        else:
+            place = outputs_on or device
+            binding.bind_output(output.name, place[0], place[1])
     session.run_with_iobinding(binding)
     return list(binding.get_outputs())

@@ -19,6 +19,7 @@ from faceswap.engine.onnx.decode import (
     suppress,
     to_faces,
 )
+from faceswap.engine.onnx.device_letterbox import DeviceLetterbox, load_device_letterbox
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.types import Face, ImageBGR
 
@@ -29,6 +30,10 @@ YUNET_SCORE = 0.6
 """OpenCV Zoo's demo uses 0.9; 0.6 keeps profile and small faces the swap pipeline still handles."""
 YUNET_IOU = 0.3
 """OpenCV Zoo's YuNet default."""
+SCRFD_NORMALISATION = (1.0 / 128.0, 127.5)
+"""SCRFD's input: ``(x - 127.5) / 128`` (scale factor, mean)."""
+YUNET_NORMALISATION = (1.0, 0.0)
+"""YuNet's input: raw 0..255."""
 BATCH_INPUT_BYTES = 20 * 1024 * 1024
 """Largest detector input built at once: 4 frames at 640x640. Larger buffers are above glibc's mmap
 threshold (32 MiB at most), so each call would map fresh pages and fault on every one of them: 8 frames
@@ -81,14 +86,14 @@ def prepare_scrfd_frames(
 
     Letterboxing brings every image to the detector's size, so frames of any sizes batch together.
     """
-    return prepare_detector_frames(images, size, 1.0 / 128.0, 127.5)
+    return prepare_detector_frames(images, size, *SCRFD_NORMALISATION)
 
 
 def prepare_yunet_frames(
     images: Sequence[ImageBGR], size: tuple[int, int]
 ) -> tuple[NDArray[np.float32], list[float]]:
     """The Nx3xHxW YuNet input (letterboxed top-left, BGR, raw 0..255 as FaceDetectorYN feeds it)."""
-    return prepare_detector_frames(images, size, 1.0, 0.0)
+    return prepare_detector_frames(images, size, *YUNET_NORMALISATION)
 
 
 def prepare_scrfd_frame(image: ImageBGR, size: tuple[int, int]) -> tuple[NDArray[np.float32], float]:
@@ -116,11 +121,23 @@ Decode = Callable[[list[NDArray[Any]], tuple[int, int]], Detections]
 
 
 def detect_all(
-    model: ModelSession, images: Sequence[ImageBGR], prepare: Prepare, decode: Decode, iou: float
+    model: ModelSession,
+    images: Sequence[ImageBGR],
+    prepare: Prepare,
+    decode: Decode,
+    iou: float,
+    letterbox: DeviceLetterbox | None = None,
 ) -> list[list[Face]]:
     """Faces of every image: several per model call when the batch is dynamic (as many as fit in
-    ``BATCH_INPUT_BYTES``), else one image at a time, each prepared only when its turn comes."""
+    ``BATCH_INPUT_BYTES``), else one image at a time, each prepared only when its turn comes; with
+    ``letterbox``, the input is made on the device from the frames uploaded once (same-size frames)."""
     size = detector_input_size(model)
+    if letterbox is not None and letterbox.supports(images):
+        items, scales = letterbox.forward_items(model, images)
+        return [
+            to_faces(suppress(decode(outputs, size), iou), scale)
+            for outputs, scale in zip(items, scales, strict=True)
+        ]
     step = 1
     if model.batch_dynamic:
         step = max(1, min(len(images), BATCH_INPUT_BYTES // (3 * size[0] * size[1] * 4)))
@@ -139,12 +156,15 @@ class ScrfdDetector:
     model: ModelSession
     score_threshold: float = SCRFD_SCORE
     iou_threshold: float = SCRFD_IOU
+    letterbox: DeviceLetterbox | None = None
+    """The input made on the model's device (None: OpenCV on the host)."""
 
     def detect_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
         def decode(outputs: list[NDArray[Any]], size: tuple[int, int]) -> Detections:
             return decode_scrfd(outputs, size, self.score_threshold)
 
-        return detect_all(self.model, images, prepare_scrfd_frames, decode, self.iou_threshold)
+        prepare, iou = prepare_scrfd_frames, self.iou_threshold
+        return detect_all(self.model, images, prepare, decode, iou, self.letterbox)
 
     def detect(self, image: ImageBGR) -> list[Face]:
         return self.detect_batch([image])[0]
@@ -157,6 +177,8 @@ class YunetDetector:
     model: ModelSession
     score_threshold: float = YUNET_SCORE
     iou_threshold: float = YUNET_IOU
+    letterbox: DeviceLetterbox | None = None
+    """The input made on the model's device (None: OpenCV on the host)."""
 
     def detect_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
         names = self.model.output_names()
@@ -164,14 +186,21 @@ class YunetDetector:
         def decode(outputs: list[NDArray[Any]], size: tuple[int, int]) -> Detections:
             return decode_yunet(dict(zip(names, outputs, strict=True)), size, self.score_threshold)
 
-        return detect_all(self.model, images, prepare_yunet_frames, decode, self.iou_threshold)
+        prepare, iou = prepare_yunet_frames, self.iou_threshold
+        return detect_all(self.model, images, prepare, decode, iou, self.letterbox)
 
     def detect(self, image: ImageBGR) -> list[Face]:
         return self.detect_batch([image])[0]
 
 
-def make_detector(model: ModelSession) -> FaceDetector:
-    """The detector for a loaded detector model."""
-    if model.name == "yunet":
-        return YunetDetector(model)
-    return ScrfdDetector(model)
+def make_detector(model: ModelSession, on_device: bool = False) -> FaceDetector:
+    """The detector for a loaded detector model; ``on_device``: its input letterboxed on the model's
+    device (see :mod:`faceswap.engine.onnx.device_letterbox`)."""
+    yunet = model.name == "yunet"
+    letterbox = None
+    if on_device:
+        scalefactor, mean = YUNET_NORMALISATION if yunet else SCRFD_NORMALISATION
+        letterbox = load_device_letterbox(model, detector_input_size(model), scalefactor, mean)
+    if yunet:
+        return YunetDetector(model, letterbox=letterbox)
+    return ScrfdDetector(model, letterbox=letterbox)

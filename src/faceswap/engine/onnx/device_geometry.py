@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,12 +21,20 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 
 from faceswap.choices import WarpTemplateName
-from faceswap.engine.geometry import Mask, estimate_matrix, invert_matrix, paste_box, transform_points
+from faceswap.engine.geometry import (
+    Mask,
+    estimate_matrix,
+    invert_matrix,
+    paste_box,
+    transform_points,
+    writable,
+)
 from faceswap.engine.onnx import geometry_graphs as graphs
-from faceswap.engine.onnx.binding import Device, run_bound, to_device, to_host
+from faceswap.engine.onnx.binding import Device, run_bound, to_device
 from faceswap.engine.onnx.geometry_graphs import PixelMap
 from faceswap.engine.onnx.providers import PROVIDER_NAMES
 from faceswap.engine.onnx.session import ModelSession
+from faceswap.engine.onnx.staging import HostBuffers
 from faceswap.engine.types import ImageBGR, Matrix, Points
 
 logger = logging.getLogger(__name__)
@@ -139,6 +147,23 @@ def distinct_frames(frames: Sequence[ImageBGR]) -> tuple[list[ImageBGR], list[in
     return unique, index
 
 
+def upload_frames(frames: Sequence[ImageBGR], device: Device, buffers: HostBuffers) -> Any:
+    """``frames`` (all of one size) as one ``BxHxWx3`` uint8 ``OrtValue`` on ``device``, stacked in a
+    reused host buffer (on the CPU the tensor is that buffer: valid until the next upload)."""
+    stacked = buffers.take("frames", (len(frames), *frames[0].shape))
+    np.stack(frames, out=stacked)
+    return to_device(stacked, device)
+
+
+def write_regions(
+    images: Sequence[ImageBGR], regions: NDArray[np.uint8], extents: Sequence[tuple[int, int, int, int]]
+) -> None:
+    """Writes ``regions[i]`` (cut to its box) into ``images[i]`` at box ``extents[i]``, in place."""
+    for image, region, (x0, y0, x1, y1) in zip(images, regions, extents, strict=True):
+        if x1 > x0 and y1 > y0:
+            image[y0:y1, x0:x1] = region[: y1 - y0, : x1 - x0]
+
+
 @dataclass(frozen=True)
 class DeviceGeometry:
     """The warp and paste graphs of one model (alignment ``template`` at crop ``size``, pixel mapping,
@@ -149,6 +174,8 @@ class DeviceGeometry:
     template: WarpTemplateName
     size: int
     device: Device
+    buffers: HostBuffers = field(default_factory=HostBuffers, compare=False, repr=False)
+    """Where frames are stacked to go up and pasted boxes come down, reused from batch to batch."""
 
     def supports(self, frames: Sequence[ImageBGR]) -> bool:
         """Whether ``frames`` can go up as one tensor (same size, 3 channels)."""
@@ -162,27 +189,43 @@ class DeviceGeometry:
         kps: Sequence[Points],
         extra: Extra,
         mask: Mask,
+        *,
+        in_place: bool = False,
     ) -> list[ImageBGR]:
         """Item i: a copy of ``frames[i]`` with ``model``'s output for the face with key points ``kps[i]``
         pasted back through ``mask``: the crops go to ``image_input``, ``extra(part)`` to the other inputs.
-        One model call for all faces when its batch dim is dynamic, else one per face."""
+        One model call for all faces when its batch dim is dynamic, else one per face. ``in_place``: see
+        :meth:`apply`."""
         matrices = [estimate_matrix(points, self.template, self.size) for points in kps]
 
         def forward(crops: Any, part: slice) -> Any:
             return run_bound(model.session, {image_input: crops, **extra(part)}, self.device)[0]
 
-        return self.apply(frames, matrices, forward, mask, len(frames) if model.batch_dynamic else 1)
+        step = len(frames) if model.batch_dynamic else 1
+        return self.apply(frames, matrices, forward, mask, step, in_place=in_place)
 
     def apply(
-        self, frames: Sequence[ImageBGR], matrices: Sequence[Matrix], forward: Forward, mask: Mask, step: int
+        self,
+        frames: Sequence[ImageBGR],
+        matrices: Sequence[Matrix],
+        forward: Forward,
+        mask: Mask,
+        step: int,
+        *,
+        in_place: bool = False,
     ) -> list[ImageBGR]:
         """Item i: a copy of ``frames[i]`` with ``forward``'s output for face ``matrices[i]`` pasted back
         through ``mask``, as ``warp_face`` -> model -> ``paste_back`` would give; ``step`` items per
-        ``forward`` call, the frames uploaded once for all of them."""
+        ``forward`` call, the frames uploaded once for all of them.
+
+        ``in_place``: the frames are the caller's to change: the faces are written into them (read-only
+        ones are still copied) and item i is ``frames[i]`` itself; a frame listed twice gets both faces,
+        each blended over the frame as it was.
+        """
         unique, index = distinct_frames(frames)
         shape = (int(unique[0].shape[0]), int(unique[0].shape[1]))
-        on_device = to_device(np.stack(unique), self.device)
-        results = [frame.copy() for frame in frames]
+        on_device = upload_frames(unique, self.device, self.buffers)
+        results = writable(frames, in_place)
         for start in range(0, len(frames), max(1, step)):
             part = slice(start, start + max(1, step))
             warp = warp_boxes(matrices[part], index[part], shape, self.size)
@@ -192,11 +235,27 @@ class DeviceGeometry:
             if not paste.box.all():
                 continue
             feeds = {graphs.FRAMES: on_device, graphs.CROPS: output, graphs.MASK: mask, **paste.feeds()}
-            regions = to_host(run_bound(self.paste, feeds, self.device)[0])
-            for result, region, (x0, y0, x1, y1) in zip(results[part], regions, paste.extents, strict=True):
-                if x1 > x0 and y1 > y0:
-                    result[y0:y1, x0:x1] = region[: y1 - y0, : x1 - x0]
+            width, height = (int(d) for d in paste.box)
+            regions = self.buffers.take("regions", (len(paste.extents), height, width, 3))
+            run_bound(self.paste, feeds, self.device, into={graphs.REGIONS: regions})
+            write_regions(results[part], regions, paste.extents)
         return results
+
+
+def geometry_session(model: ModelSession, graph: Any) -> Any:
+    """A session of ``graph`` (an ONNX ``ModelProto``) on ``model``'s providers and options, TensorRT
+    left out (its profiles name the model's inputs)."""
+    options = model.session.get_provider_options()
+    providers = [p for p in model.providers if p != PROVIDER_NAMES["tensorrt"]]
+    session_options = ort.SessionOptions()
+    session_options.log_severity_level = 3
+    session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(
+        graph.SerializeToString(),
+        sess_options=session_options,
+        providers=providers,
+        provider_options=[dict(options.get(p, {})) for p in providers],
+    )
 
 
 def load_device_geometry(
@@ -205,26 +264,14 @@ def load_device_geometry(
     """The geometry graphs for ``model`` (its first input's dtype, aligned with ``template`` at ``size``),
     on its providers minus TensorRT."""
     dtype = model.input_dtype()
-    options = model.session.get_provider_options()
-    providers = [p for p in model.providers if p != PROVIDER_NAMES["tensorrt"]]
-    session_options = ort.SessionOptions()
-    session_options.log_severity_level = 3
-    session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-
-    def create(graph: Any) -> Any:
-        return ort.InferenceSession(
-            graph.SerializeToString(),
-            sess_options=session_options,
-            providers=providers,
-            provider_options=[dict(options.get(p, {})) for p in providers],
-        )
-
     geometry = DeviceGeometry(
-        warp=create(graphs.warp_graph(size, pixels, dtype)),
-        paste=create(graphs.paste_graph(size, pixels, dtype)),
+        warp=geometry_session(model, graphs.warp_graph(size, pixels, dtype)),
+        paste=geometry_session(model, graphs.paste_graph(size, pixels, dtype)),
         template=template,
         size=size,
         device=model.device,
     )
-    logger.info("model %s: warp and paste back on %s (device %s)", model.name, providers[0], geometry.device)
+    logger.info(
+        "model %s: warp and paste back on %s (device %s)", model.name, model.providers[0], geometry.device
+    )
     return geometry

@@ -46,12 +46,16 @@ def build_swapper(settings: Settings, model: ModelSession) -> InSwapper:
 
 
 def build_analyser(settings: Settings, detector: DetectorName, model_path: ModelPath) -> NeuralAnalyser:
-    """Detector + ArcFace, with the configured reference threshold or ArcFace's default."""
+    """Detector + ArcFace, with the configured reference threshold or ArcFace's default; the detector's
+    input is letterboxed on its device when ``engine.gpu_geometry`` says."""
     engine_settings = settings.engine
     detector_model = _open(settings, detector, model_path)
     recognizer_model = _open(settings, RECOGNIZER, model_path)
     threshold = engine_settings.reference_threshold or ARCFACE_REFERENCE_THRESHOLD
-    return NeuralAnalyser(make_detector(detector_model), ArcFaceRecognizer(recognizer_model), threshold)
+    providers: Providers = [(name, {}) for name in detector_model.providers]
+    on_device = wants_gpu_geometry(engine_settings.gpu_geometry, providers)
+    face_detector = make_detector(detector_model, on_device)
+    return NeuralAnalyser(face_detector, ArcFaceRecognizer(recognizer_model), threshold)
 
 
 def build_neural_engine(

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from faceswap.engine.geometry import feather_mask, paste_back, warp_face
+from faceswap.engine.geometry import feather_mask, paste_back_all, warp_face
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
 from faceswap.engine.onnx.session import ModelSession, run_batched
 from faceswap.engine.onnx.signature import ENHANCER_WEIGHT
@@ -64,25 +64,31 @@ class OnnxEnhancer:
         return np.asarray(run_batched(self.model, feeds, self._constants()), np.float32)
 
     def enhance_batch(
-        self, frames: Sequence[ImageBGR], faces: Sequence[Face], blend: float
+        self, frames: Sequence[ImageBGR], faces: Sequence[Face], blend: float, *, in_place: bool = False
     ) -> list[ImageBGR]:
-        """Item i: a copy of ``frames[i]`` with ``faces[i]`` restored, blended with weight ``blend``."""
+        """Item i: a copy of ``frames[i]`` with ``faces[i]`` restored, blended with weight ``blend``
+        (``in_place``: into ``frames[i]`` itself, as :meth:`InSwapper.swap_batch` does)."""
         if not frames:
             return []
         mask = self.mask * np.float32(min(max(blend, 0.0), 1.0))
         if self.geometry is not None and self.geometry.supports(frames):
             constants = self._constants()
             return self.geometry.apply_model(
-                self.model, self._image_input(), frames, [f.kps for f in faces], lambda _: constants, mask
+                self.model,
+                self._image_input(),
+                frames,
+                [f.kps for f in faces],
+                lambda _: constants,
+                mask,
+                in_place=in_place,
             )
         warped = [
             warp_face(f, face.kps, "ffhq_512", ENHANCER_SIZE) for f, face in zip(frames, faces, strict=True)
         ]
         output = self.forward_enhance(prepare_enhance_crops([crop for crop, _ in warped]))
-        return [
-            paste_back(frame, crop, mask, matrix)
-            for frame, crop, (_, matrix) in zip(frames, normalize_enhance_output(output), warped, strict=True)
-        ]
+        return paste_back_all(
+            frames, normalize_enhance_output(output), mask, [m for _, m in warped], in_place
+        )
 
     def enhance(self, frame: ImageBGR, face: Face, blend: float) -> ImageBGR:
         return self.enhance_batch([frame], [face], blend)[0]

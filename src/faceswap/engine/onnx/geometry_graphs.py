@@ -11,6 +11,10 @@ coordinates ``[x, y, 1]``: the host turns OpenCV's affine matrices into those (s
 * paste: the model's output back to BGR 0..255 (clipped, rounded), sampled with the mask (zeros outside
   the crop) over the box's pixels, and blended: ``round(region + (warped - region) * weight)`` as
   ``NxHbxWbx3`` uint8 regions the host writes into its frames.
+* letterbox: a detector's input from the frames ``frame_index``: each scaled to ``scaled`` (height,
+  width; bilinear, half-pixel centres as OpenCV's ``INTER_LINEAR``, rounded to levels), normalised
+  ``(x - mean) * scalefactor`` and padded right and bottom to the detector's size with the value black
+  takes (``letterbox`` + ``blobFromImage``).
 
 Differences from OpenCV's ``warpAffine``: OpenCV quantises sample positions to 1/32 pixel and weights to
 15 bits for uint8 images and rounds the warped crop to uint8; the graphs sample in float. The results
@@ -30,6 +34,7 @@ OPSET = 17
 IR_VERSION = 8
 FRAMES, FRAME_INDEX, ORIGIN, BOX, AFFINE = "frames", "frame_index", "origin", "box", "affine"
 CROPS, MASK, REGIONS = "crops", "mask", "regions"
+SCALED, BLOB = "scaled", "blob"
 _ONNX_TYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float16): TensorProto.FLOAT16}
 
 
@@ -180,3 +185,38 @@ def paste_graph(size: int, pixels: PixelMap, dtype: Any = np.float32) -> onnx.Mo
     mask_input = helper.make_tensor_value_info(MASK, TensorProto.FLOAT, [size, size])
     output = helper.make_tensor_value_info(REGIONS, TensorProto.UINT8, ["N", "Hb", "Wb", 3])
     return _model(b, "paste_faces", _inputs([crops_input, mask_input]), output)
+
+
+def letterbox_graph(
+    size: tuple[int, int], scalefactor: float, mean: float, dtype: Any = np.float32
+) -> onnx.ModelProto:
+    """``blob`` ``Nx3xHxW`` (``size``: W, H) of ``dtype``: the letterboxed, normalised frames ``frame_index``."""
+    width, height = size
+    b = _Builder()
+    chosen = b.op("Gather", FRAMES, FRAME_INDEX, axis=0)
+    image = b.op("Cast", b.op("Transpose", chosen, perm=[0, 3, 1, 2]), to=TensorProto.FLOAT)
+    sizes = b.op("Concat", b.op("Slice", b.op("Shape", image), *_range(b, 0, 2)), SCALED, axis=0)
+    empty = b.const(np.zeros(0, np.float32), np.float32)
+    scaled = b.op(
+        "Resize", image, empty, empty, sizes, mode="linear", coordinate_transformation_mode="half_pixel"
+    )
+    normalised = b.op(
+        "Mul", b.op("Sub", b.op("Round", scaled), b.const(mean, np.float32)), b.const(scalefactor, np.float32)
+    )
+    margin = b.op("Sub", b.const([height, width], np.int64), SCALED)
+    pads = b.op("Concat", b.const([0, 0, 0, 0, 0, 0], np.int64), margin, axis=0)
+    padded = b.op("Pad", normalised, pads, b.const(-mean * scalefactor, np.float32), mode="constant")
+    onnx_type = _ONNX_TYPES[np.dtype(dtype)]
+    b.nodes.append(helper.make_node("Cast", [padded], [BLOB], to=onnx_type))
+    inputs = [
+        helper.make_tensor_value_info(FRAMES, TensorProto.UINT8, ["B", "H", "W", 3]),
+        helper.make_tensor_value_info(FRAME_INDEX, TensorProto.INT64, ["N"]),
+        helper.make_tensor_value_info(SCALED, TensorProto.INT64, [2]),
+    ]
+    output = helper.make_tensor_value_info(BLOB, onnx_type, ["N", 3, height, width])
+    return _model(b, "letterbox_frames", inputs, output)
+
+
+def _range(b: _Builder, start: int, end: int) -> tuple[str, str, str]:
+    """``Slice``'s starts, ends and axes inputs for ``[start:end]`` of a 1-D tensor."""
+    return b.const([start], np.int64), b.const([end], np.int64), b.const([0], np.int64)

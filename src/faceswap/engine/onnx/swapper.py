@@ -13,7 +13,7 @@ from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 from onnx import numpy_helper
 
-from faceswap.engine.geometry import feather_mask, paste_back, warp_face
+from faceswap.engine.geometry import feather_mask, paste_back_all, warp_face
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
 from faceswap.engine.onnx.recognizer import normalize_embeddings
 from faceswap.engine.onnx.session import ModelSession, run_batched
@@ -79,9 +79,18 @@ class InSwapper:
         return np.asarray(run_batched(self.model, feeds), np.float32)
 
     def swap_batch(
-        self, frames: Sequence[ImageBGR], targets: Sequence[Face], sources: Sequence[Identity]
+        self,
+        frames: Sequence[ImageBGR],
+        targets: Sequence[Face],
+        sources: Sequence[Identity],
+        *,
+        in_place: bool = False,
     ) -> list[ImageBGR]:
-        """Item i: a copy of ``frames[i]`` with ``targets[i]`` replaced by ``sources[i]``, in one forward."""
+        """Item i: a copy of ``frames[i]`` with ``targets[i]`` replaced by ``sources[i]``, in one forward.
+
+        ``in_place``: the frames are the caller's to change; item i is ``frames[i]`` itself with its face
+        written in (but read-only frames, copied), which saves a copy of every frame.
+        """
         if not frames:
             return []
         # one latent per distinct identity (a video swaps the same person into every frame): a vector
@@ -98,16 +107,15 @@ class InSwapper:
                 [target.kps for target in targets],
                 lambda part: {INSWAPPER_SOURCE: latents[part]},
                 self.mask,
+                in_place=in_place,
             )
         warped = [
             warp_face(f, t.kps, "arcface_128", INSWAPPER_SIZE) for f, t in zip(frames, targets, strict=True)
         ]
         output = self.forward_swap(prepare_swap_crops([crop for crop, _ in warped]), latents)
-        mask = self.mask
-        return [
-            paste_back(frame, crop, mask, matrix)
-            for frame, crop, (_, matrix) in zip(frames, normalize_swap_output(output), warped, strict=True)
-        ]
+        return paste_back_all(
+            frames, normalize_swap_output(output), self.mask, [m for _, m in warped], in_place
+        )
 
     def swap(self, frame: ImageBGR, target: Face, source: Identity) -> ImageBGR:
         return self.swap_batch([frame], [target], [source])[0]
