@@ -254,6 +254,13 @@ class LeaseLostError(ConflictError):
     code = "lease_lost"
 
 
+class AttemptSupersededError(LeaseLostError):
+    """A task attempt no longer owns its task: the task was swept and re-queued, claimed by another
+    attempt, or finished by one. Its writes and uploads are refused and what it uploaded is deleted."""
+
+    code = "attempt_superseded"
+
+
 class ComfyUIUnavailableError(EngineUnavailableError):
     """The ComfyUI server cannot be reached (refused, network failure, 5xx, websocket dropped)."""
 

@@ -124,13 +124,11 @@ def test_another_keys_task_and_files_are_not_found(keys: Keys) -> None:
     refused(keys.client.post("/api/tasks/create", json=body, headers=b), 404, "not_found")
     # a task's result files belong to the task's key
     storage = keys.client.app.state.faceswap.storage  # type: ignore[attr-defined]
-    asyncio.run(
-        storage.put(result_key(task_id, "output.png"), ASTRONAUT.read_bytes(), content_type="image/png")
-    )
-    assert (
-        keys.client.get(f"/api/download/results/{task_id}/output.png", headers=a).content
-        == ASTRONAUT.read_bytes()
-    )
+    key = result_key(task_id, "output.png", attempt="a1")
+    asyncio.run(storage.put(key, ASTRONAUT.read_bytes(), content_type="image/png"))
+    assert keys.client.get(f"/api/download/{key}", headers=a).content == ASTRONAUT.read_bytes()
+    refused(keys.client.get(f"/api/download/{key}", headers=b), 404, "not_found")
+    # the short form of a result key needs the task visible too (it names the completed attempt's file)
     refused(keys.client.get(f"/api/download/results/{task_id}/output.png", headers=b), 404, "not_found")
     assert keys.client.get(f"/api/download/{source}", headers=a).content == ASTRONAUT.read_bytes()
     assert keys.client.post(f"/api/tasks/{task_id}/cancel", headers=a).json()["data"]["status"] == "CANCELLED"

@@ -138,20 +138,24 @@ def test_a_lease_reads_inputs_reports_progress_and_completes(api: TestClient) ->
     assert beat.json()["data"]["cancelled"] is False
     assert task(api, task_id)["progress"] == pytest.approx(0.4)
 
-    missing = call(api, leased, "complete", result={"file_id": f"results/{task_id}/output.jpg"})
+    folder = f"results/{task_id}/{leased['lease']['attempt_id']}/"
+    missing = call(api, leased, "complete", result={"file_id": f"{folder}output.jpg"})
     assert missing.status_code == 422  # not uploaded yet: the task is not finished with a dangling result
     uploaded = api.post(
         f"/api/comm/task/{task_id}/files",
         headers=headers,
         files={"file": ("output.jpg", b"\xff\xd8jpeg", "image/jpeg")},
     ).json()["data"]
-    assert uploaded["key"] == f"results/{task_id}/output.jpg"
+    assert uploaded["key"] == f"{folder}output.jpg"  # under the lease's attempt
     done = call(api, leased, "complete", result={"file_id": uploaded["key"], "kind": "image"})
     assert done.status_code == 200, done.text
     finished = task(api, task_id)
     assert finished["status"] == "COMPLETED"
     assert finished["result"]["kind"] == "image"
     assert api.get(f"/api/download/{uploaded['key']}").content == b"\xff\xd8jpeg"
+    # the short form clients built before attempt folders names the completing attempt's file
+    assert api.get(f"/api/download/results/{task_id}/output.jpg").content == b"\xff\xd8jpeg"
+    assert api.get(f"/api/download/results/{task_id}/other.jpg").status_code == 404
     assert call(api, leased, "heartbeat", progress=0.9).json()["error"]["code"] == "lease_lost"
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from faceswap.config import FetchSettings
 from faceswap.imaging.sniff import sniff
+from faceswap.service.queue.attempts import attempt_name
 from faceswap.service.tasks.client import TaskClient
 from faceswap.service.tasks.model import TaskCreate
-from faceswap.storage.keys import upload_key
+from faceswap.storage.keys import result_key, results_prefix, upload_key
 from tests.service.conftest import ASTRONAUT, GRACE
 from tests.service.helpers import running_worker, service_settings
 
@@ -31,7 +32,10 @@ async def test_image_task_completes_and_stores_its_result(any_queue: Any, tmp_pa
         assert done.status == "COMPLETED", done.error
         assert done.result is not None
         assert done.result["faces_swapped"] == 1
-        assert done.result["file_id"] == f"results/{task.task_id}/output.jpg"
+        job = await any_queue.job(task.task_id)
+        key = result_key(task.task_id, "output.jpg", attempt=attempt_name(job))
+        assert done.result["file_id"] == key  # under the completing attempt's own folder
+        assert [obj.key async for obj in worker.storage.list(results_prefix(task.task_id))] == [key]
         data = await worker.storage.get(done.result["file_id"])
         assert sniff(data[:4096]) == "jpeg"
         assert data != GRACE.read_bytes()

@@ -312,26 +312,37 @@ async def test_health_and_url(storage: Storage) -> None:
 
 async def test_retention_deletes_only_expired_objects(backend: BackendCase) -> None:
     storage = backend.storage
-    for key in ("uploads/old.png", "results/t/old.png", "other/old.png"):
+    # results of both layouts: per attempt (results/<task>/<attempt>/<name>) and the older flat one
+    for key in ("uploads/old.png", "results/t/old.png", "results/t/a1/old.png", "other/old.png"):
         await storage.put(key, b"old")
     await asyncio.sleep(backend.clock_resolution_s * 2)
     middle = datetime.now(UTC)
     await asyncio.sleep(backend.clock_resolution_s * 2)
     await storage.put("uploads/new.png", b"new")
-    await storage.put("results/t/new.png", b"new")
+    await storage.put("results/t/a2/new.png", b"new")
 
     rules = [RetentionRule("uploads/", 24), RetentionRule("results/", 0)]
     assert await cleanup_expired(storage, middle + timedelta(hours=24), rules) == 1
     remaining = [o.key async for o in storage.list()]
-    assert remaining == ["other/old.png", "results/t/new.png", "results/t/old.png", "uploads/new.png"]
+    assert remaining == [
+        "other/old.png",
+        "results/t/a1/old.png",
+        "results/t/a2/new.png",
+        "results/t/old.png",
+        "uploads/new.png",
+    ]
 
     far_future = middle + timedelta(days=365)
     assert await cleanup_expired(storage, far_future, rules) == 1
     assert [o.key async for o in storage.list()] == [
         "other/old.png",
-        "results/t/new.png",
+        "results/t/a1/old.png",
+        "results/t/a2/new.png",
         "results/t/old.png",
     ]
-    assert await cleanup_expired(storage, far_future, [RetentionRule("results/", 1)]) == 2
+    # every attempt's files go with the results rule
+    assert await cleanup_expired(storage, middle + timedelta(hours=1), [RetentionRule("results/", 1)]) == 2
+    assert [o.key async for o in storage.list()] == ["other/old.png", "results/t/a2/new.png"]
+    assert await cleanup_expired(storage, far_future, [RetentionRule("results/", 1)]) == 1
     assert [o.key async for o in storage.list()] == ["other/old.png"]
     assert await cleanup_expired(storage, far_future, rules) == 0

@@ -7,9 +7,12 @@ import pytest
 from faceswap.errors import InvalidKeyError
 from faceswap.storage.keys import (
     MAX_KEY_BYTES,
+    ResultKey,
+    attempt_prefix,
     key_name,
     new_file_id,
     new_upload_key,
+    parse_result_key,
     result_key,
     results_prefix,
     upload_key,
@@ -87,12 +90,27 @@ def test_generated_upload_keys() -> None:
 
 
 def test_result_keys() -> None:
-    assert result_key("task-7", "output.webp") == "results/task-7/output.webp"
+    key = result_key("task-7", "output.webp", attempt="9f3a")
+    assert key == "results/task-7/9f3a/output.webp"
     assert results_prefix("task-7") == "results/task-7/"
-    assert result_key("task-7", "output.webp").startswith(results_prefix("task-7"))
-    assert key_name(result_key("t", "a.gif")) == "a.gif"
+    assert attempt_prefix("task-7", "9f3a") == "results/task-7/9f3a/"
+    assert key.startswith(attempt_prefix("task-7", "9f3a"))
+    assert key.startswith(results_prefix("task-7"))
+    assert key_name(result_key("t", "a.gif", attempt="a")) == "a.gif"
     for task_id, name in (("../t", "a.png"), ("t", "../a.png"), ("t", "a/b.png"), ("t", ".a"), ("t/u", "a")):
         with pytest.raises(InvalidKeyError):
-            result_key(task_id, name)
+            result_key(task_id, name, attempt="a")
+    for attempt in ("", "..", "a/b", ".x", "a.b"):
+        with pytest.raises(InvalidKeyError):
+            result_key("t", "a.png", attempt=attempt)
     with pytest.raises(InvalidKeyError):
         results_prefix("a/b")
+
+
+def test_result_keys_parse_back_in_both_layouts() -> None:
+    assert parse_result_key(result_key("t-1", "out.png", attempt="a1")) == ResultKey("t-1", "a1", "out.png")
+    assert parse_result_key("results/t-1/out.png") == ResultKey("t-1", None, "out.png")  # before attempts
+    for other in ("uploads/abc.png", "results/t-1/a1/deeper/out.png", "results/t.1/a1/out.png", "results/t"):
+        assert parse_result_key(other) is None
+    with pytest.raises(InvalidKeyError):
+        parse_result_key("results/../out.png")

@@ -12,8 +12,14 @@ random id; ``worker_id`` is ``remote:<name>``. From then on the job is an ordina
   (CANCELLED) and answers ``cancelled: true``;
 - complete and fail finish the job the way SAQ's worker does; only transient errors are retried.
 
-A lease is held while the job is running with that lease id in its meta; anything else answers
-``lease_lost`` (409): the worker must drop the task.
+A lease is held while the job is running with that lease id in its meta under the attempt it was leased
+with; anything else answers ``lease_lost`` (409), or ``attempt_superseded`` (409, a kind of
+``lease_lost``) when the job was re-queued or claimed again since: the worker must drop the task.
+
+Result files of a lease go under its attempt's folder, ``results/<task_id>/<attempt>/`` (see
+:mod:`.files`); an upload that ends after its attempt lost the task is deleted and refused, and when an
+attempt's lease ends (completed, failed, cancelled, or refused as lost) the files it leaves behind are
+deleted (:func:`faceswap.service.attempt_files.tidy_attempt`).
 """
 
 from __future__ import annotations
@@ -33,9 +39,17 @@ from saq.queue.base import Queue
 from saq.utils import now
 
 from faceswap.config import Settings
-from faceswap.errors import BadOptionError, CancelledError, LeaseLostError, NotFoundError
+from faceswap.errors import (
+    AttemptSupersededError,
+    CancelledError,
+    FaceswapError,
+    LeaseLostError,
+    NotFoundError,
+)
 from faceswap.service.api.envelope import error_class
+from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.comm.auth import WorkerTokens
+from faceswap.service.comm.files import check_result_files
 from faceswap.service.comm.messages import (
     COMM_PREFIX,
     HeartbeatAnswer,
@@ -43,14 +57,14 @@ from faceswap.service.comm.messages import (
     LeasedTask,
     LeaseInfo,
 )
-from faceswap.service.queue.attempts import attempt_of
+from faceswap.service.queue.attempts import attempt_name, attempt_of
 from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.tasks.records import SWEPT_MESSAGE, is_task_job, task_from_job
 from faceswap.service.webhooks import notify_in_background
 from faceswap.service.worker.inputs import stored_key
-from faceswap.storage.base import Storage
-from faceswap.storage.keys import RESULTS_PREFIX
+from faceswap.storage.base import PutData, Storage, StoredObject
+from faceswap.storage.keys import result_key
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +79,13 @@ MAX_FETCH_WAIT_S = 60.0
 
 def is_remote(job: Job) -> bool:
     return str(job.worker_id or "").startswith(REMOTE_PREFIX)
+
+
+def lease_attempt(job: Job) -> str | None:
+    """The attempt a job's lease record was leased with (None: no lease, or one from before attempts)."""
+    lease = job.meta.get(LEASE_META)
+    attempt = lease.get("attempt") if isinstance(lease, dict) else None
+    return str(attempt) if attempt is not None else None
 
 
 def is_cancelled(job: Job) -> bool:
@@ -114,7 +135,7 @@ class Leases:
         job.attempts += 1
         job.worker_id = f"{REMOTE_PREFIX}{worker}"
         job.meta.pop("error", None)
-        job.meta[LEASE_META] = {"id": lease_id, "worker": worker}
+        job.meta[LEASE_META] = {"id": lease_id, "worker": worker, "attempt": attempt_name(job)}
         await self.queue.update(job, status=Status.ACTIVE)
         logger.info("task %s: leased to remote worker %s (attempt %d)", job.key, worker, job.attempts)
         self.notify(job)
@@ -131,6 +152,7 @@ class Leases:
         service = self.settings.service
         return LeaseInfo(
             lease_id=lease_id,
+            attempt_id=attempt_name(job),
             expires_at=self._expiry(job),
             heartbeat_s=self.heartbeat_s,
             heartbeat_every_s=max(0.1, min(service.abort_poll_s, self.heartbeat_s / 3)),
@@ -161,12 +183,20 @@ class Leases:
         return job
 
     async def running(self, task_id: str, lease_id: str) -> Job:
-        """The job of a held lease that is still running (not cancelled, swept or finished)."""
+        """The job of a held lease that is still running (not cancelled, swept, claimed again or finished).
+
+        A lease refused as lost has what its attempt left behind deleted."""
         job = await self.held(task_id, lease_id)
+        attempt = lease_attempt(job)
+        if attempt is not None and attempt != attempt_name(job):
+            # swept and re-queued, or claimed again (a queue worker keeps the old lease record)
+            await self._tidy(job, attempt)
+            raise AttemptSupersededError(f"task {task_id} has been taken from this lease's attempt")
         if is_cancelled(job):
             await self.end_cancelled(job)
             raise CancelledError(f"task {task_id} was cancelled")
         if job.status != Status.ACTIVE:
+            await self._tidy(job, attempt)
             raise LeaseLostError(f"task {task_id} is {job.status.value}; its lease has expired")
         return job
 
@@ -176,6 +206,7 @@ class Leases:
             await self.queue.finish(job, Status.ABORTED, error=job.error)
             logger.info("task %s: cancelled; remote worker %s told", job.key, job.worker_id)
             self.notify(job)
+            await self._tidy(await self.queue.job(job.key), attempt_name(job))
 
     async def heartbeat(self, task_id: str, lease_id: str, progress: float) -> HeartbeatAnswer:
         """Extends the lease and records progress; ``cancelled`` tells the worker to stop."""
@@ -193,14 +224,35 @@ class Leases:
             raise NotFoundError(f"task {task_id} has no input {index}")
         return refs[index]
 
-    async def complete(self, task_id: str, lease_id: str, result: dict[str, Any]) -> Task:
+    async def store_file(
+        self, task_id: str, lease_id: str, name: str, data: PutData, content_type: str
+    ) -> StoredObject:
+        """Stores result file ``name`` of a held lease under its attempt's folder. If the attempt lost
+        the task while the file was being stored, the file is deleted and ``attempt_superseded``
+        raised (``cancelled`` if the task was cancelled meanwhile)."""
         job = await self.running(task_id, lease_id)
-        key = result.get("file_id")
-        if key is not None:
-            if not str(key).startswith(f"{RESULTS_PREFIX}{task_id}/"):
-                raise BadOptionError(f"a result's file_id must be under {RESULTS_PREFIX}{task_id}/")
-            if not await self.storage.exists(str(key)):
-                raise BadOptionError(f"result file {key!r} was not uploaded")
+        attempt = attempt_name(job)
+        key = result_key(task_id, name, attempt=attempt)
+        metadata = {"task_id": task_id, "attempt": attempt}
+        stored = await self.storage.put(key, data, content_type=content_type, metadata=metadata)
+        try:
+            await self.running(task_id, lease_id)
+        except FaceswapError as lost:
+            await self.storage.delete(key)
+            logger.warning("task %s: %s uploaded after its attempt lost the task; deleted", task_id, key)
+            if isinstance(lost, CancelledError):
+                raise
+            raise AttemptSupersededError(
+                f"task {task_id} was taken from this attempt while {name!r} was uploading; the file "
+                "was discarded"
+            ) from lost
+        return stored
+
+    async def complete(self, task_id: str, lease_id: str, result: dict[str, Any]) -> Task:
+        """Finishes the task COMPLETED with ``result``; every ``file_id`` in it must be a file this
+        lease's attempt uploaded."""
+        job = await self.running(task_id, lease_id)
+        await check_result_files(self.storage, result, task_id, attempt_name(job))
         await self.queue.finish(job, Status.COMPLETE, result=result)
         await self._check_written(job)
         logger.info("task %s: completed by remote worker %s", task_id, job.worker_id)
@@ -217,21 +269,36 @@ class Leases:
         transient = error_class(code).transient
         if not transient:
             job.retries = job.attempts
+        attempt = attempt_name(job)  # before a retry hands the job the next claim's id
         if job.retryable:
             await self.queue.retry(job, error=message)
         else:
             await self.queue.finish(job, Status.FAILED, error=message)
-        await self._check_written(job)
+        await self._check_written(job, attempt)
         logger.warning("task %s: remote worker %s failed it: %s: %s", task_id, job.worker_id, code, message)
         self.notify(job)
         return task_from_job(job)
 
-    async def _check_written(self, job: Job) -> None:
-        """``LeaseLostError`` unless the stored job took this lease's write: the queue drops writes of
-        an attempt that lost the job between the lease check and the write (a sweep, a re-lease)."""
+    async def _check_written(self, job: Job, attempt: str | None = None) -> None:
+        """``AttemptSupersededError`` unless the stored job took this lease's write: the queue drops
+        writes of an attempt that lost the job between the lease check and the write (a sweep, a
+        re-lease). Either way, what the attempt leaves behind is then deleted."""
+        attempt = attempt or attempt_name(job)
         stored = await self.queue.job(job.key)
+        await self._tidy(stored, attempt, job.key)
         if stored is None or attempt_of(stored) != attempt_of(job) or stored.status != job.status:
-            raise LeaseLostError(f"task {job.key} was swept or leased again; this result is dropped")
+            raise AttemptSupersededError(f"task {job.key} was swept or leased again; this result is dropped")
+
+    async def _tidy(self, stored: Job | None, attempt: str | None, task_id: str | None = None) -> None:
+        """Deletes what ``attempt`` left behind, judged by ``stored`` (see :func:`tidy_attempt`); a
+        storage error is logged, never raised over the answer the worker is owed."""
+        key = task_id or (stored.key if stored is not None else None)
+        if attempt is None or key is None:
+            return
+        try:
+            await tidy_attempt(self.storage, stored, key, attempt)
+        except FaceswapError as error:
+            logger.warning("task %s: files of attempt %s not deleted: %s", key, attempt, error)
 
     async def _task(self, task_id: str) -> Task:
         job = await self.queue.job(task_id)

@@ -19,6 +19,9 @@ class LeaseInfo(BaseModel):
     """A remote worker's hold on one task attempt."""
 
     lease_id: str
+    attempt_id: str = Field(
+        description="the attempt this lease runs; its result files are stored under results/<task>/<attempt>/"
+    )
     expires_at: datetime = Field(description="the task goes back to the queue if no heartbeat comes by then")
     heartbeat_s: float = Field(description="how long one heartbeat extends the lease")
     heartbeat_every_s: float = Field(description="how often the worker should send a heartbeat")

@@ -1,6 +1,7 @@
 """``TaskRun``: what a processor gets for one task attempt (inputs, storage, engines, progress, cancel).
 
-A processor is ``async def process(run: TaskRun) -> dict`` (the task's ``result``). Blocking work goes
+A processor is ``async def process(run: TaskRun) -> dict`` (the task's ``result``). It stores its output
+files with ``run.outputs.store`` (under this attempt's own folder). Blocking work goes
 through :meth:`TaskRun.in_thread`, which applies the per-type time limit and, when the task is cancelled
 or times out, tells the work to stop (``should_cancel``) and waits for its thread before returning.
 """
@@ -18,6 +19,8 @@ from typing import Any, Literal, TypeVar
 from faceswap.choices import MediaKind
 from faceswap.errors import TaskTimeoutError
 from faceswap.limits import MediaInfo, check_media
+from faceswap.service.processors.outputs import AttemptOutputs
+from faceswap.service.queue.attempts import new_attempt_id
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.inputs import read_input
@@ -35,10 +38,16 @@ class TaskRun:
     task_id: str
     task: TaskCreate
     worker: WorkerContext
+    attempt: str = field(default_factory=new_attempt_id)
+    """The attempt this run is (the job's ``meta.attempt_id``); outputs go under its own folder."""
+    outputs: AttemptOutputs = field(init=False)
     cancelled: threading.Event = field(default_factory=threading.Event)
     abort_requested: bool = False
     """Set when the queue says the task was cancelled (not a time limit)."""
     fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.outputs = AttemptOutputs(self.worker.storage, self.task_id, self.attempt)
 
     def progress(self, fraction: float) -> None:
         """Records progress in [0, 1]; safe to call from any thread (pushed to the queue by the runner)."""

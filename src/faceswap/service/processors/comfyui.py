@@ -33,7 +33,6 @@ from faceswap.errors import (
 )
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
-from faceswap.service.processors.outputs import store_output
 
 logger = logging.getLogger(__name__)
 
@@ -163,9 +162,7 @@ async def _store_outputs(run: TaskRun, comfy: ComfyClient, entry: dict[str, Any]
         if kind is not None:
             name = f"{name.rsplit('.', 1)[0]}{extension(kind)}"
         content_type = _content_type(kind)
-        item = await store_output(
-            run.worker.storage, run.task_id, f"{index:02d}-{name}"[:120], data, content_type
-        )
+        item = await run.outputs.store(f"{index:02d}-{name}"[:120], data, content_type)
         stored.append({**item, "node": output.node, "filename": output.filename})
         run.progress(0.9 + 0.1 * (index + 1) / len(files))
     if not stored:

@@ -20,7 +20,6 @@ from numpy.typing import NDArray
 from faceswap.errors import NoFaceInTargetError, OutputError
 from faceswap.imaging.sniff import SNIFF_BYTES, is_video, sniff
 from faceswap.service.processors.base import TaskRun
-from faceswap.service.processors.outputs import store_output
 
 CROP_SIDE = 256
 """Longest side of a stored crop, in pixels (large enough for the detectors to find the face again)."""
@@ -67,9 +66,7 @@ async def process(run: TaskRun) -> dict[str, Any]:
     faces: list[FoundFace] = report.pop("found")
     listed = []
     for index, face in enumerate(faces):
-        stored = await store_output(
-            run.worker.storage, run.task_id, f"face-{index}.jpg", face.crop, "image/jpeg"
-        )
+        stored = await run.outputs.store(f"face-{index}.jpg", face.crop, "image/jpeg")
         listed.append(
             {
                 "index": index,

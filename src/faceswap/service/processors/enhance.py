@@ -9,7 +9,6 @@ from typing import Any
 from faceswap.errors import BadOptionError, NoFaceInTargetError
 from faceswap.imaging.sniff import extension, mime_type
 from faceswap.service.processors.base import TaskRun
-from faceswap.service.processors.outputs import store_output
 
 
 async def process(run: TaskRun) -> dict[str, Any]:
@@ -17,9 +16,7 @@ async def process(run: TaskRun) -> dict[str, Any]:
     data = await run.read(run.task.wf.target_url)
     await run.check(data, "image")
     encoded, fmt, report = await run.in_thread("image", _enhance, run, data)
-    stored = await store_output(
-        run.worker.storage, run.task_id, f"output{extension(fmt)}", encoded, mime_type(fmt)
-    )
+    stored = await run.outputs.store(f"output{extension(fmt)}", encoded, mime_type(fmt))
     run.progress(1.0)
     return {"kind": "image", **stored, **report, "processing_time": round(time.perf_counter() - started, 3)}
 

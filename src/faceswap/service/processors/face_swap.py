@@ -17,7 +17,6 @@ from typing import Any, cast
 from faceswap.choices import ImageFormat, VideoContainer, choices, parse_choice
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
-from faceswap.service.processors.outputs import store_output
 
 
 @dataclass(frozen=True)
@@ -69,9 +68,7 @@ def _people(run: TaskRun, photos: list[Any]) -> list[list[Any]]:
 
 async def _image(run: TaskRun, inputs: Inputs) -> dict[str, Any]:
     encoded, fmt, report = await run.in_thread("image", _swap_image, run, inputs)
-    stored = await store_output(
-        run.worker.storage, run.task_id, f"output{extension(fmt)}", encoded, mime_type(fmt)
-    )
+    stored = await run.outputs.store(f"output{extension(fmt)}", encoded, mime_type(fmt))
     run.progress(1.0)
     return {"kind": "image", **stored, **report}
 
@@ -134,7 +131,7 @@ async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
         output = Path(folder) / f"output.{container}"
         report = await run.in_thread("video", _swap_video, run, inputs, source, output)
         content_type = mime_type(cast(Any, container))
-        stored = await store_output(run.worker.storage, run.task_id, output.name, output, content_type)
+        stored = await run.outputs.store(output.name, output, content_type)
     run.progress(1.0)
     return {"kind": "video", **stored, **report}
 

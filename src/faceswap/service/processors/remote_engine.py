@@ -41,7 +41,6 @@ from faceswap.errors import (
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.net.fetch import FetchLimits, GuardedClient, fetch_url, redact
 from faceswap.service.processors.base import TaskRun
-from faceswap.service.processors.outputs import store_output
 from faceswap.service.processors.remote_requests import post_stoppable
 
 logger = logging.getLogger(__name__)
@@ -69,12 +68,8 @@ async def process(run: TaskRun) -> dict[str, Any]:
             shutil.rmtree(shared, ignore_errors=True)
     kind = _sniffed(data)
     suffix = extension(kind) if kind else ".bin"
-    stored = await store_output(
-        run.worker.storage,
-        run.task_id,
-        f"output{suffix}",
-        data,
-        mime_type(kind) if kind else "application/octet-stream",
+    stored = await run.outputs.store(
+        f"output{suffix}", data, mime_type(kind) if kind else "application/octet-stream"
     )
     run.progress(1.0)
     metadata = answer.get("metadata") or {}

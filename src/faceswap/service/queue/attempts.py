@@ -38,6 +38,12 @@ def attempt_of(job: Job | dict[str, Any] | None) -> str | None:
     return str(value) if value is not None else None
 
 
+def attempt_name(job: Job) -> str:
+    """The attempt id of a claimed job, which names the folder its outputs go to
+    (``results/<task_id>/<attempt>/``); a job from a queue that stamps none is named by its count."""
+    return attempt_of(job) or f"attempt-{job.attempts}"
+
+
 def may_write(stored_status: Status | str, stored_attempt: str | None, attempt: str | None) -> bool:
     """Whether a write carrying ``attempt`` may replace a stored job: it must not have finished and
     must still belong to that attempt."""

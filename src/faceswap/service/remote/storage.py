@@ -1,8 +1,9 @@
 """``ApiStorage``: the service's storage as a remote worker sees it, through the API.
 
 A remote worker holds no storage credentials. Processors store their outputs with ``storage.put`` under
-``results/<task_id>/``; here that uploads the file through ``POST /api/comm/task/{id}/files`` with the
-lease of that task (:meth:`hold` registers it), and ``url`` gives back the direct URL the API's storage
+``results/<task_id>/<attempt>/``; here that uploads the file through ``POST /api/comm/task/{id}/files``
+with the lease of that task (:meth:`hold` registers it), which stores it under the lease's attempt and
+answers its key (objects are known here by that key), and ``url`` gives back the direct URL the API's storage
 reported (presigned or public), or ``None`` (downloads go through ``/api/download``). Reading is not
 offered: a remote worker reads its inputs through its lease (see :mod:`.worker`), so ``stream`` raises
 ``NotFoundError`` and ``list`` and ``stat`` see only what this worker uploaded.
@@ -18,7 +19,7 @@ from pathlib import Path
 from faceswap.errors import LeaseLostError, NotFoundError
 from faceswap.service.remote.client import CommClient
 from faceswap.storage.base import DEFAULT_CONTENT_TYPE, PutData, Storage, StoredObject, validate_metadata
-from faceswap.storage.keys import RESULTS_PREFIX, validate_key, validate_prefix
+from faceswap.storage.keys import parse_result_key, results_prefix, validate_key, validate_prefix
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class ApiStorage(Storage):
 
     def release(self, task_id: str) -> None:
         self._leases.pop(task_id, None)
-        prefix = f"{RESULTS_PREFIX}{task_id}/"
+        prefix = results_prefix(task_id)
         for key in [k for k in self._uploads if k.startswith(prefix)]:
             del self._uploads[key]
 
@@ -53,14 +54,11 @@ class ApiStorage(Storage):
         content_type: str = DEFAULT_CONTENT_TYPE,
         metadata: Mapping[str, str] | None = None,
     ) -> StoredObject:
-        validate_key(key)
-        parts = key.split("/")
-        task_id, name = (
-            (parts[1], parts[2]) if len(parts) == 3 and key.startswith(RESULTS_PREFIX) else ("", "")
-        )
-        lease_id = self._leases.get(task_id)
-        if lease_id is None or not name:
+        parts = parse_result_key(key)
+        lease_id = self._leases.get(parts.task_id) if parts is not None else None
+        if parts is None or lease_id is None:
             raise LeaseLostError(f"this worker holds no lease to store {key!r}")
+        task_id, name = parts.task_id, parts.name
         body: bytes | Path
         if isinstance(data, Path):
             body = data
@@ -76,7 +74,7 @@ class ApiStorage(Storage):
             created=datetime.now(UTC),
             metadata=validate_metadata(metadata),
         )
-        self._uploads[key] = _Upload(stored, uploaded.url)
+        self._uploads[uploaded.key] = _Upload(stored, uploaded.url)
         return stored
 
     def stream(self, key: str, *, chunk_size: int = 1024 * 1024) -> AsyncIterator[bytes]:

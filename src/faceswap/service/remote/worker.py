@@ -122,7 +122,12 @@ class RemoteWorker:
         task_id, lease_id = leased.task_id, leased.lease.lease_id
         try:
             run = RemoteTaskRun(
-                task_id=task_id, task=task_of(leased), worker=self.context, leased=leased, client=self.client
+                task_id=task_id,
+                task=task_of(leased),
+                worker=self.context,
+                attempt=leased.lease.attempt_id,
+                leased=leased,
+                client=self.client,
             )
             processor = load_processor(run.task.workflow, self.context.settings)
         except (FaceswapError, ValueError) as error:  # a workflow or task this worker cannot run

@@ -12,6 +12,9 @@
   sweep took it for a dead worker's and re-queued or ended it) is stopped at once like a cancel and
   fails with ``lease_lost``; the queue drops its writes (:mod:`faceswap.service.queue.attempts`), and
   ``after_process`` sends a webhook only for the attempt that still owns the stored job.
+- Outputs go under the attempt's own folder (``results/<task_id>/<attempt>/``). When the attempt ends,
+  ``after_process`` deletes its files unless it completed the task, and once the task has finished,
+  the files of every other attempt (:func:`faceswap.service.attempt_files.tidy_attempt`).
 
 Known limit: on Redis a progress write that races a cancel can overwrite the ``aborting`` mark; the
 watcher reads the job before each write, which keeps the window to one poll.
@@ -27,9 +30,11 @@ from typing import Any
 from saq.job import Job, Status
 
 from faceswap.errors import CancelledError, FaceswapError, LeaseLostError
+from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.processors.registry import load_processor
-from faceswap.service.queue.attempts import FINISHED, attempt_of
+from faceswap.service.queue.attempts import FINISHED, attempt_name, attempt_of
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.webhooks import notify_in_background
 from faceswap.service.worker.context import WorkerContext
@@ -38,12 +43,16 @@ logger = logging.getLogger(__name__)
 
 ABORT_GRACE_S = 10.0
 """How long a cancelled task waits for SAQ to abort it before it fails itself with ``cancelled``."""
+OUTPUTS_CTX = "faceswap_outputs"
+"""Where ``run_task`` leaves the attempt's :class:`AttemptOutputs` for ``after_process``."""
 
 
 async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     job: Job = ctx["job"]
     worker: WorkerContext = ctx["worker"]
-    run = TaskRun(task_id=job.key, task=TaskCreate.model_validate(kwargs["task"]), worker=worker)
+    task = TaskCreate.model_validate(kwargs["task"])
+    run = TaskRun(task_id=job.key, task=task, worker=worker, attempt=attempt_name(job))
+    ctx[OUTPUTS_CTX] = run.outputs
     job.meta.pop("error", None)
     logger.info(
         "task %s: started %s (attempt %d of %d)", job.key, run.task.workflow, job.attempts, job.retries
@@ -81,6 +90,7 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     finally:
         watcher.cancel()
         work.cancel()
+        await run.outputs.settle()  # a write still running ends before after_process tidies up
 
 
 async def _process(run: TaskRun, worker: WorkerContext) -> dict[str, Any]:
@@ -144,13 +154,23 @@ async def notify(worker: WorkerContext, job: Job) -> None:
 
 
 async def after_process(ctx: dict[str, Any]) -> None:
-    """SAQ's after-process hook: the finished (or retried) task's webhook, sent only when the stored
-    job is still this attempt's (a superseded attempt's writes were dropped, so it reports nothing)."""
+    """SAQ's after-process hook, once the attempt's last write (finish or retry) is done or dropped:
+
+    - deletes what the attempt leaves behind (its outputs unless it completed the task; other attempts'
+      once the task has finished), judged by the job as stored now;
+    - sends the finished (or retried) task's webhook, only when the stored job is still this attempt's
+      (a superseded attempt's writes were dropped, so it reports nothing).
+    """
     job: Job | None = ctx.get("job")
     worker: WorkerContext | None = ctx.get("worker")
     if job is None or worker is None:
         return
+    outputs: AttemptOutputs | None = ctx.get(OUTPUTS_CTX)
+    if outputs is not None:
+        await outputs.settle()  # SAQ may get here before a cancelled run_task has settled its writes
     stored = await job.get_queue().job(job.key)
+    if outputs is not None:
+        await tidy_attempt(worker.storage, stored, job.key, outputs.attempt, outputs.keys)
     if stored is None or attempt_of(stored) != attempt_of(job) or stored.status != job.status:
         logger.info("task %s: attempt %d no longer owns the job; no webhook", job.key, job.attempts)
         return

@@ -2,7 +2,9 @@
 
 Every route needs a worker token (``Authorization: Bearer <token>``, 401 without a valid one); with no
 token configured (``FACESWAP_SERVICE__WORKER_TOKENS``) they all answer 404. Per-task routes carry the
-lease id in the ``X-Lease-Id`` header; a lease that is no longer held answers 409 ``lease_lost``.
+lease id in the ``X-Lease-Id`` header; a lease that is no longer held answers 409 ``lease_lost`` (or
+``attempt_superseded`` when its task was re-queued or claimed again since). Uploaded result files are
+stored under the lease's attempt folder, ``results/<task_id>/<attempt>/<name>``.
 See docs/service.md, "Remote workers".
 """
 
@@ -24,7 +26,6 @@ from faceswap.service.comm.messages import (
     UploadedFile,
 )
 from faceswap.service.worker.inputs import read_input, stored_key
-from faceswap.storage.keys import result_key
 
 CHUNK = 1024 * 1024
 
@@ -89,21 +90,22 @@ async def task_input(leases: Comm, task_id: str, index: int, lease_id: LeaseId) 
     return StreamingResponse(body(), media_type=obj.content_type, headers=headers)
 
 
-@router.post("/task/{task_id}/files", summary="Upload a result file (multipart `file`) of a leased task")
+@router.post(
+    "/task/{task_id}/files",
+    summary="Upload a result file (multipart `file`) of a leased task, stored under the lease's attempt",
+)
 async def upload_result(
     leases: Comm, task_id: str, lease_id: LeaseId, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
-    await leases.running(task_id, lease_id)
-    key = result_key(task_id, file.filename or "output")
-
     async def chunks() -> AsyncIterator[bytes]:
         while chunk := await file.read(CHUNK):
             yield chunk
 
     content_type = file.content_type or "application/octet-stream"
-    stored = await leases.storage.put(key, chunks(), content_type=content_type, metadata={"task_id": task_id})
-    url = await leases.storage.url(key)
-    uploaded = UploadedFile(key=key, size=stored.size, content_type=stored.content_type, url=url)
+    name = file.filename or "output"
+    stored = await leases.store_file(task_id, lease_id, name, chunks(), content_type)
+    url = await leases.storage.url(stored.key)
+    uploaded = UploadedFile(key=stored.key, size=stored.size, content_type=stored.content_type, url=url)
     return ok(uploaded.model_dump(mode="json"))
 
 

@@ -1,4 +1,10 @@
-"""``POST /api/upload`` and ``GET /api/download/{file_id}``."""
+"""``POST /api/upload`` and ``GET /api/download/{file_id}``.
+
+A result's ``file_id`` is its key, ``results/<task_id>/<attempt>/<name>``. The shorter
+``results/<task_id>/<name>`` that clients built before results had attempt folders (and under which
+older results are still stored) keeps working: when no object is stored under it, it names the file
+``<name>`` of the attempt that completed the task.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import StreamingResponse
+from saq.job import Status
 
 from faceswap.errors import NotFoundError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import store_file
 from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.queue.attempts import attempt_name
 from faceswap.service.worker.inputs import stored_key
+from faceswap.storage.keys import parse_result_key, result_key
 
 router = APIRouter(prefix="/api", tags=["files"])
 State = Annotated[ServiceState, Depends(get_state)]
@@ -32,10 +41,12 @@ async def upload(state: State, file: Annotated[UploadFile, File()]) -> dict[str,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def download(state: State, file_id: str) -> StreamingResponse:
-    """``file_id`` is an upload's id or a stored key such as ``results/<task_id>/output.png``."""
+    """``file_id`` is an upload's id or a stored key such as ``results/<task_id>/<attempt>/output.png``
+    (``results/<task_id>/output.png`` names the completed task's ``output.png``)."""
     key = await stored_key(state.storage, file_id)
     if key is None:
         raise NotFoundError(f"no file {file_id!r}")
+    key = await completed_result_key(state, key)
     obj = await state.storage.stat(key)
     stream = state.storage.stream(key)
 
@@ -51,3 +62,15 @@ async def download(state: State, file_id: str) -> StreamingResponse:
     if obj.etag:
         headers["ETag"] = f'"{obj.etag}"'
     return StreamingResponse(body(), media_type=obj.content_type, headers=headers)
+
+
+async def completed_result_key(state: ServiceState, key: str) -> str:
+    """``key`` itself, unless it is an unstored ``results/<task_id>/<name>``: then the key of ``<name>`` in
+    the folder of the attempt that completed the task (its task must be visible to the caller)."""
+    parts = parse_result_key(key)
+    if parts is None or parts.attempt is not None or await state.storage.exists(key):
+        return key
+    job = await state.tasks.job(parts.task_id)
+    if job.status != Status.COMPLETE:
+        raise NotFoundError(f"no file {key!r}: task {parts.task_id} has not completed")
+    return result_key(parts.task_id, parts.name, attempt=attempt_name(job))

@@ -1,0 +1,88 @@
+"""Deleting the output files of task attempts that did not complete their task.
+
+Outputs live under ``results/<task_id>/<attempt>/`` (:mod:`faceswap.storage.keys`). Attempt ids are fresh
+random values for every claim of a job and a job's attempt id only ever moves to a new one, so an attempt
+that is not the job's current one never becomes current again, and once a task has finished no new
+attempt can start. That makes two deletions always safe:
+
+- the files of any attempt other than the job's current one (it lost the task: swept, re-queued,
+  claimed again or finished by another attempt);
+- once the job has finished, every attempt folder except that of the attempt which completed it.
+
+:func:`tidy_attempt` applies them when an attempt ends (a queue worker's ``after_process``, the API's
+answers to a remote worker). What a killed process wrote between its upload and its tidy-up is left to
+retention (``results/`` ages out as a whole) unless a later attempt finishes the task and prunes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from saq.job import Job, Status
+
+from faceswap.service.queue.attempts import FINISHED, attempt_name
+from faceswap.storage.base import Storage
+from faceswap.storage.keys import attempt_prefix, parse_result_key, results_prefix
+
+logger = logging.getLogger(__name__)
+
+
+async def discard_attempt(
+    storage: Storage, task_id: str, attempt: str, keys: Iterable[str] | None = None
+) -> int:
+    """Deletes what ``attempt`` stored for ``task_id``: ``keys`` when the caller knows them (no listing),
+    else everything under the attempt's folder. The number of objects deleted."""
+    prefix = attempt_prefix(task_id, attempt)
+    if keys is None:
+        found = [obj.key async for obj in storage.list(prefix)]
+    else:
+        found = [key for key in keys if key.startswith(prefix)]
+    for key in found:
+        await storage.delete(key)
+    return len(found)
+
+
+async def prune_attempts(storage: Storage, task_id: str, keep: str | None) -> int:
+    """Deletes the files of every attempt at ``task_id`` but ``keep`` (None: all attempts); files of the
+    layout without attempt folders (``results/<task_id>/<name>``) are left alone."""
+    doomed = []
+    async for obj in storage.list(results_prefix(task_id)):
+        parts = parse_result_key(obj.key)
+        if parts is not None and parts.attempt is not None and parts.attempt != keep:
+            doomed.append(obj.key)
+    for key in doomed:
+        await storage.delete(key)
+    return len(doomed)
+
+
+async def tidy_attempt(
+    storage: Storage,
+    stored: Job | None,
+    task_id: str,
+    attempt: str,
+    keys: Iterable[str] | None = None,
+) -> int:
+    """Deletes what attempt ``attempt`` at ``task_id`` leaves behind now that it has ended, judged by
+    ``stored``, the job as the queue has it after the attempt's last write:
+
+    - the job finished: every attempt's files but those of the attempt that completed it, if one did
+      (only ``attempt``'s own when it was the job's one and only claim, which saves a listing);
+    - the job runs or waits under another attempt: ``attempt``'s files (``keys`` if known);
+    - the job is still ``attempt``'s (its final write did not happen): nothing, the sweep will retry it;
+    - the job is gone (expired): ``attempt``'s files.
+
+    The number of objects deleted."""
+    if stored is not None and stored.status in FINISHED:
+        keep = attempt_name(stored) if stored.status == Status.COMPLETE else None
+        if stored.attempts > 1:
+            deleted = await prune_attempts(storage, task_id, keep)
+        else:
+            deleted = 0 if keep == attempt else await discard_attempt(storage, task_id, attempt, keys)
+    elif stored is None or attempt_name(stored) != attempt:
+        deleted = await discard_attempt(storage, task_id, attempt, keys)
+    else:
+        return 0
+    if deleted:
+        logger.info("task %s: deleted %d file(s) of attempts that did not complete it", task_id, deleted)
+    return deleted
