@@ -9,13 +9,20 @@ file, and a SCRFD-10G-sized detector following the clip's face; ArcFace is the t
   and outputs bound on the device (IO binding).
 * ``e2e``: 1080p frames (astronaut sliding over grey, one face per frame) made in memory (the GPU machine
   has no PyAV) through ``FrameSwapper``: ``peers`` = one frame and one face per model call, OpenCV
-  geometry on the host; ``ours`` = ``--batch`` frames per call, dynamic batch, warp and paste back on the
-  device (``engine.gpu_geometry``).
+  geometry on the host, pasted into copies; ``ours`` = ``--batch`` frames per call, dynamic batch, the
+  detector's letterbox, warp and paste back on the device (``engine.gpu_geometry``), faces written into
+  the frames (as ``swap_video`` does with decoded frames; the copies it writes into are made untimed).
+* ``host``: our batched path (as ``e2e`` ``ours``, geometry on the device) with the tiny stand-in models
+  instead of the replicas, timing every ONNX Runtime call (``benchmarks/host_time.py``): the wall time
+  per frame outside them is host work that does not overlap model execution, so ``1000 / host_ms`` is
+  the frame rate no GPU can lift this path above on this CPU. Reported with its split by stage, the
+  median of ``--repeat`` runs. On a CPU the geometry graphs run inside ONNX Runtime, as on a GPU.
 
 One JSON object per line on stdout. ``--smoke`` runs two faces and two frames per figure, to show on a
 CPU that everything runs; its figures say nothing about a GPU.
 
     python benchmarks/gpu.py [--device cuda:0|cpu] [--batch 32] [--fp16] [--faces 512] [--frames 256]
+                             [--figure swap|e2e|host ...] [--host-frames 96] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -36,11 +43,15 @@ import onnxruntime as ort
 
 from faceswap.choices import ExecutionProvider, GpuGeometry
 from faceswap.config import EngineSettings, Settings
+from faceswap.engine import frames as frame_swapper
 from faceswap.engine.frames import FrameSwapper
+from faceswap.engine.onnx import detector, device_geometry, device_letterbox, recognizer
+from faceswap.engine.onnx import swapper as inswapper
 from faceswap.engine.onnx.binding import run_bound, to_device
 from faceswap.engine.onnx.engine import build_neural_engine
 from faceswap.engine.onnx.session import ModelSession, open_session
 from faceswap.engine.pipeline import build_identities
+from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection
 from faceswap.engine.types import ImageBGR
 from faceswap.models.catalog import spec
@@ -51,13 +62,26 @@ from faceswap.testing.replicas import (
     write_detector_replica,
     write_inswapper_replica,
 )
-from faceswap.testing.standins import write_arcface_standin
+from faceswap.testing.standins import write_arcface_standin, write_inswapper_standin
+from host_time import HostClock, Target, split
 
 log = logging.getLogger("benchmarks.gpu")
 
 FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
 WIDTH, HEIGHT = 1920, 1080
 BACKGROUND = 96
+HOST_STAGES: dict[str, list[Target]] = {
+    "detect_prep": [(detector, "prepare_scrfd_frames")],
+    "detect_decode": [(detector, n) for n in ("split_batch", "decode_scrfd", "suppress", "to_faces")],
+    "embed_prep": [(recognizer, "prepare_arcface_batch"), (recognizer, "normalize_embeddings")],
+    "select_track": [(frame_swapper, n) for n in ("smooth_faces", "assign", "sort_left_to_right")],
+    "swap_prep": [(inswapper, "prepare_latents")]
+    + [(device_geometry, n) for n in ("estimate_matrix", "warp_boxes", "paste_boxes")],
+    "frame_upload": [(device_geometry, "upload_frames"), (device_letterbox, "upload_frames")],
+    "paste_writes": [(device_geometry, "write_regions")],
+    "feeds_and_binding": [(ModelSession, "run"), (device_geometry, "run_bound")],
+}
+"""``host`` figure: the functions timed as each stage (looked up where the pipeline looks them up)."""
 
 
 def emit(line: dict[str, Any]) -> None:
@@ -115,22 +139,50 @@ def clip_frames(count: int) -> list[ImageBGR]:
     return frames
 
 
-def e2e_models(folder: Path, swapper: Path) -> dict[str, Path]:
+def moving_detector(path: Path, dynamic_batch: bool = False) -> Path:
+    """The SCRFD stand-in that follows the clip's face (in its 640 letterbox)."""
     scale = 640 / WIDTH
     side = HEIGHT * 2 // 3
     top, bottom = (HEIGHT - side) // 2 * scale, ((HEIGHT - side) // 2 + side) * scale
     third = (bottom - top) / 3
-    standin = write_moving_scrfd_standin(
-        folder / "moving.onnx", (round(top + third), round(bottom - third)), (top, bottom), BACKGROUND
-    )
-    detector = folder / spec("retinaface_10g").file
-    write_detector_replica(detector, standin)
+    band = (round(top + third), round(bottom - third))
+    return write_moving_scrfd_standin(path, band, (top, bottom), BACKGROUND, dynamic_batch=dynamic_batch)
+
+
+def e2e_models(folder: Path, swapper: Path) -> dict[str, Path]:
+    detector_file = folder / spec("retinaface_10g").file
+    write_detector_replica(detector_file, moving_detector(folder / "moving.onnx"))
     return {
-        "retinaface_10g": detector,
+        "retinaface_10g": detector_file,
         "arcface_w600k_r50": write_arcface_standin(folder / spec("arcface_w600k_r50").file),
         "inswapper_128": swapper,
         "inswapper_128_fp16": swapper,
     }
+
+
+def standin_models(folder: Path) -> dict[str, Path]:
+    """Tiny stand-ins saved with a dynamic batch: the model calls cost next to nothing."""
+    folder.mkdir(exist_ok=True)
+    return {
+        "retinaface_10g": moving_detector(folder / "detector.onnx", dynamic_batch=True),
+        "arcface_w600k_r50": write_arcface_standin(folder / "arcface.onnx"),
+        "inswapper_128": write_inswapper_standin(folder / "inswapper.onnx", "constant", dynamic_batch=True),
+    }
+
+
+def open_engine(folder: Path, paths: dict[str, Path], settings: EngineSettings, swapper: str) -> Engine:
+    return build_neural_engine(
+        Settings(data_dir=folder, engine=settings),
+        swapper,  # type: ignore[arg-type]
+        "retinaface_10g",
+        model_path=paths.__getitem__,
+    )
+
+
+def source_identities(engine: Engine) -> list[Any]:
+    photo = cv2.imread(str(FACES / "grace_hopper.jpg"))
+    assert photo is not None
+    return build_identities(engine, [[np.asarray(photo, np.uint8)]])
 
 
 def e2e(
@@ -141,23 +193,144 @@ def e2e(
     ours: bool,
     frames: list[ImageBGR],
 ) -> tuple[int, float, int]:
-    engine = build_neural_engine(
-        Settings(data_dir=folder, engine=settings),
-        swapper,  # type: ignore[arg-type]
-        "retinaface_10g",
-        model_path=paths.__getitem__,
+    """Frames/s through ``FrameSwapper``. Ours writes into its frames as ``swap_video`` does (transcode's
+    decoded frames are its own), so it gets copies made before the clock starts; peers paste into copies."""
+    engine = open_engine(folder, paths, settings, swapper)
+    identities = source_identities(engine)
+    process = FrameSwapper(
+        engine, identities, Selection(), batch_analysis=ours, batch_swaps=ours, overwrite=ours
     )
-    photo = cv2.imread(str(FACES / "grace_hopper.jpg"))
-    assert photo is not None
-    identities = build_identities(engine, [[np.asarray(photo, np.uint8)]])
-    process = FrameSwapper(engine, identities, Selection(), batch_analysis=ours, batch_swaps=ours)
     batch = engine.batch_size if ours else 1
-    process(frames[:batch])  # warm up (cuDNN algorithm search, arena growth)
+    process([frame.copy() for frame in frames[:batch]])  # warm up (cuDNN algorithm search, arena growth)
     process.stats.faces_swapped = 0
+    inputs = [frame.copy() for frame in frames] if ours else frames
     start = time.perf_counter()
-    for first in range(0, len(frames), batch):
-        process(frames[first : first + batch])
+    for first in range(0, len(inputs), batch):
+        process(inputs[first : first + batch])
     return len(frames), time.perf_counter() - start, process.stats.faces_swapped
+
+
+def host_overhead(
+    folder: Path, settings: EngineSettings, frames: list[ImageBGR], batch: int, repeat: int
+) -> list[dict[str, float]]:
+    """Per run of ``frames`` through our batched path with the stand-ins: ms per frame by label.
+
+    Every batch gets fresh copies of its frames, made outside the timed calls, and the swapper may
+    write into them: that is what ``swap_video`` does with the frames transcode's decoder hands over.
+    """
+    engine = open_engine(folder, standin_models(folder / "standins"), settings, "inswapper_128")
+    process = FrameSwapper(engine, source_identities(engine), Selection(), overwrite=True)
+    clock = HostClock()
+    runs = []
+    with clock.installed(HOST_STAGES):
+        for number in range(repeat + 1):  # the first run warms up (arena growth, first calls)
+            clock.reset()
+            wall = 0.0
+            for first in range(0, len(frames), batch):
+                fresh = [frame.copy() for frame in frames[first : first + batch]]
+                start = time.perf_counter()
+                process(fresh)
+                wall += time.perf_counter() - start
+            if number:
+                runs.append(split(clock.seconds, wall, len(frames), HOST_STAGES))
+    return runs
+
+
+def emit_host(runs: list[dict[str, float]], frames: int, batch: int, common: dict[str, Any]) -> None:
+    """The run of median host time: host and ONNX Runtime ms per frame, the ceiling and the split."""
+    host = [sum(v for k, v in run.items() if k != "ort") for run in runs]
+    middle = sorted(range(len(runs)), key=host.__getitem__)[len(runs) // 2]
+    run, host_ms = runs[middle], host[middle]
+    emit(
+        {
+            "figure": "e2e_host_ms_per_frame",
+            "value": round(host_ms, 3),
+            "unit": "ms/frame",
+            "ceiling_fps": round(1000.0 / host_ms, 1),
+            "ort_ms_per_frame": round(run.get("ort", 0.0), 3),
+            "stages_ms_per_frame": {k: round(v, 3) for k, v in sorted(run.items()) if k != "ort"},
+            "runs": [round(h, 3) for h in host],
+            "frames": frames,
+            "batch": batch,
+            "resolution": f"{WIDTH}x{HEIGHT}",
+            "models": "stand-ins",
+            "gpu_geometry": "on",
+            **common,
+        }
+    )
+
+
+def emit_replicas(common: dict[str, Any]) -> None:
+    for model, stats in (("inswapper_128", inswapper_stats()), ("scrfd_10g_size", detector_stats())):
+        emit(
+            {
+                "figure": "replica",
+                "model": model,
+                "params": stats.params,
+                "gflop": round(stats.gflop, 1),
+                **common,
+            }
+        )
+
+
+def swap_figures(
+    device: str, path: Path, swapper: str, batch: int, faces: int, warmup: int, common: dict[str, Any]
+) -> None:
+    for way, dynamic, size in (("peers", "off", 1), ("ours", "on", batch)):
+        model = open_session(swapper, path, engine_settings(device, dynamic_batch=dynamic))  # type: ignore[arg-type]
+        done, seconds = swap_stage(model, size, faces, warmup, bound=way == "ours")
+        emit(
+            {
+                "figure": "swap_faces_per_s",
+                "way": way,
+                "value": round(done / seconds, 2),
+                "unit": "faces/s",
+                "faces": done,
+                "batch": size,
+                "batch_dynamic": model.batch_dynamic,
+                "providers": model.providers,
+                **common,
+            }
+        )
+
+
+def e2e_figures(
+    device: str,
+    folder: Path,
+    path: Path,
+    swapper: str,
+    frames: list[ImageBGR],
+    batch: int,
+    gpu_geometry: GpuGeometry,
+    common: dict[str, Any],
+) -> None:
+    paths = e2e_models(folder, path)
+    for way in ("peers", "ours"):
+        ours = way == "ours"
+        settings = engine_settings(
+            device,
+            dynamic_batch="on" if ours else "off",
+            gpu_geometry=gpu_geometry if ours else "off",
+            batch_size=batch if ours else 1,
+        )
+        done, seconds, swapped = e2e(folder, paths, settings, swapper, ours, frames)
+        emit(
+            {
+                "figure": "e2e_fps",
+                "way": way,
+                "value": round(done / seconds, 2),
+                "unit": "frames/s",
+                "frames": done,
+                "faces_swapped": swapped,
+                "resolution": f"{WIDTH}x{HEIGHT}",
+                "batch": batch if ours else 1,
+                "gpu_geometry": settings.gpu_geometry,
+                **common,
+            }
+        )
+
+
+FIGURES = ("swap", "e2e", "host")
 
 
 @click.command()
@@ -172,81 +345,50 @@ def e2e(
 @click.option("--faces", default=512, show_default=True, help="faces timed per swap figure")
 @click.option("--frames", "frame_count", default=256, show_default=True, help="1080p frames per e2e figure")
 @click.option("--gpu-geometry", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True)
+@click.option(
+    "--figure",
+    "figures",
+    type=click.Choice(FIGURES),
+    multiple=True,
+    help="figures to run (repeatable; default all)",
+)
+@click.option("--host-frames", default=96, show_default=True, help="1080p frames per host figure run")
+@click.option("--repeat", default=3, show_default=True, help="host figure runs (median shown)")
 @click.option("--smoke", is_flag=True, help="2 faces and 2 frames per figure: proves it runs (CPU)")
 def main(
-    device: str, batch: int, fp16: bool, faces: int, frame_count: int, gpu_geometry: GpuGeometry, smoke: bool
+    device: str,
+    batch: int,
+    fp16: bool,
+    faces: int,
+    frame_count: int,
+    gpu_geometry: GpuGeometry,
+    figures: tuple[str, ...],
+    host_frames: int,
+    repeat: int,
+    smoke: bool,
 ) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    figures = figures or FIGURES
     warmup = 1 if smoke else 5
     if smoke:
-        faces, frame_count, batch = 2, 2, min(batch, 2)
+        faces, frame_count, host_frames, batch, repeat = 2, 2, 2, min(batch, 2), 1
     common = {"device": device, "fp16": fp16, "onnxruntime": ort.__version__, "smoke": smoke}
-    stats = inswapper_stats()
-    emit(
-        {
-            "figure": "replica",
-            "model": "inswapper_128",
-            "params": stats.params,
-            "gflop": round(stats.gflop, 1),
-            **common,
-        }
-    )
-    det = detector_stats()
-    emit(
-        {
-            "figure": "replica",
-            "model": "scrfd_10g_size",
-            "params": det.params,
-            "gflop": round(det.gflop, 1),
-            **common,
-        }
-    )
     swapper = "inswapper_128_fp16" if fp16 else "inswapper_128"
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        path = folder / spec(swapper).file  # type: ignore[arg-type]
-        write_inswapper_replica(path, fp16=fp16)
-        for way, dynamic, size in (("peers", "off", 1), ("ours", "on", batch)):
-            model = open_session(swapper, path, engine_settings(device, dynamic_batch=dynamic))  # type: ignore[arg-type]
-            done, seconds = swap_stage(model, size, faces, warmup, bound=way == "ours")
-            emit(
-                {
-                    "figure": "swap_faces_per_s",
-                    "way": way,
-                    "value": round(done / seconds, 2),
-                    "unit": "faces/s",
-                    "faces": done,
-                    "batch": size,
-                    "batch_dynamic": model.batch_dynamic,
-                    "providers": model.providers,
-                    **common,
-                }
-            )
-        paths = e2e_models(folder, path)
-        frames = clip_frames(frame_count)
-        for way in ("peers", "ours"):
-            ours = way == "ours"
-            settings = engine_settings(
-                device,
-                dynamic_batch="on" if ours else "off",
-                gpu_geometry=gpu_geometry if ours else "off",
-                batch_size=batch if ours else 1,
-            )
-            done, seconds, swapped = e2e(folder, paths, settings, swapper, ours, frames)
-            emit(
-                {
-                    "figure": "e2e_fps",
-                    "way": way,
-                    "value": round(done / seconds, 2),
-                    "unit": "frames/s",
-                    "frames": done,
-                    "faces_swapped": swapped,
-                    "resolution": f"{WIDTH}x{HEIGHT}",
-                    "batch": batch if ours else 1,
-                    "gpu_geometry": settings.gpu_geometry,
-                    **common,
-                }
-            )
+        if "swap" in figures or "e2e" in figures:
+            emit_replicas(common)
+            path = folder / spec(swapper).file  # type: ignore[arg-type]
+            write_inswapper_replica(path, fp16=fp16)
+            if "swap" in figures:
+                swap_figures(device, path, swapper, batch, faces, warmup, common)
+            if "e2e" in figures:
+                frames = clip_frames(frame_count)
+                e2e_figures(device, folder, path, swapper, frames, batch, gpu_geometry, common)
+        if "host" in figures:
+            settings = engine_settings(device, dynamic_batch="on", gpu_geometry="on", batch_size=batch)
+            runs = host_overhead(folder, settings, clip_frames(host_frames), batch, repeat)
+            emit_host(runs, host_frames, batch, common)
 
 
 if __name__ == "__main__":

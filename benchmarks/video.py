@@ -141,7 +141,10 @@ def standins_swapper(
     assert source is not None
     identities = build_identities(engine, [[source]])
     together = batching != "off"
-    return FrameSwapper(engine, identities, Selection(), batch_analysis=together, batch_swaps=together)
+    # transcode's frames are the process's own, as in swap_video: faces are written into them
+    return FrameSwapper(
+        engine, identities, Selection(), batch_analysis=together, batch_swaps=together, overwrite=True
+    )
 
 
 def run(
