@@ -1,6 +1,7 @@
 // Entry point: options from the server, the task store and panel, and a hash router over the views.
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { refuseStrayDrops } from "./dropzone.js";
 import { errorBox } from "./errors.js";
 import { Follower } from "./tasks/follow.js";
 import { TaskPanel } from "./tasks/panel.js";
@@ -35,6 +36,7 @@ function render(ctx, main) {
 
 async function main() {
   const root = document.getElementById("main");
+  refuseStrayDrops();
   const store = new TaskStore();
   const follower = new Follower(store);
   new TaskPanel(document.getElementById("tasks"), store, follower);

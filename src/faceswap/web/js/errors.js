@@ -44,12 +44,21 @@ export function explain(code, message = "") {
   return { title, hint, detail, code };
 }
 
-/** An alert box for an ApiError or a task's {code, message}. */
+/** A problem the page finds before sending anything, in its own words: "form" (something to fill in or
+ * fix) or the stable code the server would answer for it (a file the page cannot use: "unsupported_format"). */
+export function pageError(code, title, hint) {
+  const error = new Error(title);
+  error.code = code;
+  error.hint = hint;
+  error.local = true;
+  return error;
+}
+
+/** An alert box for an ApiError, a task's {code, message} or a pageError. */
 export function errorBox(error) {
-  const { title, hint, detail, code } =
-    error?.code === "form"
-      ? { title: error.message, hint: error.hint ?? "", detail: "", code: "form" }
-      : explain(error?.code ?? "internal_error", error?.message ?? "");
+  const { title, hint, detail, code } = error?.local
+    ? { title: error.message, hint: error.hint ?? "", detail: "", code: error.code }
+    : explain(error?.code ?? "internal_error", error?.message ?? "");
   return h(
     "div",
     { class: "error", role: "alert", dataset: { code } },

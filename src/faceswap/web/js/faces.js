@@ -1,6 +1,6 @@
 // The faces found in a target (POST /api/faces/detect), as crops: assign a source face to each, or pick one.
 import { fileUrl } from "./api.js";
-import { dropzone, IMAGE_TYPES } from "./dropzone.js";
+import { dropzone, IMAGES } from "./dropzone.js";
 import { h, uid } from "./dom.js";
 
 function crop(face) {
@@ -14,7 +14,7 @@ export function assignGrid(faces, onChange = () => {}) {
       name: `face-${face.index}`,
       label: `New face for face ${face.index + 1}`,
       hint: "Leave empty to keep this face",
-      accept: IMAGE_TYPES,
+      media: IMAGES,
       onChange,
     });
     const card = h("li", { class: "face-card", dataset: { face: face.index } }, h("figure", {}, crop(face), h("figcaption", {}, `Face ${face.index + 1}`)), zone.element);

@@ -1,7 +1,7 @@
 // Pieces every swap view shares: the page head, the start button, busy state, inline errors, face finding.
 import { api } from "../api.js";
 import { h } from "../dom.js";
-import { errorBox } from "../errors.js";
+import { errorBox, pageError } from "../errors.js";
 import { facesFound, pickGrid } from "../faces.js";
 
 export function pageHead(title, intro) {
@@ -31,10 +31,7 @@ export function submitArea(label) {
 
 /** A problem the user can fix before anything is sent (shown like a server error). */
 export function needs(message, hint) {
-  const error = new Error(message);
-  error.code = "form";
-  error.hint = hint;
-  return error;
+  return pageError("form", message, hint);
 }
 
 /** Finds the faces of `file` (uploaded once) and shows them in `where`; returns the faces. */

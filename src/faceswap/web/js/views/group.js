@@ -1,7 +1,7 @@
 // The multi-person view: pick a group photo, see its faces, drop a new face on each one to change.
 import { Uploads } from "../api.js";
 import { h } from "../dom.js";
-import { dropzone, IMAGE_TYPES } from "../dropzone.js";
+import { dropzone, IMAGES } from "../dropzone.js";
 import { assignGrid } from "../faces.js";
 import { optionFields } from "../options.js";
 import { findFaces, needs, pageHead, submitArea } from "./common.js";
@@ -26,7 +26,7 @@ export function groupView(ctx) {
     holder.replaceChildren(grid.element);
   }
 
-  const target = dropzone({ name: "target", label: "Group photo", hint: "A photo with several people", accept: IMAGE_TYPES, onChange: showFaces });
+  const target = dropzone({ name: "target", label: "Group photo", hint: "A photo with several people", media: IMAGES, onChange: showFaces });
   const options = optionFields(ctx.options, { media: "image", faceMode: false });
   const submit = submitArea("Swap the faces");
   const form = h("form", { class: "swap-form", novalidate: true }, h("div", { class: "inputs single" }, target.element), mapping, options.element, submit.element);

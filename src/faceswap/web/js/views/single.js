@@ -1,5 +1,5 @@
 // The photo and video views: one face onto a target photo or video, with options and a reference person.
-import { dropzone, IMAGE_TYPES, VIDEO_TYPES } from "../dropzone.js";
+import { dropzone, IMAGES, VIDEOS } from "../dropzone.js";
 import { Uploads } from "../api.js";
 import { h } from "../dom.js";
 import { optionFields } from "../options.js";
@@ -9,14 +9,14 @@ const KINDS = {
   photo: {
     title: "Swap a face in a photo",
     intro: "Pick a photo of the face to use and the photo to change. The largest face is replaced unless you choose otherwise.",
-    target: ["Photo to change", "JPEG, PNG, WebP, GIF or BMP", IMAGE_TYPES],
+    target: ["Photo to change", "JPEG, PNG, WebP, GIF or BMP", IMAGES],
     start: "Swap the face",
     task: "Photo swap",
   },
   video: {
     title: "Swap a face in a video",
     intro: "Pick a photo of the face to use and the video to change. Long videos take a while: follow them in the task list and keep using the page.",
-    target: ["Video to change", "MP4, MOV, WebM, MKV or AVI", VIDEO_TYPES],
+    target: ["Video to change", "MP4, MOV, WebM, MKV or AVI", VIDEOS],
     start: "Swap the face in the video",
     task: "Video swap",
   },
@@ -26,12 +26,12 @@ export function singleView(ctx, kind) {
   const text = KINDS[kind];
   const uploads = new Uploads();
   const reference = referencePicker(ctx, uploads);
-  const source = dropzone({ name: "source", label: "Face to use", hint: "A clear photo of one face", accept: IMAGE_TYPES });
+  const source = dropzone({ name: "source", label: "Face to use", hint: "A clear photo of one face", media: IMAGES });
   const target = dropzone({
     name: "target",
     label: text.target[0],
     hint: text.target[1],
-    accept: text.target[2],
+    media: text.target[2],
     onChange: (file) => reference.refresh(file, options.values().model),
   });
   const options = optionFields(ctx.options, {
