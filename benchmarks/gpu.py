@@ -45,7 +45,7 @@ from faceswap.choices import ExecutionProvider, GpuGeometry
 from faceswap.config import EngineSettings, Settings
 from faceswap.engine import frames as frame_swapper
 from faceswap.engine.frames import FrameSwapper
-from faceswap.engine.onnx import detector, device_geometry, device_letterbox, recognizer
+from faceswap.engine.onnx import detector, device_geometry, recognizer, uploads
 from faceswap.engine.onnx import swapper as inswapper
 from faceswap.engine.onnx.binding import run_bound, to_device
 from faceswap.engine.onnx.engine import build_neural_engine
@@ -77,7 +77,7 @@ HOST_STAGES: dict[str, list[Target]] = {
     "select_track": [(frame_swapper, n) for n in ("smooth_faces", "assign", "sort_left_to_right")],
     "swap_prep": [(inswapper, "prepare_latents")]
     + [(device_geometry, n) for n in ("estimate_matrix", "warp_boxes", "paste_boxes")],
-    "frame_upload": [(device_geometry, "upload_frames"), (device_letterbox, "upload_frames")],
+    "frame_upload": [(uploads, "upload_frames")],
     "paste_writes": [(device_geometry, "write_regions")],
     "feeds_and_binding": [(ModelSession, "run"), (device_geometry, "run_bound")],
 }

@@ -11,6 +11,7 @@ import pytest
 
 from faceswap.config import EngineSettings, Settings
 from faceswap.engine.frames import FrameSwapper
+from faceswap.engine.onnx import uploads
 from faceswap.engine.onnx.engine import build_enhancer, build_neural_engine
 from faceswap.engine.onnx.enhancer import OnnxEnhancer
 from faceswap.engine.onnx.swapper import InSwapper
@@ -102,3 +103,40 @@ def test_frame_swapper_overwrite_equals_copies_and_leaves_callers_frames_alone(
         assert got is frame
         np.testing.assert_array_equal(got, want)
         assert not np.array_equal(got, original)
+
+
+def test_a_batch_goes_up_once_for_the_detector_and_the_first_swaps(
+    tmp_path: Path, photo: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In FrameSwapper's batch scope the warp reuses the letterbox's upload while the frames are
+    unchanged; the second faces' swaps read frames changed by the first, so they go up again."""
+    engine, _ = built(tmp_path, photo, "on")
+    sizes: list[int] = []
+    real = uploads.upload_frames
+    monkeypatch.setattr(
+        uploads, "upload_frames", lambda frames, *rest: sizes.append(len(frames)) or real(frames, *rest)
+    )
+    person = identity(photo)
+    for overwrite in (False, True):
+        sizes.clear()
+        frames = [photo.copy(), np.ascontiguousarray(np.roll(photo, 9, axis=0))]
+        FrameSwapper(engine, [person], Selection(mode="many"), overwrite=overwrite)(frames)
+        assert sizes == [2, 2]
+    sizes.clear()
+    found = engine.analyser.analyse(photo)  # outside a scope nothing is kept
+    engine.swapper.swap(photo, found[0], person)
+    assert sizes == [1, 1]
+
+
+def test_frame_swapper_on_the_device_equals_the_host_path(tmp_path: Path, photo: np.ndarray) -> None:
+    """Letterbox, shared upload, two swaps into one frame, enhancer: within the geometry tests' levels."""
+    person, results = identity(photo), []
+    for geometry in ("on", "off"):
+        engine, enhancer = built(tmp_path / geometry, photo, geometry)
+        step = EnhancerStep("gfpgan_1.4", enhancer, 0.7)
+        frames = [photo.copy(), np.ascontiguousarray(np.roll(photo, 9, axis=0))]
+        results.append(FrameSwapper(engine, [person], Selection(mode="many"), step, overwrite=True)(frames))
+    for on, off in zip(*results, strict=True):
+        levels = np.abs(on.astype(np.int32) - off.astype(np.int32))
+        assert levels.mean() < 1.0
+        assert levels.max() <= 3

@@ -79,6 +79,10 @@ class FrameSwapper:
     _previous: list[Face] = field(default_factory=list)
 
     def __call__(self, frames: list[ImageBGR]) -> list[ImageBGR]:
+        with self.engine.batch_scope():  # frames change only through the swaps' own writes in here
+            return self._process(frames)
+
+    def _process(self, frames: list[ImageBGR]) -> list[ImageBGR]:
         plans = [self._plan(faces) for faces in self._analyse(frames)]
         self.stats.frames += len(frames)
         self.stats.frames_with_faces += sum(1 for plan in plans if plan)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -44,3 +46,7 @@ class Engine:
     models: tuple[str, ...]
     batch_size: int = 8
     """Frames per model call that suit the engine's device (videos): 32 on a GPU provider, 8 on a CPU."""
+    batch_scope: Callable[[], AbstractContextManager[None]] = nullcontext
+    """Opened around each batch of frames that are analysed and then swapped unchanged (but by the
+    engine's own in-place writes): lets the engine share work between those steps (the ONNX engine
+    uploads the frames to the GPU once)."""

@@ -21,6 +21,7 @@ from faceswap.engine.onnx.decode import (
 )
 from faceswap.engine.onnx.device_letterbox import DeviceLetterbox, load_device_letterbox
 from faceswap.engine.onnx.session import ModelSession
+from faceswap.engine.onnx.uploads import SharedUploads
 from faceswap.engine.types import Face, ImageBGR
 
 DEFAULT_INPUT_SIZE = (640, 640)
@@ -193,14 +194,18 @@ class YunetDetector:
         return self.detect_batch([image])[0]
 
 
-def make_detector(model: ModelSession, on_device: bool = False) -> FaceDetector:
+def make_detector(
+    model: ModelSession, on_device: bool = False, uploads: SharedUploads | None = None
+) -> FaceDetector:
     """The detector for a loaded detector model; ``on_device``: its input letterboxed on the model's
-    device (see :mod:`faceswap.engine.onnx.device_letterbox`)."""
+    device (see :mod:`faceswap.engine.onnx.device_letterbox`), the frames' upload shared through
+    ``uploads``."""
     yunet = model.name == "yunet"
     letterbox = None
     if on_device:
         scalefactor, mean = YUNET_NORMALISATION if yunet else SCRFD_NORMALISATION
-        letterbox = load_device_letterbox(model, detector_input_size(model), scalefactor, mean)
+        size = detector_input_size(model)
+        letterbox = load_device_letterbox(model, size, scalefactor, mean, uploads)
     if yunet:
         return YunetDetector(model, letterbox=letterbox)
     return ScrfdDetector(model, letterbox=letterbox)

@@ -30,11 +30,12 @@ from faceswap.engine.geometry import (
     writable,
 )
 from faceswap.engine.onnx import geometry_graphs as graphs
-from faceswap.engine.onnx.binding import Device, run_bound, to_device
+from faceswap.engine.onnx.binding import Device, run_bound
 from faceswap.engine.onnx.geometry_graphs import PixelMap
 from faceswap.engine.onnx.providers import PROVIDER_NAMES
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.onnx.staging import HostBuffers
+from faceswap.engine.onnx.uploads import SharedUploads
 from faceswap.engine.types import ImageBGR, Matrix, Points
 
 logger = logging.getLogger(__name__)
@@ -134,27 +135,6 @@ def paste_boxes(
     return _boxes(frame_index, [(e[0], e[1], e[2], e[3]) for e in extents], to_source)
 
 
-def distinct_frames(frames: Sequence[ImageBGR]) -> tuple[list[ImageBGR], list[int]]:
-    """The distinct frames (by identity) and, per item, its frame's index among them."""
-    unique: list[ImageBGR] = []
-    slots: dict[int, int] = {}
-    index = []
-    for frame in frames:
-        if id(frame) not in slots:
-            slots[id(frame)] = len(unique)
-            unique.append(frame)
-        index.append(slots[id(frame)])
-    return unique, index
-
-
-def upload_frames(frames: Sequence[ImageBGR], device: Device, buffers: HostBuffers) -> Any:
-    """``frames`` (all of one size) as one ``BxHxWx3`` uint8 ``OrtValue`` on ``device``, stacked in a
-    reused host buffer (on the CPU the tensor is that buffer: valid until the next upload)."""
-    stacked = buffers.take("frames", (len(frames), *frames[0].shape))
-    np.stack(frames, out=stacked)
-    return to_device(stacked, device)
-
-
 def write_regions(
     images: Sequence[ImageBGR], regions: NDArray[np.uint8], extents: Sequence[tuple[int, int, int, int]]
 ) -> None:
@@ -174,6 +154,8 @@ class DeviceGeometry:
     template: WarpTemplateName
     size: int
     device: Device
+    uploads: SharedUploads = field(default_factory=SharedUploads, compare=False, repr=False)
+    """Frames uploaded by the stage before (the detector's letterbox), reused in a batch scope."""
     buffers: HostBuffers = field(default_factory=HostBuffers, compare=False, repr=False)
     """Where frames are stacked to go up and pasted boxes come down, reused from batch to batch."""
 
@@ -222,10 +204,11 @@ class DeviceGeometry:
         ones are still copied) and item i is ``frames[i]`` itself; a frame listed twice gets both faces,
         each blended over the frame as it was.
         """
-        unique, index = distinct_frames(frames)
-        shape = (int(unique[0].shape[0]), int(unique[0].shape[1]))
-        on_device = upload_frames(unique, self.device, self.buffers)
+        on_device, index = self.uploads.upload(frames, self.device, self.buffers)
+        shape = (int(frames[0].shape[0]), int(frames[0].shape[1]))
         results = writable(frames, in_place)
+        if in_place:
+            self.uploads.forget()  # the frames are about to change
         for start in range(0, len(frames), max(1, step)):
             part = slice(start, start + max(1, step))
             warp = warp_boxes(matrices[part], index[part], shape, self.size)
@@ -259,10 +242,14 @@ def geometry_session(model: ModelSession, graph: Any) -> Any:
 
 
 def load_device_geometry(
-    model: ModelSession, template: WarpTemplateName, size: int, pixels: PixelMap
+    model: ModelSession,
+    template: WarpTemplateName,
+    size: int,
+    pixels: PixelMap,
+    uploads: SharedUploads | None = None,
 ) -> DeviceGeometry:
     """The geometry graphs for ``model`` (its first input's dtype, aligned with ``template`` at ``size``),
-    on its providers minus TensorRT."""
+    on its providers minus TensorRT; ``uploads`` shared with the stages before (else its own)."""
     dtype = model.input_dtype()
     geometry = DeviceGeometry(
         warp=geometry_session(model, graphs.warp_graph(size, pixels, dtype)),
@@ -270,6 +257,7 @@ def load_device_geometry(
         template=template,
         size=size,
         device=model.device,
+        uploads=uploads or SharedUploads(),
     )
     logger.info(
         "model %s: warp and paste back on %s (device %s)", model.name, model.providers[0], geometry.device

@@ -21,9 +21,10 @@ from faceswap.engine.geometry import letterbox_fit
 from faceswap.engine.onnx import geometry_graphs as graphs
 from faceswap.engine.onnx.binding import CPU, Device, run_bound, to_host
 from faceswap.engine.onnx.decode import split_batch
-from faceswap.engine.onnx.device_geometry import geometry_session, upload_frames
+from faceswap.engine.onnx.device_geometry import geometry_session
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.onnx.staging import HostBuffers
+from faceswap.engine.onnx.uploads import SharedUploads
 from faceswap.engine.types import ImageBGR
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class DeviceLetterbox:
     session: Any  # onnxruntime.InferenceSession
     size: tuple[int, int]
     device: Device
+    uploads: SharedUploads = field(default_factory=SharedUploads, compare=False, repr=False)
+    """Kept in a batch scope for the swapper's warp to reuse."""
     buffers: HostBuffers = field(default_factory=HostBuffers, compare=False, repr=False)
 
     def supports(self, images: Sequence[ImageBGR]) -> bool:
@@ -48,13 +51,13 @@ class DeviceLetterbox:
         """``model``'s outputs (on the host) for each image, and each image's letterbox scale: one
         detector call for all images when its batch dim is dynamic, else one per image."""
         new_w, new_h, scale = letterbox_fit(images[0].shape, self.size)
-        frames = upload_frames(images, self.device, self.buffers)
+        frames, slots = self.uploads.upload(images, self.device, self.buffers)
         scaled = np.array([new_h, new_w], np.int64)
         name = model.input_names()[0]
         step = len(images) if model.batch_dynamic else 1
         items: list[list[NDArray[Any]]] = []
         for start in range(0, len(images), step):
-            index = np.arange(start, min(start + step, len(images)), dtype=np.int64)
+            index = np.asarray(slots[start : start + step], np.int64)
             feeds = {graphs.FRAMES: frames, graphs.FRAME_INDEX: index, graphs.SCALED: scaled}
             blob = run_bound(self.session, feeds, self.device)[0]
             outputs = [
@@ -65,10 +68,16 @@ class DeviceLetterbox:
 
 
 def load_device_letterbox(
-    model: ModelSession, size: tuple[int, int], scalefactor: float, mean: float
+    model: ModelSession,
+    size: tuple[int, int],
+    scalefactor: float,
+    mean: float,
+    uploads: SharedUploads | None = None,
 ) -> DeviceLetterbox:
-    """The letterbox graph for detector ``model`` (input ``size`` as width, height; its input's dtype)."""
+    """The letterbox graph for detector ``model`` (input ``size`` as width, height; its input's dtype);
+    ``uploads`` shared with the stages after (else its own)."""
     graph = graphs.letterbox_graph(size, scalefactor, mean, model.input_dtype())
-    letterbox = DeviceLetterbox(session=geometry_session(model, graph), size=size, device=model.device)
+    session = geometry_session(model, graph)
+    letterbox = DeviceLetterbox(session, size, model.device, uploads or SharedUploads())
     logger.info("model %s: letterbox on %s (device %s)", model.name, model.providers[0], letterbox.device)
     return letterbox

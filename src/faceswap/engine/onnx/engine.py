@@ -17,6 +17,7 @@ from faceswap.engine.onnx.providers import Providers, batch_size, wants_gpu_geom
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
 from faceswap.engine.onnx.session import ModelSession, open_session
 from faceswap.engine.onnx.swapper import INSWAPPER_SIZE, InSwapper, load_inswapper
+from faceswap.engine.onnx.uploads import SharedUploads
 from faceswap.engine.protocols import Engine
 
 logger = logging.getLogger(__name__)
@@ -36,25 +37,29 @@ def _open(settings: Settings, name: ModelName, model_path: ModelPath) -> ModelSe
     return open_session(name, model_path(name), settings.engine, cache_dir=tensorrt_cache(settings))
 
 
-def build_swapper(settings: Settings, model: ModelSession) -> InSwapper:
-    """inswapper on ``model``, with warp and paste back on its device when ``engine.gpu_geometry`` says."""
+def build_swapper(settings: Settings, model: ModelSession, uploads: SharedUploads | None = None) -> InSwapper:
+    """inswapper on ``model``, with warp and paste back on its device when ``engine.gpu_geometry`` says
+    (the frames' upload shared with the detector through ``uploads``)."""
     providers: Providers = [(name, {}) for name in model.providers]
     geometry = None
     if wants_gpu_geometry(settings.engine.gpu_geometry, providers):
-        geometry = load_device_geometry(model, "arcface_128", INSWAPPER_SIZE, UNIT_RGB)
+        geometry = load_device_geometry(model, "arcface_128", INSWAPPER_SIZE, UNIT_RGB, uploads)
     return load_inswapper(model, geometry)
 
 
-def build_analyser(settings: Settings, detector: DetectorName, model_path: ModelPath) -> NeuralAnalyser:
+def build_analyser(
+    settings: Settings, detector: DetectorName, model_path: ModelPath, uploads: SharedUploads | None = None
+) -> NeuralAnalyser:
     """Detector + ArcFace, with the configured reference threshold or ArcFace's default; the detector's
-    input is letterboxed on its device when ``engine.gpu_geometry`` says."""
+    input is letterboxed on its device when ``engine.gpu_geometry`` says (the frames' upload shared with
+    the swapper through ``uploads``)."""
     engine_settings = settings.engine
     detector_model = _open(settings, detector, model_path)
     recognizer_model = _open(settings, RECOGNIZER, model_path)
     threshold = engine_settings.reference_threshold or ARCFACE_REFERENCE_THRESHOLD
     providers: Providers = [(name, {}) for name in detector_model.providers]
     on_device = wants_gpu_geometry(engine_settings.gpu_geometry, providers)
-    face_detector = make_detector(detector_model, on_device)
+    face_detector = make_detector(detector_model, on_device, uploads)
     return NeuralAnalyser(face_detector, ArcFaceRecognizer(recognizer_model), threshold)
 
 
@@ -66,9 +71,10 @@ def build_neural_engine(
     model_path: ModelPath,
 ) -> Engine:
     """The ONNX engine named after its swapper; raises ModelMissingError / ModelSignatureError."""
-    analyser = build_analyser(settings, detector, model_path)
+    uploads = SharedUploads()
+    analyser = build_analyser(settings, detector, model_path, uploads)
     swapper_model = _open(settings, swapper, model_path)
-    face_swapper = build_swapper(settings, swapper_model)
+    face_swapper = build_swapper(settings, swapper_model, uploads)
     providers: Providers = [(name, {}) for name in swapper_model.providers]
     frames = batch_size(settings.engine, providers)
     logger.info("neural engine ready: %s, %s, %s; %d frames per batch", detector, RECOGNIZER, swapper, frames)
@@ -78,6 +84,7 @@ def build_neural_engine(
         swapper=face_swapper,
         models=(detector, RECOGNIZER, swapper),
         batch_size=frames,
+        batch_scope=uploads.scope,
     )
 
 

@@ -86,6 +86,8 @@ class OnnxEnhancer:
             warp_face(f, face.kps, "ffhq_512", ENHANCER_SIZE) for f, face in zip(frames, faces, strict=True)
         ]
         output = self.forward_enhance(prepare_enhance_crops([crop for crop, _ in warped]))
+        if in_place and self.geometry is not None:
+            self.geometry.uploads.forget()  # none kept for frames of mixed sizes, but to be sure
         return paste_back_all(
             frames, normalize_enhance_output(output), mask, [m for _, m in warped], in_place
         )

@@ -113,6 +113,8 @@ class InSwapper:
             warp_face(f, t.kps, "arcface_128", INSWAPPER_SIZE) for f, t in zip(frames, targets, strict=True)
         ]
         output = self.forward_swap(prepare_swap_crops([crop for crop, _ in warped]), latents)
+        if in_place and self.geometry is not None:
+            self.geometry.uploads.forget()  # none kept for frames of mixed sizes, but to be sure
         return paste_back_all(
             frames, normalize_swap_output(output), self.mask, [m for _, m in warped], in_place
         )
