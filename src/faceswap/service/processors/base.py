@@ -81,11 +81,20 @@ class TaskRun:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
             self.cancelled.set()
+            future.add_done_callback(_consume_outcome)
             raise TaskTimeoutError(f"the {kind} task ran longer than its limit of {timeout:g} s") from None
         except asyncio.CancelledError:
             self.cancelled.set()
+            future.add_done_callback(_consume_outcome)
             await asyncio.wait([future], timeout=CANCEL_WAIT_S)
             raise
+
+
+def _consume_outcome(future: asyncio.Future[Any]) -> None:
+    """Reads a stopped work's outcome, which nobody awaits any more: its ``TaskCancelledError`` (or a
+    failure while stopping) is expected, and asyncio would otherwise log it as never retrieved."""
+    if not future.cancelled() and (error := future.exception()) is not None:
+        logger.debug("stopped work ended with %s", error.__class__.__name__)
 
 
 Processor = Callable[[TaskRun], Awaitable[dict[str, Any]]]
