@@ -59,8 +59,9 @@ class FrameSwapper:
     """The ``process`` function of a video transcode: batches of frames in, swapped frames out.
 
     It keeps the previous frame's faces to smooth key points, so one instance serves one video, in order.
-    Frames with no (selected) face pass through untouched. A frame is copied once at most, by its first
-    swap; its later faces and its enhancement are written into that copy.
+    Frames with no (selected) face pass through untouched. With batched swaps a frame is copied once at
+    most, by its first swap (not at all with ``overwrite``); its later faces and its enhancement are
+    written into that copy.
     """
 
     engine: Engine
