@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from saq import Queue
 from saq.job import Job, Status
-from saq.utils import now
+from tests.queue.jobs import make_stuck, start
 
 from faceswap.config import Settings
 from faceswap.service.attempt_files import discard_attempt
@@ -64,24 +64,9 @@ async def submit(queue: Queue) -> str:
     return key
 
 
-async def start(queue: Queue, key: str, worker: str) -> Job:
-    """Takes the next job the way saq.Worker does."""
-    job = await queue.dequeue(timeout=3, poll_interval=0.05)
-    assert job is not None
-    assert job.key == key
-    job.started, job.worker_id = now(), worker
-    job.attempts += 1
-    await job.update(status=Status.ACTIVE)
-    return job
-
-
 async def sweep(queue: Queue, key: str) -> None:
     """The job's heartbeat lapses (its worker starved or killed) and a sweep re-queues it."""
-    stored = await queue.job(key)
-    assert stored is not None
-    stored.touched -= 5_000
-    await queue._update(queue.copy(stored))  # the stored copy, untouched otherwise
-    assert await recover(queue, stored)
+    assert await recover(queue, await make_stuck(queue, key))
 
 
 def outputs_of(worker: WorkerContext, job: Job) -> AttemptOutputs:

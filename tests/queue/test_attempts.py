@@ -9,31 +9,12 @@ from typing import Any
 
 import pytest
 from saq import Queue
-from saq.job import Job, Status
-from saq.utils import now
+from saq.job import Status
+from tests.queue.jobs import make_stuck, start
 
 from faceswap.service.queue.attempts import attempt_of
 
 pytestmark = pytest.mark.timeout(30)
-
-
-async def start(queue: Queue, key: str, worker: str) -> Job:
-    """Takes the next job the way saq.Worker does."""
-    job = await queue.dequeue(timeout=3, poll_interval=0.05)
-    assert job is not None
-    assert job.key == key
-    job.started, job.worker_id = now(), worker
-    job.attempts += 1
-    await job.update(status=Status.ACTIVE)
-    return job
-
-
-async def make_stuck(queue: Queue, key: str) -> None:
-    """The job's last heartbeat is older than its ``heartbeat`` (as when the worker is starved)."""
-    stored = await queue.job(key)
-    assert stored is not None
-    stored.touched -= 5_000
-    await queue._update(queue.copy(stored))  # the stored copy, untouched otherwise
 
 
 async def test_swept_attempt_cannot_complete_after_the_next_one_claimed(queue: Queue) -> None:

@@ -35,7 +35,7 @@ from faceswap.engine.onnx.geometry_graphs import PixelMap
 from faceswap.engine.onnx.providers import PROVIDER_NAMES
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.onnx.staging import HostBuffers
-from faceswap.engine.onnx.uploads import SharedUploads
+from faceswap.engine.onnx.uploads import SharedUploads, stackable
 from faceswap.engine.types import ImageBGR, Matrix, Points
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ class DeviceGeometry:
 
     def supports(self, frames: Sequence[ImageBGR]) -> bool:
         """Whether ``frames`` can go up as one tensor (same size, 3 channels)."""
-        return bool(frames) and all(f.ndim == 3 and f.shape == frames[0].shape for f in frames)
+        return stackable(frames)
 
     def apply_model(
         self,

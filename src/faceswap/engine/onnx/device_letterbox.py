@@ -24,7 +24,7 @@ from faceswap.engine.onnx.decode import split_batch
 from faceswap.engine.onnx.device_geometry import geometry_session
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.onnx.staging import HostBuffers
-from faceswap.engine.onnx.uploads import SharedUploads
+from faceswap.engine.onnx.uploads import SharedUploads, stackable
 from faceswap.engine.types import ImageBGR
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class DeviceLetterbox:
 
     def supports(self, images: Sequence[ImageBGR]) -> bool:
         """Whether ``images`` can go up as one tensor (same size, 3 channels)."""
-        return bool(images) and all(i.ndim == 3 and i.shape == images[0].shape for i in images)
+        return stackable(images)
 
     def forward_items(
         self, model: ModelSession, images: Sequence[ImageBGR]

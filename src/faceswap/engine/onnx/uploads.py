@@ -36,6 +36,11 @@ def distinct_frames(frames: Sequence[ImageBGR]) -> tuple[list[ImageBGR], list[in
     return unique, index
 
 
+def stackable(frames: Sequence[ImageBGR]) -> bool:
+    """Whether ``frames`` can go up as one tensor: at least one, all of one size, 3 channels."""
+    return bool(frames) and all(f.ndim == 3 and f.shape == frames[0].shape for f in frames)
+
+
 def upload_frames(frames: Sequence[ImageBGR], device: Device, buffers: HostBuffers) -> Any:
     """``frames`` (all of one size) as one ``BxHxWx3`` uint8 ``OrtValue`` on ``device``, stacked in a
     reused host buffer (on the CPU the tensor is that buffer: valid until the next upload)."""
