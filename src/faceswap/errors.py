@@ -143,6 +143,13 @@ class ConflictError(FaceswapError):
     http_status = 409
 
 
+class TaskNotRetryableError(ConflictError):
+    """A retry was asked for a task that has not ended FAILED or CANCELLED (it waits, runs or completed),
+    or that another request retried first."""
+
+    code = "task_not_retryable"
+
+
 class EngineUnavailableError(FaceswapError):
     """An engine or runtime is temporarily unreachable (remote engine, GPU busy)."""
 
@@ -199,6 +206,14 @@ class WorkerLostError(FaceswapError):
     exit_code = 14
     http_status = 500
     transient = True
+
+
+class InputExpiredError(FaceswapError):
+    """A task cannot be retried because an input it names is no longer stored (retention deleted the upload)."""
+
+    code = "input_expired"
+    exit_code = 18
+    http_status = 410
 
 
 class UrlForbiddenError(InputError):

@@ -110,6 +110,8 @@ def test_another_keys_task_and_files_are_not_found(keys: Keys) -> None:
         ("POST", f"/api/tasks/{task_id}/cancel"),
         ("GET", f"/api/status/{task_id}"),
         ("POST", f"/api/cancel/{task_id}"),
+        ("POST", f"/api/tasks/{task_id}/retry"),
+        ("POST", f"/api/retry/{task_id}"),
         ("GET", f"/api/download/{source}"),
     ):
         refused(keys.client.request(method, path, headers=b), 404, "not_found")

@@ -20,9 +20,10 @@ from fastapi import UploadFile
 
 from faceswap.choices import MediaType
 from faceswap.config import InputLimits
-from faceswap.errors import BadOptionError, InputTooLargeError
+from faceswap.errors import BadOptionError, InputExpiredError, InputTooLargeError, NotFoundError
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_image, mime_type, sniff
 from faceswap.limits import check_media
+from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.worker.inputs import decode_base64, decode_data_url, stored_key
 from faceswap.storage.base import Storage
@@ -149,3 +150,18 @@ async def normalize(storage: Storage, create: TaskCreate, limits: Limits) -> Tas
         update={"input_data": create.params.input_data.model_copy(update={"wf_json": new_wf})}
     )
     return create.model_copy(update={"params": params})
+
+
+async def check_still_stored(storage: Storage, create: TaskCreate) -> None:
+    """``InputExpiredError`` when a stored input of ``create`` (an upload or a result) is gone, as before
+    a retry: retention deletes uploads after a while. URLs are not checked (the worker fetches them)."""
+    for ref in task_inputs(create):
+        try:
+            key = await stored_key(storage, ref)
+            if key is not None:
+                await storage.stat(key)
+        except NotFoundError as exc:
+            raise InputExpiredError(
+                f"input {ref[:80]!r} is no longer stored (uploads are deleted after a while);"
+                " upload it again and create a new task"
+            ) from exc

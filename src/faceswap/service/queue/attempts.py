@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any, Final
+from typing import Any, Final, Protocol, runtime_checkable
 
 from saq.job import Job, Status
 
@@ -49,6 +49,24 @@ def may_write(stored_status: Status | str, stored_attempt: str | None, attempt: 
     must still belong to that attempt."""
     status = Status(stored_status) if isinstance(stored_status, str) else stored_status
     return status not in FINISHED and stored_attempt == attempt
+
+
+def may_requeue(stored_status: Status | str, stored_attempt: str | None, attempt: str | None) -> bool:
+    """Whether a user's retry may put a stored job back in the queue: it must have finished, and still
+    under the attempt the caller read (so a second retry racing this one finds it queued and refuses)."""
+    status = Status(stored_status) if isinstance(stored_status, str) else stored_status
+    return status in FINISHED and stored_attempt == attempt
+
+
+@runtime_checkable
+class Requeues(Protocol):
+    """A queue that can put a finished job back in the queue under the same key (a user's retry)."""
+
+    async def requeue(self, job: Job, attempt: str | None) -> bool:
+        """Stores ``job`` (status ``queued``, no expiry) in place of the finished job with its key, in one
+        atomic step, if the stored job is finished under ``attempt`` (:func:`may_requeue`); False (nothing
+        written) otherwise. ``job`` carries a new attempt id, so no write of an older attempt applies."""
+        ...
 
 
 def claimed(data: dict[str, Any], started_ms: int) -> dict[str, Any]:

@@ -10,6 +10,8 @@ write of a job runs in one transaction that first locks the job's row (``SELECT 
 - ``update``, ``finish`` and ``retry`` are applied only while the stored job is running under the
   writer's attempt id (a retry hands out a new one); any other write is dropped and logged; an
   ``active`` write keeps a stored ``aborting``;
+- ``requeue`` puts a finished job back in the queue (a user's retry) only while it is still finished
+  under the attempt the caller read;
 - ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
   ``aborting``, a finished one is left alone;
 - ``sweep`` re-reads each stuck running job and recovers it at once (:mod:`.sweep`), with no
@@ -39,6 +41,7 @@ from faceswap.service.queue.attempts import (
     dropped,
     handed_out,
     keep_attempt,
+    may_requeue,
     may_write,
     new_attempt_id,
 )
@@ -214,6 +217,19 @@ class OwnedPostgresQueue(PostgresQueue):
                     await write(conn, job, status)
         elif not await self._owned_write(attempt_of(job), job.key, write):
             dropped(job, f"finishing it {status.value}")
+
+    async def requeue(self, job: Job, attempt: str | None) -> bool:
+        """A finished job back in the queue (:class:`~faceswap.service.queue.attempts.Requeues`), in the
+        transaction holding its row lock (SAQ's enqueue would need a later ``scheduled`` second)."""
+        job.status = Status.QUEUED
+        job.scheduled = job.scheduled or int(now_seconds())
+        async with self.pool.connection() as conn, conn.transaction():
+            stored = await self._lock(conn, job.key)
+            if stored is None or not may_requeue(stored[0], attempt_of(stored[1]), attempt):
+                return False
+            await self._write(conn, job, None)
+        await self._notify(ENQUEUE)
+        return True
 
     # cancels ------------------------------------------------------------------------------------------
 

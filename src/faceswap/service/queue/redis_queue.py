@@ -11,6 +11,8 @@ to completion, and a sweeper killed during its abort wait left a job ``aborting`
   else is dropped from the active list and the dequeue returns None;
 - ``update``, ``finish`` and ``retry`` are applied only while the stored job is running under the
   writer's attempt id (a retry hands out a new one); an ``active`` write keeps a stored ``aborting``;
+- ``requeue`` puts a finished job back in the queue (a user's retry) only while it is still finished
+  under the attempt the caller read;
 - ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
   ``aborting`` and stays on the active list, a finished one is left alone;
 - ``sweep`` recovers stuck running jobs found by status (a scan of the queue's job keys, so a job
@@ -37,6 +39,7 @@ from faceswap.service.queue.attempts import (
     dropped,
     handed_out,
     keep_attempt,
+    may_requeue,
     may_write,
     new_attempt_id,
 )
@@ -181,6 +184,29 @@ class OwnedRedisQueue(RedisQueue):
             pipe.set(job.id, self.serialize(job))
         else:
             pipe.delete(job.id)
+
+    async def requeue(self, job: Job, attempt: str | None) -> bool:
+        """A finished job back in the queue (:class:`~faceswap.service.queue.attempts.Requeues`): the
+        stored job replaced (no expiry) and its id pushed on the queued list in one transaction."""
+        job.status = Status.QUEUED
+
+        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
+            if stored is None or not may_requeue(stored.status, attempt_of(stored), attempt):
+                return None
+
+            def plan(p: Pipe) -> None:
+                p.lrem(self._active, 0, job.id).lrem(self._queued, 0, job.id).delete(job.abort_id)
+                p.zadd(self._incomplete, {job.id: job.scheduled})
+                if not job.scheduled:
+                    p.rpush(self._queued, job.id)
+                p.set(job.id, self.serialize(job))  # a plain SET: the finished job's expiry goes
+
+            return plan
+
+        if not await self._transaction([job.id], decide):
+            return False
+        await self.notify(job)
+        return True
 
     # cancels -----------------------------------------------------------------------------------------
 

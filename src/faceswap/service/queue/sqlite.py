@@ -26,6 +26,8 @@ Deviations from the Postgres backend, all deliberate:
 - ``abort`` of a running job marks the stored job, not the caller's copy; a worker's later
   ``status=active`` update does not clear ``aborting``; a finished job is left alone.
 - Waiting dequeues poll (``poll_interval``) and are woken early by enqueues in the same process.
+- ``requeue`` puts a finished job back in the queue under its key (a user's retry), atomically and
+  only while it is still finished under the attempt the caller read.
 - Writes are owned by the claiming attempt (:mod:`.attempts`): a claim stamps a new attempt id and
   counts the attempt; update, finish and retry apply only while the stored job is still running
   under the writer's attempt id (checked inside the write transaction), and a retry hands out a new
@@ -57,6 +59,7 @@ from faceswap.service.queue.attempts import (
     dropped,
     handed_out,
     keep_attempt,
+    may_requeue,
     may_write,
     new_attempt_id,
 )
@@ -286,6 +289,19 @@ class SqliteQueue(Queue):
         )
         if written == store.LOST:
             dropped(job, f"finishing it {status.value}")
+
+    async def requeue(self, job: Job, attempt: str | None) -> bool:
+        """A finished job back in the queue (:class:`~faceswap.service.queue.attempts.Requeues`)."""
+
+        def may(status: str, blob: store.Blob) -> bool:
+            return may_requeue(status, attempt_of(self._load(blob)), attempt)
+
+        job.status = Status.QUEUED
+        scheduled = float(job.scheduled) if job.scheduled else time.time()
+        done = await self._run(store.requeue_job, self.name, job.key, self.serialize(job), scheduled, may)
+        if done and self._wakeup is not None:
+            self._wakeup.set()
+        return done
 
     async def abort(self, job: Job, error: str, ttl: float = 5) -> None:
         def mark(blob: store.Blob) -> store.Blob:

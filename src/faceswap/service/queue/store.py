@@ -163,6 +163,30 @@ def write_job(
     return new
 
 
+def requeue_job(
+    conn: sqlite3.Connection,
+    queue: str,
+    key: str,
+    job: Blob,
+    scheduled: float,
+    may: Callable[[str, Blob], bool],
+) -> bool:
+    """Puts a finished job back in the queue as ``job`` (``queued``, no expiry, no claim) if
+    ``may(stored status, stored job)``; False (no change) otherwise or when the job is gone."""
+    with transaction(conn):
+        row = conn.execute(
+            "SELECT status, job FROM saq_jobs WHERE queue = ? AND key = ?", (queue, key)
+        ).fetchone()
+        if row is None or not may(row[0], row[1]):
+            return False
+        conn.execute(
+            "UPDATE saq_jobs SET job = ?, status = 'queued', scheduled = ?, expire_at = NULL,"
+            " claimed_by = NULL, claimed_at = NULL WHERE queue = ? AND key = ?",
+            (job, scheduled, queue, key),
+        )
+    return True
+
+
 def delete_job(conn: sqlite3.Connection, queue: str, key: str) -> None:
     with transaction(conn):
         conn.execute("DELETE FROM saq_jobs WHERE queue = ? AND key = ?", (queue, key))

@@ -1,4 +1,4 @@
-"""``TaskClient``: submit, read, list, cancel and wait for tasks on a connected SAQ queue (API side)."""
+"""``TaskClient``: submit, read, list, cancel, retry and wait for tasks on a connected SAQ queue (API side)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,31 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from saq.job import Job, Status
 from saq.queue.base import Queue
 
 from faceswap.choices import TaskStatus
 from faceswap.config import ServiceSettings
-from faceswap.errors import BadOptionError, ConflictError, NotFoundError, TaskTimeoutError
+from faceswap.errors import (
+    BadOptionError,
+    ConflictError,
+    NotFoundError,
+    QueueUnavailableError,
+    TaskNotRetryableError,
+    TaskTimeoutError,
+)
+from faceswap.service.queue.attempts import Requeues, attempt_of
 from faceswap.service.tasks.model import Task, TaskCreate, TaskPage, is_terminal
 from faceswap.service.tasks.records import (
     CANCEL_MESSAGE,
+    RETRYABLE,
     TASK_FUNCTION,
     is_task_job,
     job_document,
     new_task_id,
+    retried,
     task_from_job,
 )
 
@@ -121,6 +131,28 @@ class TaskClient:
             raise ConflictError(f"task {task_id} is already {task.status}; nothing to cancel")
         await self.queue.abort(job, CANCEL_MESSAGE)
         logger.info("task %s: cancel requested (was %s)", task_id, task.status)
+        return await self.get(task_id)
+
+    async def retry(
+        self, task_id: str, *, check: Callable[[TaskCreate], Awaitable[None]] | None = None
+    ) -> Task:
+        """Puts a FAILED or CANCELLED task back to PENDING under the same id, with its inputs as stored and
+        a new attempt (:func:`~faceswap.service.tasks.records.retried`); 409 ``task_not_retryable`` for
+        any other status, or when another request changed the task first. ``check(task)`` runs once the
+        status allows the retry and before anything changes (the API checks the inputs are still stored)."""
+        job = await self.job(task_id)
+        task = task_from_job(job)
+        if task.status not in RETRYABLE:
+            raise TaskNotRetryableError(
+                f"task {task_id} is {task.status}; only FAILED or CANCELLED tasks can be retried"
+            )
+        if check is not None:
+            await check(TaskCreate.model_validate((job.kwargs or {})["task"]))
+        if not isinstance(self.queue, Requeues):
+            raise QueueUnavailableError(f"the queue {type(self.queue).__name__} cannot re-queue tasks")
+        if not await self.queue.requeue(retried(job, self.settings.retries), attempt_of(job)):
+            raise TaskNotRetryableError(f"task {task_id} changed meanwhile (another retry?); look again")
+        logger.info("task %s: retried by the client (was %s)", task_id, task.status)
         return await self.get(task_id)
 
     async def list(self, status: TaskStatus | None = None, *, offset: int = 0, limit: int = 50) -> TaskPage:

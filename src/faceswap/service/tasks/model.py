@@ -136,7 +136,10 @@ class Task(BaseModel):
     progress: float = Field(ge=0.0, le=1.0)
     result: dict[str, Any] | None = None
     error: TaskError | None = None
-    attempts: int = 0
+    attempts: int = Field(default=0, description="runs started, automatic and client retries included")
+    retries: int = Field(
+        default=0, description="times a client retried the task after it failed or was cancelled"
+    )
     created_at: datetime
     updated_at: datetime
     webhook: str | None = None

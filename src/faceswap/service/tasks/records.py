@@ -22,8 +22,10 @@ from typing import Any, Final
 
 from saq.job import Job, Status
 from saq.queue.base import DEFAULT_SWEPT_JOB_ERROR
+from saq.utils import now
 
 from faceswap.choices import TaskStatus
+from faceswap.service.queue.attempts import ATTEMPT_META, new_attempt_id
 from faceswap.service.tasks.model import Task, TaskCreate, TaskError
 
 TASK_FUNCTION: Final = "faceswap_task"
@@ -31,8 +33,14 @@ TASK_FUNCTION: Final = "faceswap_task"
 SWEPT_MESSAGE: Final = DEFAULT_SWEPT_JOB_ERROR
 """The error SAQ's sweeps give a job whose worker was lost; shown as FAILED ``worker_lost``."""
 CANCEL_MESSAGE: Final = "cancelled: cancelled by the client"
+RETRIES_META: Final = "retries"
+"""How many times a client retried the task (``POST /api/tasks/{id}/retry``)."""
+RETRYABLE: Final[frozenset[TaskStatus]] = frozenset({"FAILED", "CANCELLED"})
+"""The statuses a client may retry a task from."""
 
 _PENDING = (Status.NEW, Status.QUEUED)
+_KEPT_META = frozenset({"owner", "fingerprint", "created_ms", RETRIES_META})
+"""What a retried job keeps of its ``meta`` (the error, attempt id and any lease go)."""
 
 
 def new_task_id() -> str:
@@ -95,9 +103,43 @@ def task_from_job(job: Job) -> Task:
         result=job.result if status == "COMPLETED" and isinstance(job.result, dict) else None,
         error=task_error(job, status),
         attempts=job.attempts,
+        retries=int(job.meta.get(RETRIES_META) or 0) if isinstance(job.meta, dict) else 0,
         created_at=_time(created),
         updated_at=_time(updated),
         webhook=create.webhook,
+    )
+
+
+def retried(job: Job, attempts_per_run: int) -> Job:
+    """A finished task job as it goes back to the queue for a client's retry: same key, task document,
+    owner, idempotency fingerprint and creation time; error, result, progress and times cleared; a new
+    attempt id (no write of an earlier attempt applies to it any more, and its outputs go to a new
+    folder); the retry counted in ``meta``. ``attempts`` keeps counting across runs, so the run gets
+    ``attempts_per_run`` more attempts for transient errors and, once it ends, the earlier attempts'
+    files are pruned (:mod:`faceswap.service.attempt_files`)."""
+    meta = {k: v for k, v in (job.meta or {}).items() if k in _KEPT_META}
+    meta[ATTEMPT_META] = new_attempt_id()
+    meta[RETRIES_META] = int(meta.get(RETRIES_META) or 0) + 1
+    stamp = now()
+    return Job(
+        function=job.function,
+        kwargs=job.kwargs,
+        queue=job.queue,
+        key=job.key,
+        timeout=job.timeout,
+        heartbeat=job.heartbeat,
+        retries=job.attempts + attempts_per_run,
+        ttl=job.ttl,
+        retry_delay=job.retry_delay,
+        retry_backoff=job.retry_backoff,
+        scheduled=0,
+        priority=job.priority,
+        group_key=job.group_key,
+        attempts=job.attempts,
+        queued=stamp,
+        touched=stamp,
+        status=Status.QUEUED,
+        meta=meta,
     )
 
 

@@ -1,4 +1,5 @@
-"""The legacy job routes the existing frontend calls: single, multi-face and video swaps, status, cancel.
+"""The legacy job routes the existing frontend calls: single, multi-face and video swaps, status, cancel
+(and retry).
 
 Inputs come as multipart files, or as form fields with uploaded file ids, URLs or base64. The job is a
 task in the unified format (its id is the ``job_id``); ``status`` is the lowercase word of the same state
@@ -16,7 +17,7 @@ from faceswap.choices import EngineName, EnhancerName
 from faceswap.errors import BadOptionError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import base64_ref, input_ref, store_file
-from faceswap.service.api.routes.tasks import absolute, create_task
+from faceswap.service.api.routes.tasks import absolute, create_task, retry_task
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.tasks.model import Task, TaskCreate, legacy_status
 
@@ -67,6 +68,7 @@ def job_data(request: Request, task: Task) -> dict[str, Any]:
         "task_id": task.task_id,
         "status": legacy_status(task.status),
         "progress": round(task.progress * 100, 1),
+        "retries": task.retries,
         "result_url": result.get("output_url"),
         "error_message": task.error.message if task.error else None,
         "error_code": task.error.code if task.error else None,
@@ -183,3 +185,10 @@ async def job_status(request: Request, state: State, job_id: str) -> dict[str, A
 @router.post("/cancel/{job_id}", summary="Cancel queued or running work (409 once finished)")
 async def cancel_job(request: Request, state: State, job_id: str) -> dict[str, Any]:
     return ok(job_data(request, await state.tasks.cancel(job_id)))
+
+
+@router.post(
+    "/retry/{job_id}", summary="Run a failed or cancelled job again under the same id (409 otherwise)"
+)
+async def retry_job(request: Request, state: State, job_id: str) -> dict[str, Any]:
+    return ok(job_data(request, await retry_task(state, job_id)))

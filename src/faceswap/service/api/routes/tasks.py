@@ -1,4 +1,4 @@
-"""The unified task routes: create, read, list, cancel, and server-sent events."""
+"""The unified task routes: create, read, list, cancel, retry, and server-sent events."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from faceswap.choices import TaskStatus
 from faceswap.comfyui.tasks import check_workflow
 from faceswap.service.api.envelope import ok
-from faceswap.service.api.inputs import normalize
+from faceswap.service.api.inputs import check_still_stored, normalize
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.tasks.client import MAX_PAGE
 from faceswap.service.tasks.model import Task, TaskCreate
@@ -71,6 +71,23 @@ async def get_task(request: Request, state: State, task_id: str) -> dict[str, An
 @router.post("/{task_id}/cancel", summary="Cancel a task (409 once finished)")
 async def cancel_task(request: Request, state: State, task_id: str) -> dict[str, Any]:
     return ok(absolute(request, await state.tasks.cancel(task_id)))
+
+
+async def retry_task(state: ServiceState, task_id: str) -> Task:
+    """The task back to PENDING under the same id, if its stored inputs are all still there."""
+
+    async def inputs_present(create: TaskCreate) -> None:
+        await check_still_stored(state.storage, create)
+
+    return await state.tasks.retry(task_id, check=inputs_present)
+
+
+@router.post(
+    "/{task_id}/retry",
+    summary="Run a FAILED or CANCELLED task again under the same id (409 otherwise, 410 inputs gone)",
+)
+async def retry(request: Request, state: State, task_id: str) -> dict[str, Any]:
+    return ok(absolute(request, await retry_task(state, task_id)))
 
 
 @router.get(
