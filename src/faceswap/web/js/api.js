@@ -46,6 +46,7 @@ export const api = {
   createSwap: (wf) => postJson("/api/tasks/create", { workflow: "face_swap", params: { input_data: { wf_json: wf } } }),
   task: (id) => call(`/api/tasks/${encodeURIComponent(id)}`),
   cancel: (id) => call(`/api/tasks/${encodeURIComponent(id)}/cancel`, { method: "POST" }),
+  retry: (id) => call(`/api/tasks/${encodeURIComponent(id)}/retry`, { method: "POST" }),
   detectFaces: (targetUrl, model) => postJson("/api/faces/detect", { target_url: targetUrl, model }),
   eventsUrl: (id) => `/api/tasks/${encodeURIComponent(id)}/events`,
 };

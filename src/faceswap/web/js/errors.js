@@ -33,6 +33,8 @@ const MESSAGES = {
   cancelled: ["Stopped.", "Start it again whenever you like."],
   not_found: ["This is no longer on the server.", "Results are kept for a limited time: start it again."],
   conflict: ["This was already done or is already running.", "Look for it in the task list."],
+  task_not_retryable: ["This is already running or done.", "The task list shows how it is going."],
+  input_expired: ["A file this used is no longer on the server.", "Files are kept for a limited time: pick them again and start a new swap."],
   network: ["The server could not be reached.", "Check your connection; the page keeps following your tasks when it is back."],
   internal_error: ["Something went wrong on the server.", RETRY],
 };

@@ -1,8 +1,10 @@
-// The task panel (bottom-right on every page): live progress, stop, results; updated in place.
+// The task panel (bottom-right on every page): live progress, stop, try again, results; updated in place.
 import { api, fileUrl } from "../api.js";
 import { announce, h } from "../dom.js";
-import { explain } from "../errors.js";
+import { errorBox, explain } from "../errors.js";
 import { isActive } from "./store.js";
+
+const RETRYABLE = new Set(["FAILED", "CANCELLED"]);
 
 export const STATUS_WORDS = { PENDING: "Waiting", PROCESSING: "Working", COMPLETED: "Done", FAILED: "Failed", CANCELLED: "Stopped" };
 
@@ -98,12 +100,37 @@ export class TaskPanel {
     if (isActive(entry)) {
       return [h("button", { type: "button", class: "stop", "aria-label": `Stop ${title}`, onClick: (event) => this.#stop(entry.id, event.currentTarget) }, "Stop")];
     }
-    const out = [h("a", { href: `#/task/${entry.id}`, class: "view" }, entry.status === "COMPLETED" ? "View result" : "Details")];
+    const out = [];
+    if (RETRYABLE.has(entry.status)) {
+      out.push(h("button", { type: "button", class: "retry", "aria-label": `Try ${title} again`, onClick: (event) => this.#retry(entry, event.currentTarget) }, "Try again"));
+    }
+    out.push(h("a", { href: `#/task/${entry.id}`, class: "view" }, entry.status === "COMPLETED" ? "View result" : "Details"));
     if (entry.status === "COMPLETED" && entry.result?.output_url) {
       out.push(h("a", { href: fileUrl(entry.result.output_url), download: "", class: "download" }, "Download"));
     }
     out.push(h("button", { type: "button", class: "link remove", "aria-label": `Remove ${title} from the list`, onClick: () => this.store.remove(entry.id) }, "Remove"));
     return out;
+  }
+
+  /** Runs a failed or stopped task again under the same id and follows it; a refusal (its files expired,
+   * it changed meanwhile, the server is away) is shown in the row in plain words and announced. */
+  async #retry(entry, button) {
+    const title = entry.title ?? "Task";
+    const row = this.#rows.get(entry.id);
+    row?.actions.querySelector(".error")?.remove();
+    button.disabled = true;
+    button.textContent = "Starting again\u2026";
+    try {
+      this.store.apply(await api.retry(entry.id));
+      announce(`${title}: started again`);
+      this.follower.follow(entry.id);
+    } catch (error) {
+      button.disabled = false;
+      button.textContent = "Try again";
+      row?.actions.append(errorBox(error));
+      announce(`${title}: ${explain(error.code, error.message).title}`);
+      if (error.code === "task_not_retryable" || error.status === 404) await this.follower.refresh(entry.id);
+    }
   }
 
   async #stop(id, button) {
