@@ -4,7 +4,8 @@ A worker connects to the queue from settings, loads engines on first use (in its
 :class:`~faceswap.service.worker.context.WorkerContext`), sweeps stuck jobs of dead workers every
 ``service.sweep_interval_s`` and checks for cancels every ``service.abort_poll_s``. On SIGTERM or
 SIGINT it stops taking tasks and lets running ones finish for up to ``service.image_timeout_s``
-(then they are put back in the queue for another worker).
+(then they are put back in the queue for another worker); an idle worker stops within
+``DEQUEUE_WAIT_S`` (its upkeep loops end at once, see :mod:`.saq_worker`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import asyncio
 import logging
 from typing import Any, cast
 
-from saq import Worker
 from saq.queue.base import Queue
 
 from faceswap.config import Settings
@@ -21,12 +21,18 @@ from faceswap.service.queue import open_queue
 from faceswap.service.tasks.records import TASK_FUNCTION
 from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.run import after_process, run_task
+from faceswap.service.worker.saq_worker import TaskWorker
 from faceswap.storage.base import Storage
 from faceswap.storage.open import storage_from_settings
 
 logger = logging.getLogger(__name__)
 
 WORKER_INFO_S = 5
+DEQUEUE_WAIT_S = 0.5
+"""Longest an idle worker's dequeue waits before it returns empty and the worker looks again. A
+stopping worker lets the dequeue in flight end (cancelling it could strand a job it had just taken),
+so this bounds how long an idle worker takes to stop. Redis blocks on the list and SQLite polls
+(``SQLITE_POLL_S``) within it, and PostgreSQL's notifications wake it, so a task never waits for it."""
 SQLITE_POLL_S = 0.03
 """How often an idle worker looks for a task in a SQLite queue (Redis blocks on the list instead);
 each look is one short write transaction. SQLiteQueue's default (0.25 s) would add ~125 ms per task."""
@@ -48,7 +54,7 @@ def queue_from_settings(settings: Settings) -> Queue:
 
 def build_worker(
     queue: Queue, context: WorkerContext, *, concurrency: int = 1, handle_signals: bool = True
-) -> Worker[Any]:
+) -> TaskWorker:
     """A SAQ worker running tasks from ``queue`` with ``context``'s engines and storage."""
     service = context.settings.service
     tune_for_workers(queue)
@@ -60,7 +66,7 @@ def build_worker(
         if context.background:
             await asyncio.wait(context.background, timeout=30)
 
-    worker: Worker[Any] = Worker(
+    worker = TaskWorker(
         queue,
         [(TASK_FUNCTION, run_task)],
         concurrency=concurrency,
@@ -73,10 +79,10 @@ def build_worker(
                 "schedule": 1,
                 "worker_info": WORKER_INFO_S,
                 "sweep": service.sweep_interval_s,
-                "abort": service.abort_poll_s,  # SAQ sleeps on it; fractions work
+                "abort": service.abort_poll_s,  # fractions work
             },
         ),
-        dequeue_timeout=1,
+        dequeue_timeout=DEQUEUE_WAIT_S,
         shutdown_grace_period_s=service.image_timeout_s,
         metadata={"kind": "faceswap"},
     )
