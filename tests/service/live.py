@@ -65,11 +65,14 @@ class Live:
                 proc.wait()
 
 
-def start_server(data_dir: Path, *, workers: int = 1, **settings: str) -> Live:
-    """``faceswap serve`` on a free port; returns once ``/api/health`` answers."""
+def start_server(
+    data_dir: Path, *, workers: int = 1, extra_env: dict[str, str] | None = None, **settings: str
+) -> Live:
+    """``faceswap serve`` on a free port; returns once ``/api/health`` answers. ``settings`` are
+    ``FACESWAP_SERVICE__*`` values; ``extra_env`` (e.g. ``FACESWAP_QUEUE__URL``) goes to its workers too."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = service_env(data_dir, **settings)
+    env = {**service_env(data_dir, **settings), **(extra_env or {})}
     log = data_dir / "server.log"
     with log.open("ab") as out:
         process = subprocess.Popen(
