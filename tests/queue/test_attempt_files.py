@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from saq import Queue
 from saq.job import Job, Status
-from tests.queue.jobs import make_stuck, start
 
 from faceswap.config import Settings
 from faceswap.service.attempt_files import discard_attempt
@@ -31,6 +30,7 @@ from faceswap.service.worker.run import OUTPUTS_CTX, after_process
 from faceswap.storage.base import PutData, StoredObject
 from faceswap.storage.keys import results_prefix
 from faceswap.storage.local import LocalStorage
+from tests.queue.jobs import make_stuck, start
 
 pytestmark = pytest.mark.timeout(30)
 

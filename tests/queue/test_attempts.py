@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from saq import Queue
 from saq.job import Status
-from tests.queue.jobs import make_stuck, start
 
 from faceswap.service.queue.attempts import attempt_of
+from tests.queue.jobs import make_stuck, start
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -5,62 +5,25 @@ the target until the test lets it through."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.service.conftest import ASTRONAUT, BACKEND_URLS, GRACE, reachable
+from tests.service.gated_host import gated_host
 from tests.service.live import start_server, wait_status
 
 DONE = {"COMPLETED", "FAILED", "CANCELLED"}
 
 
-class Host(BaseHTTPRequestHandler):
-    """GET /target.jpg: 404 until ``serving[0]``, then the photo; POST: a webhook delivery, recorded."""
-
-    serving: list[bool]
-    received: list[dict[str, Any]]
-
-    def do_GET(self) -> None:
-        if not self.serving[0]:
-            self.send_response(404)
-            self.end_headers()
-            return
-        body = GRACE.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "image/jpeg")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 @pytest.fixture
 def host() -> Iterator[tuple[str, list[bool], list[dict[str, Any]]]]:
-    serving: list[bool] = [False]
-    received: list[dict[str, Any]] = []
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), type("H", (Host,), {"serving": serving, "received": received})
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", serving, received
-    finally:
-        server.shutdown()
+    with gated_host() as gated:
+        yield gated.url, gated.open, gated.received
 
 
 def refused(response: Any, status: int, code: str) -> None:

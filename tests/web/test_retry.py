@@ -4,52 +4,25 @@ to its new outcome, and explains a refusal (an input file that is no longer stor
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.service.conftest import ASTRONAUT, GRACE
+from tests.service.conftest import ASTRONAUT
+from tests.service.gated_host import gated_host
 from tests.service.live import Live, wait_status
 
 STORE_KEY = "faceswap.tasks.v1"
 
 
-class Target(BaseHTTPRequestHandler):
-    """GET: 404 until ``serving[0]``, then the target photo."""
-
-    serving: list[bool]
-
-    def do_GET(self) -> None:
-        if not self.serving[0]:
-            self.send_response(404)
-            self.end_headers()
-            return
-        body = GRACE.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "image/jpeg")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 @pytest.fixture
 def target() -> Iterator[tuple[str, list[bool]]]:
-    serving = [False]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("T", (Target,), {"serving": serving}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/target.jpg", serving
-    finally:
-        server.shutdown()
+    with gated_host() as gated:
+        yield f"{gated.url}/target.jpg", gated.open
 
 
 def failed_task(client: httpx.Client, target_url: str) -> tuple[str, str]:
