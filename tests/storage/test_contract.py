@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from faceswap.errors import BadOptionError, InvalidKeyError, NotFoundError
@@ -131,6 +133,16 @@ async def test_exists_and_delete(storage: Storage) -> None:
     await storage.delete("uploads/d.png")  # idempotent
     await storage.delete("never/was")
     assert await storage.get("uploads/keep.png") == b"y"
+
+
+async def test_delete_all_removes_the_keys_named_and_nothing_else(storage: Storage) -> None:
+    ok, png = cv2.imencode(".png", np.zeros((8, 8, 3), np.uint8))  # a real image: every backend takes it
+    assert ok
+    for name in ("a", "b", "keep"):
+        await storage.put(f"uploads/{name}.png", png.tobytes(), content_type="image/png")
+    assert await storage.delete_all(["uploads/a.png", "uploads/b.png", "uploads/gone.png"]) == 3
+    assert [obj.key async for obj in storage.list("uploads/")] == ["uploads/keep.png"]
+    assert await storage.delete_all([]) == 0
 
 
 async def test_missing_keys_raise_not_found(storage: Storage) -> None:

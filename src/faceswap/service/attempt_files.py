@@ -38,9 +38,7 @@ async def discard_attempt(
         found = [obj.key async for obj in storage.list(prefix)]
     else:
         found = [key for key in keys if key.startswith(prefix)]
-    for key in found:
-        await storage.delete(key)
-    return len(found)
+    return await storage.delete_all(found)
 
 
 async def prune_attempts(storage: Storage, task_id: str, keep: str | None) -> int:
@@ -51,9 +49,7 @@ async def prune_attempts(storage: Storage, task_id: str, keep: str | None) -> in
         parts = parse_result_key(obj.key)
         if parts is not None and parts.attempt is not None and parts.attempt != keep:
             doomed.append(obj.key)
-    for key in doomed:
-        await storage.delete(key)
-    return len(doomed)
+    return await storage.delete_all(doomed)
 
 
 async def tidy_attempt(

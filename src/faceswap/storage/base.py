@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import abc
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -125,6 +125,14 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def health(self) -> bool:
         """``True`` when the storage can be written and read; raises ``StorageUnavailableError`` if not."""
+
+    async def delete_all(self, keys: Iterable[str]) -> int:
+        """Removes every object of ``keys`` (missing ones are no error); the number of keys."""
+        count = 0
+        for key in keys:
+            await self.delete(key)
+            count += 1
+        return count
 
     async def get(self, key: str) -> bytes:
         """The whole object in memory; ``NotFoundError`` if missing. Prefer :meth:`stream` for videos."""

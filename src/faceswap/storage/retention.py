@@ -55,9 +55,7 @@ async def cleanup_expired(storage: Storage, now: datetime, rules: Sequence[Reten
             continue
         cutoff = now - max_age
         expired = [obj.key async for obj in storage.list(rule.prefix) if obj.created < cutoff]
-        for key in expired:
-            await storage.delete(key)
-        deleted += len(expired)
+        deleted += await storage.delete_all(expired)
         if expired:
             logger.info(
                 "retention: deleted %d object(s) under %s older than %s", len(expired), rule.prefix, max_age
