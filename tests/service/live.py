@@ -47,9 +47,12 @@ class Live:
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30)
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
+    def start_worker(self, *options: str) -> subprocess.Popen[bytes]:
+        """``faceswap worker OPTIONS`` on this server's queue and storage."""
         with self.log.open("ab") as log:
-            worker = subprocess.Popen([str(FACESWAP), "-v", "worker"], env=self.env, stdout=log, stderr=log)
+            worker = subprocess.Popen(
+                [str(FACESWAP), "-v", "worker", *options], env=self.env, stdout=log, stderr=log
+            )
         self.workers.append(worker)
         return worker
 

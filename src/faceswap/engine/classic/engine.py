@@ -29,4 +29,5 @@ def build_classic_engine(settings: Settings) -> Engine:
         analyser=ClassicAnalyser(models, options),
         swapper=ClassicSwapper(models),
         models=CLASSIC_MODELS,
+        thread_safe=False,  # dlib's models crash (SIGSEGV) when two threads call one instance at once
     )

@@ -105,11 +105,13 @@ def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
         image = _first_frame(data, run.worker.settings.data_dir / "tmp")
     else:
         image = decode_image(data).bgr
-    engine = run.worker.engine(run.task.wf.model)
-    run.progress(0.2)
+    with run.worker.engine(run.task.wf.model) as engine:
+        run.progress(0.2)
+        faces = sort_left_to_right(engine.analyser.analyse(image))
+        engine_name = engine.name
     height, width = image.shape[:2]
     found = []
-    for face in sort_left_to_right(engine.analyser.analyse(image)):
+    for face in faces:
         x0, y0, x1, y1 = crop_box(face.box, width, height)
         crop = image[y0:y1, x0:x1]
         scale = CROP_SIDE / max(crop.shape[:2])
@@ -120,4 +122,4 @@ def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
         if not ok:
             raise OutputError("a face crop could not be encoded as JPEG")
         found.append(FoundFace(clip_box(face.box, width, height), float(face.score), encoded.tobytes()))
-    return {"engine": engine.name, "width": width, "height": height, "found": found}
+    return {"engine": engine_name, "width": width, "height": height, "found": found}

@@ -31,8 +31,8 @@ def _enhance(run: TaskRun, data: bytes) -> tuple[bytes, Any, dict[str, Any]]:
     if step is None:
         raise BadOptionError("face_enhance needs an enhancer (wf_json.enhancer, e.g. gfpgan_1.4)")
     target = decode_image(data)
-    engine = run.worker.engine(wf.model)
-    faces = engine.analyser.analyse(target.bgr)
+    with run.worker.engine(wf.model) as engine:
+        faces = engine.analyser.analyse(target.bgr)
     if not faces:
         raise NoFaceInTargetError("no face was found in the image to enhance")
     image = target.bgr

@@ -81,9 +81,7 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
 
     wf = run.task.wf
     target = decode_image(inputs.target)
-    engine = run.worker.engine(wf.model)
     enhancer = run.worker.enhancer(wf.enhancer)
-    run.progress(0.1)
     request = SwapRequest(
         sources=_people(run, _photos(inputs.sources)),
         mode=wf.face_mode or "one",
@@ -91,7 +89,9 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
         reference=_photos([inputs.reference]) if inputs.reference else (),
         threshold=run.worker.settings.engine.reference_threshold,
     )
-    outcome = swap_image(engine, target.bgr, request, enhancer)
+    with run.worker.engine(wf.model) as engine:
+        run.progress(0.1)
+        outcome = swap_image(engine, target.bgr, request, enhancer)
     provenance = Provenance(
         engine=outcome.engine, models=outcome.models, enhancer=outcome.enhancer, created=datetime.now(UTC)
     )
@@ -141,7 +141,6 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
     from faceswap.video.swap import VideoSwapRequest, swap_video
 
     wf = run.task.wf
-    engine = run.worker.engine(wf.model)
     enhancer = run.worker.enhancer(wf.enhancer)
     request = VideoSwapRequest(
         sources=_people(run, _photos(inputs.sources)),
@@ -150,14 +149,15 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
         reference=_photos([inputs.reference]) if inputs.reference else (),
         threshold=run.worker.settings.engine.reference_threshold,
     )
-    outcome = swap_video(
-        engine,
-        source,
-        output,
-        request,
-        VideoOptions(resolution=parse_resolution(wf.resolution), preset="veryfast"),
-        enhancer,
-        progress=lambda p: run.progress(0.99 * p.fraction),
-        should_cancel=run.should_cancel,
-    )
+    with run.worker.engine(wf.model) as engine:
+        outcome = swap_video(
+            engine,
+            source,
+            output,
+            request,
+            VideoOptions(resolution=parse_resolution(wf.resolution), preset="veryfast"),
+            enhancer,
+            progress=lambda p: run.progress(0.99 * p.fraction),
+            should_cancel=run.should_cancel,
+        )
     return outcome.summary()

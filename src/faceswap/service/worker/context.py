@@ -1,8 +1,10 @@
 """``WorkerContext``: what a worker loads once and every task it runs shares (no module globals).
 
-Engines are heavy (ONNX sessions, dlib models): each (engine, enhancer) pair is loaded on first use
-and kept for the worker's life. Loading runs on a thread, guarded by a lock so two concurrent tasks
-never load the same engine twice.
+Engines are heavy (ONNX sessions, dlib models): each engine and enhancer is loaded on first use and kept
+for the worker's life. Engines are lent to a task for its duration (:meth:`WorkerContext.engine`,
+:class:`~faceswap.service.worker.engines.EnginePool`): concurrent tasks share a thread-safe engine and
+get an instance each of one that is not. Enhancers are ONNX sessions, shared; a lock makes sure two
+concurrent tasks never load the same one twice.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from faceswap.choices import EngineName, EnhancerName
 from faceswap.config import Settings
 from faceswap.models.registry import ModelRegistry
+from faceswap.service.worker.engines import EnginePool
 from faceswap.storage.base import Storage
 
 if TYPE_CHECKING:
@@ -30,28 +35,34 @@ class WorkerContext:
     settings: Settings
     storage: Storage
     registry: ModelRegistry
-    _engines: dict[str, Engine] = field(default_factory=dict)
+    _engines: EnginePool = field(init=False)
     _enhancers: dict[str, EnhancerStep | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     background: set[asyncio.Task[bool]] = field(default_factory=set)
     """Webhook deliveries in flight; awaited when the worker stops."""
 
+    def __post_init__(self) -> None:
+        self._engines = EnginePool(self._open_engine)
+
     @classmethod
     def from_settings(cls, settings: Settings, storage: Storage) -> WorkerContext:
         return cls(settings=settings, storage=storage, registry=ModelRegistry(settings.models_path))
 
-    def engine(self, name: EngineName | None) -> Engine:
-        """The loaded engine ``name`` (settings' default when None); blocking, call it on a thread."""
+    @contextmanager
+    def engine(self, name: EngineName | None) -> Iterator[Engine]:
+        """Engine ``name`` (settings' default when None) lent for the block; blocking (loads on first
+        use), call it on a thread. Use the engine only inside the block."""
+        with self._engines.lease(name or self.settings.engine.engine) as engine:
+            yield engine
+
+    def engines_loaded(self, name: EngineName) -> int:
+        """How many instances of engine ``name`` this context has loaded."""
+        return self._engines.loaded(name)
+
+    def _open_engine(self, name: EngineName) -> Engine:
         from faceswap.engine.factory import open_engine
 
-        wanted: EngineName = name or self.settings.engine.engine
-        with self._lock:
-            if wanted not in self._engines:
-                logger.info("loading engine %s", wanted)
-                self._engines[wanted] = open_engine(
-                    self.settings, wanted, self.registry.path, self.registry.is_installed
-                )
-            return self._engines[wanted]
+        return open_engine(self.settings, name, self.registry.path, self.registry.is_installed)
 
     def enhancer(self, name: EnhancerName | None) -> EnhancerStep | None:
         """The loaded enhancer ``name`` (settings' default when None); blocking, call it on a thread."""
