@@ -6,8 +6,9 @@ request to a URL a user gave (inputs, webhooks). :func:`fetch_url` GETs one into
 
 Errors (stable codes): ``url_forbidden`` (scheme or address refused, on any hop), ``input_too_large``
 (over ``max_bytes``, by ``Content-Length`` or while streaming), ``url_fetch_timeout`` (over the total
-time cap, however slowly the bytes trickle), ``url_unusable`` (4xx, too many redirects: retrying will
-not help) and ``url_fetch_failed`` (network failures, 5xx, 408 and 429: transient).
+time cap, however slowly the bytes trickle; final, so a task waits for an input at most one cap),
+``url_unusable`` (4xx, too many redirects: retrying will not help) and ``url_fetch_failed`` (network
+failures, a connection not made within ``connect_timeout_s``, 5xx, 408 and 429: transient).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from faceswap.errors import (
     UrlTimeoutError,
     UrlUnusableError,
 )
-from faceswap.net.addresses import AddressPolicy
+from faceswap.net.addresses import AddressPolicy, parse_ip
 from faceswap.net.transport import ALLOWED_SCHEMES, GuardedTransport, Resolver, system_resolver
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,27 @@ def check_url(url: str) -> httpx.URL:
     return parsed
 
 
+LOCAL_NAMES = ("localhost", "localhost.localdomain")
+"""Names that always mean this machine (RFC 6761 reserves ``localhost`` and every name under it)."""
+
+
+def check_literal(url: str, policy: AddressPolicy) -> None:
+    """What can be refused about ``url`` without resolving a name, as soon as a user gives it (creating a
+    task): not an http(s) URL with a host, an IP literal host that ``policy`` refuses (loopback,
+    private, link-local ...), or a ``localhost`` name that ``policy.hosts`` does not list. Raises
+    :class:`UrlForbiddenError`. Names that resolve to forbidden addresses are refused when fetched
+    (the answer of DNS can change)."""
+    parsed = check_url(url)
+    host = parsed.host.rstrip(".").lower()
+    address = parse_ip(host)
+    if address is not None:
+        reason = policy.refusal(host, address)
+        if reason is not None:
+            raise UrlForbiddenError(f"{redact(parsed)} is refused: {address} is {reason}")
+    elif (host in LOCAL_NAMES or host.endswith(".localhost")) and host not in policy.hosts:
+        raise UrlForbiddenError(f"{redact(parsed)} is refused: {host} is this machine (loopback)")
+
+
 async def fetch_url(url: str, *, limits: FetchLimits, client: GuardedClient) -> FetchedInput:
     """GETs ``url`` through ``client`` into memory, within ``limits`` (see the module for errors)."""
     parsed = check_url(url)
@@ -117,6 +139,8 @@ async def fetch_url(url: str, *, limits: FetchLimits, client: GuardedClient) -> 
         raise UrlUnusableError(f"{shown} redirected too many times: {exc}") from exc
     except httpx.UnsupportedProtocol as exc:
         raise UrlForbiddenError(f"{shown} redirected to a URL that is not http or https") from exc
+    except httpx.ConnectTimeout as exc:  # no connection: a network failure, worth another try
+        raise UrlFetchError(f"cannot connect to {shown}: connection timed out") from exc
     except httpx.TimeoutException as exc:
         raise UrlTimeoutError(f"fetching {shown} timed out: {type(exc).__name__}") from exc
     except httpx.HTTPError as exc:

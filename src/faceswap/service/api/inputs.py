@@ -19,10 +19,12 @@ from typing import Any
 from fastapi import UploadFile
 
 from faceswap.choices import MediaType
-from faceswap.config import InputLimits
+from faceswap.config import FetchSettings, InputLimits
 from faceswap.errors import BadOptionError, InputExpiredError, InputTooLargeError, NotFoundError
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_image, mime_type, sniff
 from faceswap.limits import check_media
+from faceswap.net.addresses import AddressPolicy
+from faceswap.net.fetch import check_literal
 from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.worker.inputs import decode_base64, decode_data_url, stored_key
@@ -150,6 +152,16 @@ async def normalize(storage: Storage, create: TaskCreate, limits: Limits) -> Tas
         update={"input_data": create.params.input_data.model_copy(update={"wf_json": new_wf})}
     )
     return create.model_copy(update={"params": params})
+
+
+def check_urls(create: TaskCreate, fetch: FetchSettings) -> None:
+    """Refuses (``url_forbidden``, 422) a task whose input or webhook URL names a forbidden address
+    literally (an IP literal, ``localhost``), before the task is queued; see
+    :func:`faceswap.net.fetch.check_literal`. A name that resolves to one is refused when fetched."""
+    policy = AddressPolicy.from_entries(fetch.allow_private)
+    urls = [ref for ref in task_inputs(create) if ref.startswith(("http://", "https://"))]
+    for url in [*urls, *([create.webhook] if create.webhook else [])]:
+        check_literal(url, policy)
 
 
 async def check_still_stored(storage: Storage, create: TaskCreate) -> None:

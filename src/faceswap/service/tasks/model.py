@@ -27,6 +27,14 @@ ComfyWorkflowName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za
 """Any other workflow name is a ComfyUI workflow (docs/comfyui.md): its API-format graph is
 ``<comfyui.workflows_dir>/<name>.json`` or is sent in ``wf_json.workflow``."""
 TaskWorkflow = Workflow | ComfyWorkflowName
+MAX_SOURCES: Final = 16
+"""Most source photos (people) one task takes."""
+MAX_WEBHOOK_LENGTH: Final = 2048
+WebhookUrl = Annotated[
+    str,
+    StringConstraints(pattern=r"^https?://", max_length=MAX_WEBHOOK_LENGTH),
+    Field(description="an http(s) URL that receives signed status callbacks"),
+]
 
 TERMINAL: Final[frozenset[TaskStatus]] = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 TRANSITIONS: Final[dict[TaskStatus, frozenset[TaskStatus]]] = {
@@ -64,7 +72,7 @@ class WfJson(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     source_url: str | None = None
-    source_urls: list[str] | None = Field(default=None, min_length=1, max_length=16)
+    source_urls: list[str] | None = Field(default=None, min_length=1, max_length=MAX_SOURCES)
     target_url: str = Field(min_length=1)
     mapping: dict[int, int] | None = None
     face_mode: FaceMode | None = None
@@ -100,9 +108,7 @@ class TaskCreate(BaseModel):
     workflow: TaskWorkflow = Field(validation_alias=AliasChoices("workflow", "workflow_name"))
     environment: TaskEnvironment = "face_swap"
     params: TaskParams
-    webhook: str | None = Field(
-        default=None, pattern=r"^https?://", max_length=2048, description="receives signed status callbacks"
-    )
+    webhook: WebhookUrl | None = None
 
     @model_validator(mode="after")
     def _check_inputs(self) -> TaskCreate:

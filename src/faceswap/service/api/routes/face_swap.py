@@ -12,7 +12,7 @@ from faceswap.choices import EngineName, EnhancerName
 from faceswap.service.api.envelope import error_class, ok
 from faceswap.service.api.routes.tasks import absolute, create_task
 from faceswap.service.api.state import ServiceState, get_state
-from faceswap.service.tasks.model import Task, TaskCreate
+from faceswap.service.tasks.model import Task, TaskCreate, WebhookUrl
 
 router = APIRouter(prefix="/api/face-swap", tags=["face swap"])
 State = Annotated[ServiceState, Depends(get_state)]
@@ -25,7 +25,7 @@ class FaceSwapBody(BaseModel):
     resolution: str | None = Field(default=None, description="video output WIDTHxHEIGHT")
     model: EngineName | None = None
     enhancer: EnhancerName | None = None
-    webhook: str | None = Field(default=None, pattern=r"^https?://")
+    webhook: WebhookUrl | None = None
 
     def task(self) -> TaskCreate:
         wf = self.model_dump(exclude={"webhook"}, exclude_none=True)

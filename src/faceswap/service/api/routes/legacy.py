@@ -19,12 +19,13 @@ from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import base64_ref, input_ref, store_file
 from faceswap.service.api.routes.tasks import absolute, create_task, retry_task
 from faceswap.service.api.state import ServiceState, get_state
-from faceswap.service.tasks.model import Task, TaskCreate, legacy_status
+from faceswap.service.tasks.model import MAX_SOURCES, Task, TaskCreate, WebhookUrl, legacy_status
 
 router = APIRouter(prefix="/api", tags=["jobs (legacy)"])
 State = Annotated[ServiceState, Depends(get_state)]
 OptFile = Annotated[UploadFile | None, File()]
 OptText = Annotated[str | None, Form()]
+OptWebhook = Annotated[WebhookUrl | None, Form()]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
@@ -55,9 +56,9 @@ def parse_mapping(text: str) -> dict[int, int]:
             return {int(k): int(v) for k, v in json.loads(text).items()}
         pairs = (item.split("=", 1) for item in text.split(",") if item.strip())
         return {int(k): int(v) for k, v in pairs}
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
         raise BadOptionError(
-            f"mapping must be JSON {{source: face}} or SOURCE=FACE,...; got {text!r}"
+            f"mapping must be JSON {{source: face}} or SOURCE=FACE,...; got {text[:80]!r}"
         ) from exc
 
 
@@ -100,7 +101,7 @@ async def single_image_swap(
     target_base64: OptText = None,
     model: Annotated[EngineName | None, Form()] = None,
     enhancer: Annotated[EnhancerName | None, Form()] = None,
-    webhook: OptText = None,
+    webhook: OptWebhook = None,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     wf = {
@@ -129,22 +130,25 @@ async def multi_image_swap(
     target_base64: OptText = None,
     model: Annotated[EngineName | None, Form()] = None,
     enhancer: Annotated[EnhancerName | None, Form()] = None,
-    webhook: OptText = None,
+    webhook: OptWebhook = None,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     limit = state.limits
-    sources = [(await store_file(state.storage, f, limit)).file_id for f in source_images or []]
-    for file_id in (source_file_ids or "").split(","):
-        if file_id.strip():
-            sources.append(await input_ref(state.storage, file_id.strip(), limit))
-    if not sources:
+    file_ids = [file_id.strip() for file_id in (source_file_ids or "").split(",") if file_id.strip()]
+    count = len(source_images or []) + len(file_ids)
+    if not count:
         raise BadOptionError("give the sources as source_images files or comma-separated source_file_ids")
+    if count > MAX_SOURCES:
+        raise BadOptionError(f"at most {MAX_SOURCES} sources per task; got {count}")
+    parsed_mapping = parse_mapping(mapping)  # refused before any file is stored
+    sources = [(await store_file(state.storage, f, limit)).file_id for f in source_images or []]
+    sources.extend([await input_ref(state.storage, file_id, limit) for file_id in file_ids])
     wf = {
         "source_urls": sources,
         "target_url": await one_input(
             state, "the target", target_image, target_file_id, target_url, target_base64
         ),
-        "mapping": parse_mapping(mapping),
+        "mapping": parsed_mapping,
         "model": model,
         "enhancer": enhancer,
     }
@@ -164,7 +168,7 @@ async def video_swap(
     resolution: OptText = None,
     model: Annotated[EngineName | None, Form()] = None,
     enhancer: Annotated[EnhancerName | None, Form()] = None,
-    webhook: OptText = None,
+    webhook: OptWebhook = None,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     wf = {
