@@ -7,7 +7,21 @@ whether a task that failed with it may be retried (``transient``).
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
+
+_ABSOLUTE_PATH = re.compile(r"""(?<![\w:/.~-])/(?!api/)(?:[^/\s'"]+/)+([^/\s'"]*)""")
+"""An absolute file path of two parts or more (not one of the API's own ``/api/...`` routes)."""
+MAX_PUBLIC_MESSAGE = 500
+
+
+def public_message(message: str) -> str:
+    """``message`` as clients may see it: absolute file paths cut to their last part (a worker's scratch
+    and data folders are not the client's business) and at most ``MAX_PUBLIC_MESSAGE`` characters."""
+    cleaned = _ABSOLUTE_PATH.sub(r"\1", message)
+    if len(cleaned) > MAX_PUBLIC_MESSAGE:
+        cleaned = cleaned[: MAX_PUBLIC_MESSAGE - 3] + "..."
+    return cleaned
 
 
 class FaceswapError(Exception):
@@ -23,7 +37,8 @@ class FaceswapError(Exception):
         self.message = message
 
     def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        """The ``{code, message}`` clients see (a task's error, an HTTP answer): :func:`public_message`."""
+        return {"code": self.code, "message": public_message(self.message)}
 
 
 class BadOptionError(FaceswapError):
@@ -230,9 +245,11 @@ class UrlFetchError(DownloadError):
 
 
 class UrlTimeoutError(UrlFetchError):
-    """Fetching a user-supplied URL (connect, redirects and body together) took longer than its time cap."""
+    """Fetching a user-supplied URL (redirects and body together) took longer than its time cap. Final: the
+    cap is the one deadline of an input's fetch, and a retry would hold a worker for another whole cap."""
 
     code = "url_fetch_timeout"
+    transient = False
 
 
 class UrlUnusableError(InputError):

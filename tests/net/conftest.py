@@ -12,6 +12,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -160,11 +161,18 @@ def _serve(httpd: LocalHTTPServer) -> Iterator[None]:
     thread.join(5)
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
+@contextmanager
+def serving() -> Iterator[Server]:
+    """The local HTTP server (routes: :class:`Handler`) until the block ends."""
     httpd = LocalHTTPServer(("127.0.0.1", 0), Handler)
     for _ in _serve(httpd):
         yield Server(port=httpd.server_address[1], httpd=httpd)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with serving() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -159,3 +159,13 @@ def test_limits_from_settings() -> None:
 def test_redact_drops_credentials_query_and_fragment() -> None:
     shown = redact("https://user:pw@bucket.example.com/a/b.png?X-Amz-Signature=abc#frag")
     assert shown == "https://bucket.example.com/a/b.png"
+
+
+async def test_a_fetch_over_its_time_cap_is_final_and_a_failed_connection_is_not(server: Server) -> None:
+    """A timed-out fetch is not worth another try: the task would wait another whole cap."""
+    limits = FetchLimits(max_bytes=1 << 20, timeout_s=0.5)
+    async with GuardedClient(LOCAL) as client:
+        with pytest.raises(UrlTimeoutError) as info:
+            await fetch_url(server.url("/slow"), limits=limits, client=client)
+    assert not info.value.transient
+    assert UrlFetchError("x").transient

@@ -15,6 +15,7 @@ from av.container import OutputContainer
 from faceswap.choices import AudioMode
 from faceswap.errors import UnreadableInputError
 from faceswap.video.decode import Window
+from faceswap.video.ffmpeg_errors import ffmpeg_reason
 from faceswap.video.options import OutputFormat
 from faceswap.video.probe import VideoInfo
 
@@ -84,7 +85,7 @@ class AudioTrack:
                 if not (self._window.trimmed and self._window.before(time)):
                     self._write(packet, time)
         except av.FFmpegError as exc:
-            raise UnreadableInputError(f"cannot read the audio of the input: {exc}") from exc
+            raise UnreadableInputError(f"cannot read the audio of the input: {ffmpeg_reason(exc)}") from exc
 
     def _write(self, packet: Any, time: Fraction) -> None:
         if self.mode == "copy":

@@ -11,6 +11,7 @@ import numpy as np
 
 from faceswap.engine.types import ImageBGR
 from faceswap.errors import UnreadableInputError
+from faceswap.video.ffmpeg_errors import ffmpeg_reason
 from faceswap.video.options import VideoOptions
 from faceswap.video.pixels import resize, target_size, upright
 from faceswap.video.probe import VideoInfo
@@ -82,7 +83,7 @@ def _raw_frames(info: VideoInfo, window: Window) -> Iterator[tuple[ImageBGR, Fra
                 pixels: ImageBGR = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
                 yield pixels, time, length
     except av.FFmpegError as exc:
-        raise UnreadableInputError(f"cannot decode video {path.name!r}: {exc}") from exc
+        raise UnreadableInputError(f"cannot decode video {path.name!r}: {ffmpeg_reason(exc)}") from exc
 
 
 def read_frames(info: VideoInfo, options: VideoOptions) -> Generator[Frame, None, None]:

@@ -15,6 +15,7 @@ from faceswap.choices import AudioMode
 from faceswap.errors import FaceswapError
 from faceswap.video.audio import AudioTrack, audio_mode
 from faceswap.video.decode import Frame, Window
+from faceswap.video.ffmpeg_errors import ffmpeg_reason
 from faceswap.video.options import OutputFormat, VideoOptions, codec_options
 from faceswap.video.pixels import pad_to_even, to_palette, to_yuv420p
 from faceswap.video.probe import VideoInfo
@@ -70,7 +71,7 @@ class VideoEncoder:
             ) as out:
                 self._encode_all(out, first, frames)
         except av.FFmpegError as exc:
-            raise FaceswapError(f"video encoding failed: {exc}") from exc
+            raise FaceswapError(f"video encoding failed: {ffmpeg_reason(exc)}") from exc
 
     def _encode_all(self, out: Any, first: Frame, frames: Channel[Frame]) -> None:
         image = self._prepare(first)

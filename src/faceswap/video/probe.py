@@ -11,6 +11,7 @@ from pathlib import Path
 import av
 
 from faceswap.errors import InputError, UnreadableInputError, UnsupportedFormatError
+from faceswap.video.ffmpeg_errors import ffmpeg_reason
 from faceswap.video.pixels import quarter_turns
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def probe(path: Path) -> VideoInfo:
     try:
         return _probe_av(path)
     except av.FFmpegError as exc:
-        raise UnreadableInputError(f"cannot read video {path.name!r}: {exc}") from exc
+        raise UnreadableInputError(f"cannot read video {path.name!r}: {ffmpeg_reason(exc)}") from exc
 
 
 def _probe_av(path: Path) -> VideoInfo:

@@ -20,7 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from faceswap import __version__
 from faceswap.config import Settings
 from faceswap.service.api.auth import Authenticator, AuthMiddleware
-from faceswap.service.api.envelope import install_error_handlers
+from faceswap.service.api.envelope import ERROR_RESPONSES, install_error_handlers
 from faceswap.service.api.ratelimit import RateLimiter
 from faceswap.service.api.routes import batch, comm, face_swap, health, legacy, tasks, uploads, web
 from faceswap.service.api.state import ServiceState
@@ -105,5 +105,5 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
         )
     for module in (uploads, tasks, legacy, face_swap, batch, health, web, comm):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

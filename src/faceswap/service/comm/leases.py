@@ -45,6 +45,7 @@ from faceswap.errors import (
     FaceswapError,
     LeaseLostError,
     NotFoundError,
+    public_message,
 )
 from faceswap.service.api.envelope import error_class
 from faceswap.service.attempt_files import tidy_attempt
@@ -265,7 +266,7 @@ class Leases:
             job = await self.running(task_id, lease_id)
         except CancelledError:
             return await self._task(task_id)
-        job.meta["error"] = {"code": code, "message": message}
+        job.meta["error"] = {"code": code, "message": public_message(message)}
         transient = error_class(code).transient
         if not transient:
             job.retries = job.attempts

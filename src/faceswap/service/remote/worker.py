@@ -157,7 +157,10 @@ class RemoteWorker:
                 await self._report(task_id, lease_id, "fail", error.to_dict())
         except Exception as error:
             logger.exception("task %s: failed", task_id)
-            bug = {"code": "internal_error", "message": f"{type(error).__name__}: {error}"}
+            bug = {
+                "code": "internal_error",
+                "message": f"internal error ({type(error).__name__}); the remote worker's log has the details",
+            }
             await self._report(task_id, lease_id, "fail", bug)
         else:
             if not run.abort_requested:

@@ -85,7 +85,10 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             raise failure from error
         raise
     except Exception as error:
-        _record(job, {"code": "internal_error", "message": f"{type(error).__name__}: {error}"}, retry=False)
+        # the text of an unexpected error (a library's assertion, paths) is for the log (SAQ logs it with
+        # its traceback), not for clients
+        message = f"internal error ({type(error).__name__}); the worker's log has the details"
+        _record(job, {"code": "internal_error", "message": message}, retry=False)
         raise
     finally:
         watcher.cancel()
