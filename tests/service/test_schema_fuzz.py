@@ -1,6 +1,7 @@
 """Schemathesis against the OpenAPI schema of a live ``faceswap serve`` (a subprocess on a free port):
-requests generated from every operation's schema, valid and not, never get a 500, and every error comes
-in the documented ``{"success": false, "error": {"code", "message"}}`` envelope.
+requests generated from every operation's schema, valid and not, never get a 500, every error comes in
+the documented ``{"success": false, "error": {"code", "message"}}`` envelope, and every answer conforms
+to the schema (a declared status code, content type, body and headers).
 
 Bounded: a few examples per operation and generation mode (``MAX_EXAMPLES``; positive: schema-valid
 requests, negative: invalid ones), no shrinking, 30 s per request. The worker routes are fuzzed too, with a
@@ -18,7 +19,13 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.service.live import Live, start_server
 
@@ -49,6 +56,18 @@ def error_envelope(ctx: Any, response: Any, case: Any) -> None:
     assert isinstance(error.get("code"), str), f"{response.status_code}: no error code: {body}"
     assert error["code"], body
     assert isinstance(error.get("message"), str), f"{response.status_code}: no error message: {body}"
+
+
+CHECKS = [
+    not_a_server_error,
+    error_envelope,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+"""No 500; errors in the envelope; and every answer as the schema declares it: its status code, content
+type, body schema (the declared error answers included) and headers."""
 
 
 def test_api_answers_every_generated_request_without_500_and_in_the_error_envelope(
@@ -85,6 +104,6 @@ def check_operation(strategy: Any, headers: dict[str, str] | None) -> None:
     )
     def run(case: Any) -> None:
         response = case.call(timeout=30, headers=headers)
-        case.validate_response(response, checks=[not_a_server_error, error_envelope])
+        case.validate_response(response, checks=CHECKS)
 
     run()
