@@ -7,6 +7,7 @@ a page of its choosing (HTML, SVG with a script) or send users to a URL of its c
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import uuid
 from collections.abc import Iterator
@@ -16,11 +17,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from faceswap.errors import UrlForbiddenError
 from faceswap.service.api.app import create_app
+from faceswap.service.comm.result_urls import check_result_urls
+from faceswap.storage import open_storage
 from faceswap.storage.base import Storage
+from faceswap.storage.keys import result_key
 from tests.service.conftest import clean
 from tests.service.helpers import service_settings
 from tests.service.test_comm_routes import AUTH, HASHED, call, create, lease, task
+from tests.storage.conftest import S3_BUCKET, s3_server, s3_settings
+from tests.storage.servers import S3Server
+
+__all__ = ["s3_server"]  # the fixture: a real S3 server (SeaweedFS)
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(17)
 HTML = b"<!doctype html><script>fetch('/api/tasks').then(r => r.text()).then(alert)</script>"
@@ -210,3 +219,29 @@ def test_a_completion_may_link_to_the_storage_url_its_upload_was_answered_with(c
     }
     assert call(api, leased, "complete", result=result).status_code == 200, result
     assert api.get(f"/api/status/{task_id}").json()["data"]["result_url"] == url
+
+
+async def test_a_presigned_storage_url_links_to_its_file_whatever_its_signature(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    """On S3 (a real server) a worker reports the presigned URL its upload was answered with; the
+    completion's check signs a new one, with other values but the same parameters."""
+    storage = open_storage(
+        f"s3://{S3_BUCKET}/results-{uuid.uuid4().hex}/", data_dir=tmp_path, settings=s3_settings(s3_server)
+    )
+    async with storage:
+        key = result_key("t1", "output.png", attempt="a1")
+        await storage.put(key, PNG, content_type="image/png")
+        await storage.put(result_key("t1", "other.png", attempt="a0"), PNG, content_type="image/png")
+        reported = await storage.url(key)
+        assert reported is not None
+        assert "Signature=" in reported
+        await asyncio.sleep(1.1)  # the check's own URL is signed at another second
+        assert await storage.url(key) != reported
+        await check_result_urls(storage, {"file_id": key, "output_url": reported}, "t1", "a1")
+        for bad in (
+            f"{reported}&response-content-type=text%2Fhtml",  # a parameter the signature does not cover
+            reported.replace("/a1/output.png", "/a0/other.png"),  # another attempt's file
+        ):
+            with pytest.raises(UrlForbiddenError):
+                await check_result_urls(storage, {"file_id": key, "output_url": bad}, "t1", "a1")
