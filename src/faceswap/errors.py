@@ -232,8 +232,10 @@ class InputExpiredError(FaceswapError):
 
 
 class UrlForbiddenError(InputError):
-    """A user-supplied URL is not fetched: not http(s), or its host is (or resolves to) a forbidden address
-    (loopback, private, link-local, CGNAT, multicast, reserved) that no operator allow-list entry admits."""
+    """A URL is refused. A user-supplied URL is not fetched: not http(s), or its host is (or resolves to) a
+    forbidden address (loopback, private, link-local, CGNAT, multicast, reserved) that no operator
+    allow-list entry admits. A remote worker's result URL is not stored: it does not link to a file its
+    attempt uploaded (:mod:`faceswap.service.comm.result_urls`)."""
 
     code = "url_forbidden"
 

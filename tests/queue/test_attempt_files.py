@@ -9,6 +9,8 @@ finishes after the owner must leave the owner's result and bytes as they are, an
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,9 +30,10 @@ from faceswap.service.tasks.records import TASK_FUNCTION, job_document
 from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.run import OUTPUTS_CTX, after_process
 from faceswap.storage.base import PutData, StoredObject
-from faceswap.storage.keys import results_prefix
+from faceswap.storage.keys import attempt_prefix, results_prefix
 from faceswap.storage.local import LocalStorage
 from tests.queue.jobs import make_stuck, start
+from tests.service import killed_work
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -194,3 +197,52 @@ async def test_a_write_cancelled_midway_still_ends_before_its_files_are_deleted(
     assert await storage.exists(outputs.keys[0])
     assert await discard_attempt(storage, "t-1", "a1", outputs.keys) == 1
     assert [obj.key async for obj in storage.list("results/")] == []
+
+
+def on_disk(storage: LocalStorage, task_id: str) -> list[str]:
+    """Every file under the task's results folder, hidden ones (temporary files, sidecars) included."""
+    folder = storage.root / results_prefix(task_id)
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+async def test_a_write_killed_in_an_attempt_folder_goes_with_the_attempts_files(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "files", fsync=False)
+    await storage.put("results/t-1/a1/face-0.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
+    ready = tmp_path / "ready"
+    writer = subprocess.Popen(killed_work.start("put", storage.root, "results/t-1/a1/output.mp4", ready))
+    try:
+        killed_work.wait_ready(ready, lambda: writer.poll() is None)
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(30)
+    killed = [p for p in (storage.root / "results/t-1/a1").iterdir() if p.name.startswith(".output.mp4.")]
+    assert len(killed) == 1  # the killed write's temporary file, 2 MiB, never listed
+    assert killed[0].stat().st_size == 2 * killed_work.CHUNK
+    assert [obj.key async for obj in storage.list("results/")] == ["results/t-1/a1/face-0.jpg"]
+    owner_writing = storage.root / "results/t-1/a2/.output.mp4.a2writes.tmp"
+    owner_writing.parent.mkdir()
+    owner_writing.write_bytes(b"the owner's write in progress")
+
+    assert await discard_attempt(storage, "t-1", "a1") == 1
+    assert on_disk(storage, "t-1") == ["a2/.output.mp4.a2writes.tmp"]  # the attempt's folder is gone
+
+
+async def test_a_finished_tasks_folder_keeps_no_leftover_of_killed_attempts(
+    queue: Queue, tmp_path: Path
+) -> None:
+    worker = worker_of(tmp_path)
+    storage = worker.storage
+    assert isinstance(storage, LocalStorage)
+    key = await submit(queue)
+    first = await start(queue, key, "killed")
+    killed = outputs_of(worker, first)
+    await killed.store("face-0.jpg", b"stored before the kill", "image/jpeg")
+    leftover = storage.root / attempt_prefix(key, killed.attempt) / ".output.mp4.k1ll3d00.tmp"
+    leftover.write_bytes(b"half a video")  # its worker was SIGKILLed while it stored the video
+    await sweep(queue, key)
+    second = await start(queue, key, "owner")
+    owner = outputs_of(worker, second)
+    owned = await owner.store("output.png", b"owner bytes", "image/png")
+    await second.finish(Status.COMPLETE, result=owned)
+    await ended(second, worker, owner)
+    assert on_disk(storage, key) == [f"{owner.attempt}/.output.png.meta.json", f"{owner.attempt}/output.png"]

@@ -25,9 +25,14 @@ from tests.service.test_comm_routes import AUTH, api, call, create, lease, task
 __all__ = ["api"]  # the fixture, on each queue backend
 
 
+JPEG = b"\xff\xd8\xff"
+"""The start of a JPEG file: what an uploaded result must begin with to be taken for an image."""
+
+
 def upload(client: TestClient, leased: dict[str, Any], data: bytes, name: str = "output.jpg") -> Any:
+    """Uploads a result file of the lease: ``data`` after a JPEG signature."""
     headers = {**AUTH, "X-Lease-Id": leased["lease"]["lease_id"]}
-    files = {"file": (name, data, "image/jpeg")}
+    files = {"file": (name, JPEG + data, "image/jpeg")}
     return client.post(f"/api/comm/task/{leased['taskId']}/files", headers=headers, files=files)
 
 
@@ -89,8 +94,8 @@ def test_a_swept_lease_cannot_upload_or_complete_and_leaves_no_file(api: TestCli
     finished = task(api, task_id)
     assert finished["status"] == "COMPLETED"
     assert finished["result"]["file_id"] == key
-    assert api.get(f"/api/download/{key}").content == b"owner"
-    assert api.get(f"/api/download/results/{task_id}/output.jpg").content == b"owner"
+    assert api.get(f"/api/download/{key}").content == JPEG + b"owner"
+    assert api.get(f"/api/download/results/{task_id}/output.jpg").content == JPEG + b"owner"
     assert stored_keys(api, task_id) == [key]
 
 

@@ -144,7 +144,7 @@ def test_a_lease_reads_inputs_reports_progress_and_completes(api: TestClient) ->
     uploaded = api.post(
         f"/api/comm/task/{task_id}/files",
         headers=headers,
-        files={"file": ("output.jpg", b"\xff\xd8jpeg", "image/jpeg")},
+        files={"file": ("output.jpg", b"\xff\xd8\xffjpeg", "image/jpeg")},
     ).json()["data"]
     assert uploaded["key"] == f"{folder}output.jpg"  # under the lease's attempt
     done = call(api, leased, "complete", result={"file_id": uploaded["key"], "kind": "image"})
@@ -152,9 +152,9 @@ def test_a_lease_reads_inputs_reports_progress_and_completes(api: TestClient) ->
     finished = task(api, task_id)
     assert finished["status"] == "COMPLETED"
     assert finished["result"]["kind"] == "image"
-    assert api.get(f"/api/download/{uploaded['key']}").content == b"\xff\xd8jpeg"
+    assert api.get(f"/api/download/{uploaded['key']}").content == b"\xff\xd8\xffjpeg"
     # the short form clients built before attempt folders names the completing attempt's file
-    assert api.get(f"/api/download/results/{task_id}/output.jpg").content == b"\xff\xd8jpeg"
+    assert api.get(f"/api/download/results/{task_id}/output.jpg").content == b"\xff\xd8\xffjpeg"
     assert api.get(f"/api/download/results/{task_id}/other.jpg").status_code == 404
     assert call(api, leased, "heartbeat", progress=0.9).json()["error"]["code"] == "lease_lost"
 

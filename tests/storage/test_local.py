@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from faceswap.errors import ConflictError, NotFoundError, StorageUnavailableError
+from faceswap.storage.leftovers import leftover_name
 from faceswap.storage.local import LocalStorage
 
 pytestmark = pytest.mark.asyncio
@@ -140,3 +141,34 @@ async def test_sweep_removes_only_stale_leftovers_of_interrupted_writes(tmp_path
     ]
     assert not (tmp_path / "results").exists()
     assert (await storage.stat("uploads/kept.png")).content_type == "image/png"
+
+
+async def test_leftovers_are_told_by_their_names() -> None:
+    folder = Path("/nonexistent")
+    assert leftover_name(".output.mp4.k3j2x9_a.tmp", folder) == "output.mp4"
+    assert leftover_name(".output.mp4.meta.json.q8w7e6r5.tmp", folder) == "output.mp4"
+    assert leftover_name(".output.mp4.meta.json", folder) == "output.mp4"  # no object beside it
+    assert leftover_name("output.mp4", folder) is None
+    assert leftover_name(".hidden-by-someone-else", folder) is None
+
+
+async def test_a_sweep_within_a_prefix_takes_its_leftovers_of_any_age_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    storage = LocalStorage(tmp_path)
+    await storage.put("results/t1/a1/output.png", b"object", content_type="image/png")
+    a1, a2 = tmp_path / "results" / "t1" / "a1", tmp_path / "results" / "t1" / "a2"
+    a2.mkdir()
+    fresh_in_a1 = a1 / ".output.mp4.abcd1234.tmp"
+    fresh_in_a2 = a2 / ".output.mp4.efgh5678.tmp"
+    for path in (fresh_in_a1, fresh_in_a2, a1 / ".gone.png.meta.json"):
+        path.write_bytes(b"x")
+    now = datetime.now(UTC)
+
+    assert await storage.sweep_leftovers(now, prefix="results/t1/a1/") == 0  # fresh: maybe being written
+    assert await storage.sweep_leftovers(now, older_than=timedelta(0), prefix="results/t1/a1/") == 2
+    assert sorted(p.name for p in a1.iterdir()) == [".output.png.meta.json", "output.png"]
+    assert fresh_in_a2.exists()  # another attempt's write in progress
+    assert await storage.sweep_leftovers(now, older_than=timedelta(0), prefix="results/t1/a2/") == 1
+    assert not a2.exists()  # emptied folders go
+    assert await storage.get("results/t1/a1/output.png") == b"object"

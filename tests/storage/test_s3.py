@@ -90,6 +90,22 @@ async def test_sweep_aborts_only_old_unfinished_uploads(s3_server: S3Server, tmp
     assert client.list_multipart_uploads(Bucket=S3_BUCKET, Prefix=prefix).get("Uploads") is None
 
 
+async def test_a_sweep_within_a_prefix_aborts_its_uploads_of_any_age(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    """An attempt's cleanup: its unfinished uploads go at once, another attempt's stay."""
+    storage, prefix = _storage(s3_server, tmp_path)
+    client = s3_client(s3_server)
+    for attempt in ("a1", "a2"):
+        client.create_multipart_upload(Bucket=S3_BUCKET, Key=f"{prefix}results/t1/{attempt}/output.mp4")
+    async with storage:
+        now = datetime.now(UTC) + timedelta(seconds=1)  # the server's clock may run a little ahead
+        assert await storage.sweep_leftovers(now, older_than=timedelta(0), prefix="results/t1/a1/") == 1
+    left = client.list_multipart_uploads(Bucket=S3_BUCKET, Prefix=prefix).get("Uploads", [])
+    assert [upload["Key"] for upload in left] == [f"{prefix}results/t1/a2/output.mp4"]
+    client.abort_multipart_upload(Bucket=S3_BUCKET, Key=left[0]["Key"], UploadId=left[0]["UploadId"])
+
+
 async def test_metadata_survives_http_headers(s3_server: S3Server, tmp_path: Path) -> None:
     metadata = {"filename": "Grâce Höpper 100%.jpg", "note": " leading and trailing ", "empty": ""}
     storage, prefix = _storage(s3_server, tmp_path)

@@ -10,14 +10,19 @@ attempt can start. That makes two deletions always safe:
 - once the job has finished, every attempt folder except that of the attempt which completed it.
 
 :func:`tidy_attempt` applies them when an attempt ends (a queue worker's ``after_process``, the API's
-answers to a remote worker). What a killed process wrote between its upload and its tidy-up is left to
-retention (``results/`` ages out as a whole) unless a later attempt finishes the task and prunes it.
+answers to a remote worker). Deleting an attempt's files also removes the leftovers of its interrupted
+writes in its folder (a killed writer's hidden temporary files, unfinished multipart uploads), whatever
+their age: an attempt that lost its task has no write worth finishing, and once a task has finished no
+write to its folder is wanted. What a killed process wrote between its upload and its tidy-up is left to
+retention (``results/`` ages out as a whole) unless a later attempt finishes the task and prunes it; its
+leftovers also go with the storage's periodic sweep (:mod:`faceswap.service.leftovers`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from saq.job import Job, Status
 
@@ -32,24 +37,39 @@ async def discard_attempt(
     storage: Storage, task_id: str, attempt: str, keys: Iterable[str] | None = None
 ) -> int:
     """Deletes what ``attempt`` stored for ``task_id``: ``keys`` when the caller knows them (no listing),
-    else everything under the attempt's folder. The number of objects deleted."""
+    else everything under the attempt's folder, and the leftovers of its interrupted writes there. The
+    number of objects deleted."""
     prefix = attempt_prefix(task_id, attempt)
     if keys is None:
         found = [obj.key async for obj in storage.list(prefix)]
     else:
         found = [key for key in keys if key.startswith(prefix)]
-    return await storage.delete_all(found)
+    deleted = await storage.delete_all(found)
+    await sweep_all_leftovers(storage, prefix)
+    return deleted
 
 
 async def prune_attempts(storage: Storage, task_id: str, keep: str | None) -> int:
-    """Deletes the files of every attempt at ``task_id`` but ``keep`` (None: all attempts); files of the
-    layout without attempt folders (``results/<task_id>/<name>``) are left alone."""
+    """Deletes the files of every attempt at the finished task ``task_id`` but ``keep`` (None: all
+    attempts), and the leftovers of interrupted writes anywhere in the task's folder; files of the layout
+    without attempt folders (``results/<task_id>/<name>``) are left alone."""
     doomed = []
     async for obj in storage.list(results_prefix(task_id)):
         parts = parse_result_key(obj.key)
         if parts is not None and parts.attempt is not None and parts.attempt != keep:
             doomed.append(obj.key)
-    return await storage.delete_all(doomed)
+    deleted = await storage.delete_all(doomed)
+    await sweep_all_leftovers(storage, results_prefix(task_id))
+    return deleted
+
+
+async def sweep_all_leftovers(storage: Storage, prefix: str) -> int:
+    """Removes the leftovers of interrupted writes under ``prefix`` whatever their age (hidden temporary
+    files of a local storage, unfinished multipart uploads): every write there has ended or is doomed."""
+    removed = await storage.sweep_leftovers(datetime.now(UTC), older_than=timedelta(0), prefix=prefix)
+    if removed:
+        logger.info("removed %d leftover(s) of interrupted writes under %s", removed, prefix)
+    return removed
 
 
 async def tidy_attempt(

@@ -26,12 +26,16 @@ from types import TracebackType
 from typing import ClassVar, Final, Self
 
 from faceswap.errors import BadOptionError, NotFoundError
-from faceswap.storage.keys import key_name, validate_key
+from faceswap.storage.keys import key_name, validate_key, validate_prefix
 
 DEFAULT_CONTENT_TYPE: Final = "application/octet-stream"
 DEFAULT_CHUNK_SIZE: Final = 1024 * 1024
 MAX_METADATA_BYTES: Final = 2048
 """S3's limit on user metadata, applied everywhere so that every backend keeps what another one takes."""
+
+LEFTOVER_AGE: Final = timedelta(hours=1)
+"""How long a write's leftover must have been untouched before :meth:`Storage.sweep_leftovers` takes it
+for a dead writer's: a live put keeps writing to it (every mebibyte locally, every part on S3)."""
 
 PutData = bytes | bytearray | memoryview | AsyncIterable[bytes] | Path
 """What ``put`` stores: bytes in memory, chunks from an async iterator (an upload), or a local file."""
@@ -155,9 +159,15 @@ class Storage(abc.ABC):
             raise BadOptionError(f"expires_s must be positive; got {expires_s}")
         return None
 
-    async def sweep_leftovers(self, now: datetime, *, older_than: timedelta = timedelta(hours=1)) -> int:
-        """Removes the backend's own leftovers of writes interrupted before ``now - older_than`` (a killed
-        process's temporary files, unfinished multipart uploads); the number removed. Objects are untouched."""
+    async def sweep_leftovers(
+        self, now: datetime, *, older_than: timedelta = LEFTOVER_AGE, prefix: str = ""
+    ) -> int:
+        """Removes the backend's own leftovers of interrupted writes (a killed process's temporary files,
+        unfinished multipart uploads) for keys starting with ``prefix``, last written at or before
+        ``now - older_than``; the number removed. Objects are untouched. ``older_than`` zero sweeps
+        whatever is there, for a folder whose writers are all done or doomed (an attempt that lost its
+        task)."""
+        validate_prefix(prefix)
         return 0
 
     async def aclose(self) -> None:

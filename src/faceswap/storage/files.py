@@ -109,31 +109,3 @@ def prune_empty_parents(folder: Path, root: Path) -> None:
         except OSError:
             return
         folder = folder.parent
-
-
-def sweep_folder(root: Path, cutoff: float) -> int:
-    """Removes temporary files and sidecars without an object, modified before ``cutoff`` (a POSIX time),
-    from every folder under ``root``; prunes folders left empty. The number of files removed."""
-    if not root.is_dir():
-        return 0
-    removed = 0
-    for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
-        folder = Path(dirpath)
-        for name in filenames:
-            path = folder / name
-            is_temp = name.startswith(".") and name.endswith(TEMP_SUFFIX)
-            is_orphan = (
-                name.startswith(".")
-                and name.endswith(SIDECAR_SUFFIX)
-                and not (folder / name[1 : -len(SIDECAR_SUFFIX)]).exists()
-            )
-            try:
-                if (is_temp or is_orphan) and path.lstat().st_mtime < cutoff:
-                    path.unlink()
-                    removed += 1
-            except OSError:
-                continue
-        if folder != root:
-            with contextlib.suppress(OSError):  # not empty: kept
-                folder.rmdir()
-    return removed

@@ -8,6 +8,8 @@ cannot collide with objects and are never listed. A web server may serve ROOT di
 Writes go to a temporary file in the target folder, are flushed to disk, and then the sidecar and
 the object are moved into place with ``os.replace``: a reader sees a new key only once both exist.
 (When a key is overwritten, a reader can for a moment see the previous bytes with the new sidecar.)
+What a killed writer leaves is removed by :meth:`LocalStorage.sweep_leftovers`
+(:mod:`faceswap.storage.leftovers`).
 Every path is resolved and must stay under the root, symlinks included.
 """
 
@@ -35,6 +37,7 @@ from faceswap.errors import (
 from faceswap.storage.base import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_CONTENT_TYPE,
+    LEFTOVER_AGE,
     PutData,
     Storage,
     StoredObject,
@@ -49,11 +52,11 @@ from faceswap.storage.files import (
     describe,
     prune_empty_parents,
     sidecar_path,
-    sweep_folder,
     write_chunk,
     write_sidecar,
 )
 from faceswap.storage.keys import validate_key, validate_prefix
+from faceswap.storage.leftovers import sweep_folder
 
 logger = logging.getLogger(__name__)
 
@@ -255,8 +258,16 @@ class LocalStorage(Storage):
             return None
         return f"{self.public_base_url}/{key}"
 
-    async def sweep_leftovers(self, now: datetime, *, older_than: timedelta = timedelta(hours=1)) -> int:
-        return await asyncio.to_thread(sweep_folder, self.root, (now - older_than).timestamp())
+    async def sweep_leftovers(
+        self, now: datetime, *, older_than: timedelta = LEFTOVER_AGE, prefix: str = ""
+    ) -> int:
+        """Hidden temporary files and orphan sidecars (see :mod:`faceswap.storage.leftovers`)."""
+        validate_prefix(prefix)
+        cutoff = (now - older_than).timestamp()
+        removed = await asyncio.to_thread(sweep_folder, self.root, cutoff, prefix)
+        if removed:
+            logger.info("removed %d leftover file(s) of interrupted writes under %r", removed, prefix or "/")
+        return removed
 
     async def health(self) -> bool:
         await asyncio.to_thread(self._probe)

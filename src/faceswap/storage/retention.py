@@ -44,8 +44,7 @@ def retention_rules(settings: StorageSettings) -> tuple[RetentionRule, ...]:
 
 async def cleanup_expired(storage: Storage, now: datetime, rules: Sequence[RetentionRule]) -> int:
     """Deletes every object older than its rule's age at ``now`` (timezone-aware); the number deleted.
-
-    Also sweeps the backend's leftovers of interrupted writes (not counted)."""
+    (The leftovers of interrupted writes are swept apart: :meth:`Storage.sweep_leftovers`.)"""
     if now.tzinfo is None:
         raise BadOptionError("cleanup_expired needs a timezone-aware 'now'")
     deleted = 0

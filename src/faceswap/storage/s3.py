@@ -26,6 +26,7 @@ from faceswap.errors import BadOptionError, InvalidKeyError, NotFoundError, Stor
 from faceswap.storage.base import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_CONTENT_TYPE,
+    LEFTOVER_AGE,
     PutData,
     Storage,
     StoredObject,
@@ -286,15 +287,19 @@ class S3Storage(Storage):
             raise StorageUnavailableError(f"S3 bucket {self.bucket!r} does not exist") from None
         return True
 
-    async def sweep_leftovers(self, now: datetime, *, older_than: timedelta = timedelta(hours=1)) -> int:
+    async def sweep_leftovers(
+        self, now: datetime, *, older_than: timedelta = LEFTOVER_AGE, prefix: str = ""
+    ) -> int:
+        """Aborts the multipart uploads under ``prefix`` started at or before ``now - older_than``."""
         cutoff = now - older_than
         paginator = self._client.get_paginator("list_multipart_uploads")
+        where = self.prefix + validate_prefix(prefix)
 
         def stale() -> builtins.list[tuple[str, str]]:
             found = []
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=where):
                 for upload in page.get("Uploads", []):
-                    if upload["Initiated"] < cutoff:
+                    if upload["Initiated"] <= cutoff:
                         found.append((str(upload["Key"]), str(upload["UploadId"])))
             return found
 

@@ -2,7 +2,9 @@
 
 The lifespan connects the queue and opens the storage once; with ``workers > 0`` it also runs that many
 task workers in the same event loop (the embedded default), and stops them (draining) on shutdown. It
-also deletes expired uploads and results every ``RETENTION_EVERY_S`` (``storage.*_retention_hours``).
+also deletes expired uploads and results every ``RETENTION_EVERY_S`` (``storage.*_retention_hours``),
+and sweeps what killed writes left in the storage and the scratch folder at start-up and as often
+(:mod:`faceswap.service.leftovers`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from faceswap.service.api.routes import batch, comm, face_swap, health, legacy, 
 from faceswap.service.api.state import ServiceState
 from faceswap.service.comm.upkeep import remote_leases
 from faceswap.service.keys.store import open_key_store
+from faceswap.service.leftovers import sweep_leftovers
 from faceswap.service.queue import open_queue
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.open import storage_from_settings
@@ -37,6 +40,8 @@ RETENTION_EVERY_S = 900.0
 
 
 async def retention_loop(state: ServiceState) -> None:
+    """Deletes expired objects now and every ``RETENTION_EVERY_S``, and sweeps the leftovers of killed
+    writes every ``RETENTION_EVERY_S`` (the lifespan swept them once at start-up)."""
     rules = retention_rules(state.settings.storage)
     while True:
         try:
@@ -44,6 +49,7 @@ async def retention_loop(state: ServiceState) -> None:
         except Exception:
             logger.exception("retention cleanup failed; trying again later")
         await asyncio.sleep(RETENTION_EVERY_S)
+        await sweep_leftovers(state.storage, state.settings.data_dir)
 
 
 @contextlib.asynccontextmanager
@@ -78,6 +84,7 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
         keys = open_key_store(settings)
         auth = Authenticator(keys, settings.service, RateLimiter.from_settings(settings))
         app.state.faceswap_auth = auth
+        await sweep_leftovers(storage, settings.data_dir)  # before any in-process worker starts
         retention = asyncio.create_task(retention_loop(state))
         try:
             async with _workers(state, workers), remote_leases(app, state):

@@ -14,7 +14,14 @@ from datetime import datetime, timedelta
 
 from faceswap.errors import NotFoundError
 from faceswap.service.tasks.client import TaskClient
-from faceswap.storage.base import DEFAULT_CHUNK_SIZE, DEFAULT_CONTENT_TYPE, PutData, Storage, StoredObject
+from faceswap.storage.base import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_CONTENT_TYPE,
+    LEFTOVER_AGE,
+    PutData,
+    Storage,
+    StoredObject,
+)
 from faceswap.storage.keys import RESULTS_PREFIX, UPLOADS_PREFIX
 
 OWNER_METADATA = "owner"
@@ -84,7 +91,9 @@ class OwnedStorage(Storage):
         await self._check(key)
         return await self.inner.url(key, expires_s=expires_s)
 
-    async def sweep_leftovers(self, now: datetime, *, older_than: timedelta = timedelta(hours=1)) -> int:
+    async def sweep_leftovers(
+        self, now: datetime, *, older_than: timedelta = LEFTOVER_AGE, prefix: str = ""
+    ) -> int:
         return 0  # the service's own storage does that, not a request's view of it
 
     async def aclose(self) -> None:

@@ -11,7 +11,14 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 
-from faceswap.storage.base import DEFAULT_CHUNK_SIZE, DEFAULT_CONTENT_TYPE, PutData, Storage, StoredObject
+from faceswap.storage.base import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_CONTENT_TYPE,
+    LEFTOVER_AGE,
+    PutData,
+    Storage,
+    StoredObject,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +70,9 @@ class RequestStorage(Storage):
     async def url(self, key: str, *, expires_s: int = 3600) -> str | None:
         return await self.inner.url(key, expires_s=expires_s)
 
-    async def sweep_leftovers(self, now: datetime, *, older_than: timedelta = timedelta(hours=1)) -> int:
+    async def sweep_leftovers(
+        self, now: datetime, *, older_than: timedelta = LEFTOVER_AGE, prefix: str = ""
+    ) -> int:
         return 0  # the service's own storage does that, not a request's view of it
 
     async def aclose(self) -> None:

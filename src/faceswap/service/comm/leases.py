@@ -16,10 +16,11 @@ A lease is held while the job is running with that lease id in its meta under th
 with; anything else answers ``lease_lost`` (409), or ``attempt_superseded`` (409, a kind of
 ``lease_lost``) when the job was re-queued or claimed again since: the worker must drop the task.
 
-Result files of a lease go under its attempt's folder, ``results/<task_id>/<attempt>/`` (see
-:mod:`.files`); an upload that ends after its attempt lost the task is deleted and refused, and when an
-attempt's lease ends (completed, failed, cancelled, or refused as lost) the files it leaves behind are
-deleted (:func:`faceswap.service.attempt_files.tidy_attempt`).
+Result files of a lease go under its attempt's folder, ``results/<task_id>/<attempt>/``; they are images
+or videos by their bytes (:mod:`.uploads`), and a completion may name only them (:mod:`.files`) and link
+only to them (:mod:`.result_urls`). An upload that ends after its attempt lost the task is deleted and
+refused, and when an attempt's lease ends (completed, failed, cancelled, or refused as lost) the files it
+leaves behind are deleted (:func:`faceswap.service.attempt_files.tidy_attempt`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from faceswap.service.comm.messages import (
     LeasedTask,
     LeaseInfo,
 )
+from faceswap.service.comm.result_urls import check_result_urls
 from faceswap.service.queue.attempts import attempt_name, attempt_of
 from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import Task, TaskCreate
@@ -251,9 +253,10 @@ class Leases:
 
     async def complete(self, task_id: str, lease_id: str, result: dict[str, Any]) -> Task:
         """Finishes the task COMPLETED with ``result``; every ``file_id`` in it must be a file this
-        lease's attempt uploaded."""
+        lease's attempt uploaded, and every ``*_url`` a link to one (:mod:`.result_urls`)."""
         job = await self.running(task_id, lease_id)
         await check_result_files(self.storage, result, task_id, attempt_name(job))
+        await check_result_urls(self.storage, result, task_id, attempt_name(job))
         await self.queue.finish(job, Status.COMPLETE, result=result)
         await self._check_written(job)
         logger.info("task %s: completed by remote worker %s", task_id, job.worker_id)

@@ -8,7 +8,6 @@ reference photo for ``face_mode: reference``.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from numpy.typing import NDArray
 from faceswap.errors import NoFaceInTargetError, OutputError
 from faceswap.imaging.sniff import SNIFF_BYTES, is_video, sniff
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.scratch import scratch_root, task_scratch
 
 CROP_SIDE = 256
 """Longest side of a stored crop, in pixels (large enough for the detectors to find the face again)."""
@@ -81,16 +81,15 @@ async def process(run: TaskRun) -> dict[str, Any]:
     return {"kind": "faces", "target_kind": kind, **report, "faces": listed, "processing_time": elapsed}
 
 
-def _first_frame(data: bytes, scratch: Path) -> Any:
+def _first_frame(data: bytes, scratch: Path, task_id: str) -> Any:
     from faceswap.video.decode import read_frames
     from faceswap.video.options import VideoOptions
     from faceswap.video.probe import probe
 
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=scratch, suffix=".video") as handle:
-        handle.write(data)
-        handle.flush()
-        for frame in read_frames(probe(Path(handle.name)), VideoOptions()):
+    with task_scratch(scratch, task_id) as folder:
+        video = folder / "input.video"
+        video.write_bytes(data)
+        for frame in read_frames(probe(video), VideoOptions()):
             return frame.image
     raise NoFaceInTargetError("the video has no frames to look for faces in")
 
@@ -102,7 +101,7 @@ def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
     from faceswap.imaging.decode import decode_image
 
     if kind == "video":
-        image = _first_frame(data, run.worker.settings.data_dir / "tmp")
+        image = _first_frame(data, scratch_root(run.worker.settings.data_dir), run.task_id)
     else:
         image = decode_image(data).bgr
     with run.worker.engine(run.task.wf.model) as engine:

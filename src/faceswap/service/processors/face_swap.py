@@ -7,7 +7,6 @@ progress and cancel between frames. Outputs keep the target's format (AVI become
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from typing import Any, cast
 from faceswap.choices import ImageFormat, VideoContainer, choices, parse_choice
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.scratch import scratch_root, task_scratch
 
 
 @dataclass(frozen=True)
@@ -123,12 +123,10 @@ async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
     else:
         # an animated GIF/WebP comes back as an animated GIF; other videos keep their container
         container = media if media in choices(VideoContainer) else "gif" if media == "webp" else "mp4"
-    scratch = run.worker.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch, prefix=f"task-{run.task_id}-") as folder:
-        source = Path(folder) / f"input.{media}"
+    with task_scratch(scratch_root(run.worker.settings.data_dir), run.task_id) as folder:
+        source = folder / f"input.{media}"
         source.write_bytes(inputs.target)
-        output = Path(folder) / f"output.{container}"
+        output = folder / f"output.{container}"
         report = await run.in_thread("video", _swap_video, run, inputs, source, output)
         content_type = mime_type(cast(Any, container))
         stored = await run.outputs.store(output.name, output, content_type)

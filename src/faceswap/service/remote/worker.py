@@ -1,6 +1,7 @@
 """The remote worker: lease tasks over HTTP, run the same processors locally, report back.
 
-``faceswap worker --api URL --token T`` runs :func:`run_remote_worker`. Each of its ``concurrency``
+``faceswap worker --api URL --token T`` runs :func:`run_remote_worker`, which first sweeps what killed
+work left in its scratch folder (:mod:`faceswap.service.leftovers`). Each of its ``concurrency``
 slots long-polls ``GET /api/comm/task/fetch``; a leased task runs its workflow's processor with a
 :class:`RemoteTaskRun`, which reads inputs through the lease (presigned storage URLs or the API) and
 stores outputs through :class:`~faceswap.service.remote.storage.ApiStorage`. Meanwhile a heartbeat
@@ -24,6 +25,7 @@ from typing import Any
 from faceswap.config import Settings
 from faceswap.errors import BadOptionError, FaceswapError, LeaseLostError, NotFoundError, WorkerLostError
 from faceswap.service.comm.messages import LeasedTask
+from faceswap.service.leftovers import sweep_leftovers
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.processors.registry import load_processor
 from faceswap.service.remote.client import CommClient
@@ -224,6 +226,7 @@ async def run_remote_worker(
         loop.add_signal_handler(signum, worker.stopping.set)
     logger.info("remote worker %s on %s, concurrency %d", name, client.api_url, concurrency)
     try:
+        await sweep_leftovers(storage, settings.data_dir)  # its scratch folder (it stores nothing itself)
         await worker.run()
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):

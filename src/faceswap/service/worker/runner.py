@@ -2,10 +2,11 @@
 
 A worker connects to the queue from settings, loads engines on first use (in its
 :class:`~faceswap.service.worker.context.WorkerContext`), sweeps stuck jobs of dead workers every
-``service.sweep_interval_s`` and checks for cancels every ``service.abort_poll_s``. On SIGTERM or
-SIGINT it stops taking tasks and lets running ones finish for up to ``service.image_timeout_s``
-(then they are put back in the queue for another worker); an idle worker stops within
-``DEQUEUE_WAIT_S`` (its upkeep loops end at once, see :mod:`.saq_worker`).
+``service.sweep_interval_s`` and checks for cancels every ``service.abort_poll_s``. ``faceswap worker``
+first sweeps what killed work left in the storage and the scratch folder
+(:mod:`faceswap.service.leftovers`). On SIGTERM or SIGINT it stops taking tasks and lets running ones
+finish for up to ``service.image_timeout_s`` (then they are put back in the queue for another worker);
+an idle worker stops within ``DEQUEUE_WAIT_S`` (its upkeep loops end at once, see :mod:`.saq_worker`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, cast
 from saq.queue.base import Queue
 
 from faceswap.config import Settings
+from faceswap.service.leftovers import sweep_leftovers
 from faceswap.service.queue import open_queue
 from faceswap.service.tasks.records import TASK_FUNCTION
 from faceswap.service.worker.context import WorkerContext
@@ -97,6 +99,7 @@ async def run_worker(settings: Settings, *, concurrency: int = 1, storage: Stora
     await queue.connect()
     store = storage or storage_from_settings(settings)
     try:
+        await sweep_leftovers(store, settings.data_dir)  # what a killed run of this worker left
         worker = build_worker(queue, WorkerContext.from_settings(settings, store), concurrency=concurrency)
         logger.info("worker %s on %r, concurrency %d", worker.id, queue, concurrency)
         await worker.start()

@@ -4,7 +4,9 @@ Every route needs a worker token (``Authorization: Bearer <token>``, 401 without
 token configured (``FACESWAP_SERVICE__WORKER_TOKENS``) they all answer 404. Per-task routes carry the
 lease id in the ``X-Lease-Id`` header; a lease that is no longer held answers 409 ``lease_lost`` (or
 ``attempt_superseded`` when its task was re-queued or claimed again since). Uploaded result files are
-stored under the lease's attempt folder, ``results/<task_id>/<attempt>/<name>``.
+stored under the lease's attempt folder, ``results/<task_id>/<attempt>/<name>``, and must be images or
+videos by their bytes (:mod:`faceswap.service.comm.uploads`); a completion's URLs must point at them
+(:mod:`faceswap.service.comm.result_urls`).
 See docs/service.md, "Remote workers".
 """
 
@@ -16,6 +18,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
+from faceswap.imaging.sniff import SNIFF_BYTES
 from faceswap.service.api.envelope import ok
 from faceswap.service.comm.leases import Leases
 from faceswap.service.comm.messages import (
@@ -25,6 +28,7 @@ from faceswap.service.comm.messages import (
     Heartbeat,
     UploadedFile,
 )
+from faceswap.service.comm.uploads import result_file
 from faceswap.service.worker.inputs import read_input, stored_key
 
 CHUNK = 1024 * 1024
@@ -93,17 +97,20 @@ async def task_input(leases: Comm, task_id: str, index: int, lease_id: LeaseId) 
 @router.post(
     "/task/{task_id}/files",
     summary="Upload a result file (multipart `file`) of a leased task, stored under the lease's attempt",
+    responses={415: {"description": "`unsupported_format`: the file is not an image or video"}},
 )
 async def upload_result(
     leases: Comm, task_id: str, lease_id: LeaseId, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
+    head = await file.read(max(SNIFF_BYTES, CHUNK))
+    result = result_file(file.filename, head)  # told by its bytes; the declared type is ignored
+
     async def chunks() -> AsyncIterator[bytes]:
+        yield head
         while chunk := await file.read(CHUNK):
             yield chunk
 
-    content_type = file.content_type or "application/octet-stream"
-    name = file.filename or "output"
-    stored = await leases.store_file(task_id, lease_id, name, chunks(), content_type)
+    stored = await leases.store_file(task_id, lease_id, result.name, chunks(), result.content_type)
     url = await leases.storage.url(stored.key)
     uploaded = UploadedFile(key=stored.key, size=stored.size, content_type=stored.content_type, url=url)
     return ok(uploaded.model_dump(mode="json"))

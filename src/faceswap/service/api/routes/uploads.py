@@ -3,7 +3,8 @@
 A result's ``file_id`` is its key, ``results/<task_id>/<attempt>/<name>``. The shorter
 ``results/<task_id>/<name>`` that clients built before results had attempt folders (and under which
 older results are still stored) keeps working: when no object is stored under it, it names the file
-``<name>`` of the attempt that completed the task.
+``<name>`` of the attempt that completed the task. Downloads carry ``nosniff`` and a sandboxing CSP, and
+are ``attachment`` unless an image or video (:mod:`faceswap.service.api.served`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from saq.job import Status
 from faceswap.errors import NotFoundError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import store_file
+from faceswap.service.api.served import download_headers
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.queue.attempts import attempt_name
 from faceswap.service.worker.inputs import stored_key
@@ -54,14 +56,7 @@ async def download(state: State, file_id: str) -> StreamingResponse:
         async for chunk in stream:
             yield chunk
 
-    headers = {
-        "Content-Length": str(obj.size),
-        "Content-Disposition": f'inline; filename="{obj.name}"',
-        "Cache-Control": "private, max-age=3600",
-    }
-    if obj.etag:
-        headers["ETag"] = f'"{obj.etag}"'
-    return StreamingResponse(body(), media_type=obj.content_type, headers=headers)
+    return StreamingResponse(body(), media_type=obj.content_type, headers=download_headers(obj))
 
 
 async def completed_result_key(state: ServiceState, key: str) -> str:
