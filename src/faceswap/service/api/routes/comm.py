@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
+from faceswap.errors import BadOptionError
 from faceswap.service.api.envelope import ok
 from faceswap.service.comm.leases import Leases
 from faceswap.service.comm.messages import (
@@ -90,20 +92,43 @@ async def task_input(leases: Comm, task_id: str, index: int, lease_id: LeaseId) 
     return StreamingResponse(body(), media_type=obj.content_type, headers=headers)
 
 
+RESULT_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/task/{task_id}/files",
     summary="Upload a result file (multipart `file`) of a leased task, stored under the lease's attempt",
+    openapi_extra=RESULT_FORM,
 )
-async def upload_result(
-    leases: Comm, task_id: str, lease_id: LeaseId, file: Annotated[UploadFile, File()]
-) -> dict[str, Any]:
-    async def chunks() -> AsyncIterator[bytes]:
-        while chunk := await file.read(CHUNK):
-            yield chunk
+async def upload_result(request: Request, leases: Comm, task_id: str, lease_id: LeaseId) -> dict[str, Any]:
+    """The form is read here, once the worker token has been checked, so that a request without a valid
+    token is refused before its body is read: results have no size limit (a long video's may be larger
+    than its input), so this body is not bounded by ``limits.max_multipart_bytes``."""
+    async with request.form(max_files=1) as form:
+        file = form.get("file")
+        if not isinstance(file, StarletteUploadFile):
+            raise BadOptionError("send the result as the multipart file field `file`")
 
-    content_type = file.content_type or "application/octet-stream"
-    name = file.filename or "output"
-    stored = await leases.store_file(task_id, lease_id, name, chunks(), content_type)
+        async def chunks() -> AsyncIterator[bytes]:
+            while chunk := await file.read(CHUNK):
+                yield chunk
+
+        content_type = file.content_type or "application/octet-stream"
+        name = file.filename or "output"
+        stored = await leases.store_file(task_id, lease_id, name, chunks(), content_type)
     url = await leases.storage.url(stored.key)
     uploaded = UploadedFile(key=stored.key, size=stored.size, content_type=stored.content_type, url=url)
     return ok(uploaded.model_dump(mode="json"))
