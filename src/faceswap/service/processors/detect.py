@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from faceswap.errors import NoFaceInTargetError, OutputError
 from faceswap.imaging.sniff import SNIFF_BYTES, is_video, sniff
+from faceswap.limits import check_face_room
 from faceswap.service.processors.base import TaskRun
 
 CROP_SIDE = 256
@@ -105,9 +106,10 @@ def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
         image = _first_frame(data, run.worker.settings.data_dir / "tmp")
     else:
         image = decode_image(data).bgr
+    height, width = image.shape[:2]
+    check_face_room(width, height, "the target")
     engine = run.worker.engine(run.task.wf.model)
     run.progress(0.2)
-    height, width = image.shape[:2]
     found = []
     for face in sort_left_to_right(engine.analyser.analyse(image)):
         x0, y0, x1, y1 = crop_box(face.box, width, height)
