@@ -1,4 +1,5 @@
-"""Input limits, decided by content: bytes, image pixels (decompression bombs), video size, length, frames.
+"""Input limits, decided by content: bytes, image pixels (decompression bombs), video size, length, frames;
+and whether a picture has room for a face at all (:func:`check_face_room`).
 
 :func:`check_media` never trusts a file name or a claimed content type. The type comes from the
 magic bytes (:func:`faceswap.imaging.sniff.sniff`), then a real parse confirms it: Pillow reads the
@@ -18,7 +19,13 @@ from pathlib import Path
 
 from faceswap.choices import MediaKind, MediaType
 from faceswap.config import InputLimits
-from faceswap.errors import InputTooLargeError, NotFoundError, UnreadableInputError, UnsupportedFormatError
+from faceswap.errors import (
+    InputError,
+    InputTooLargeError,
+    NotFoundError,
+    UnreadableInputError,
+    UnsupportedFormatError,
+)
 from faceswap.imaging.decode import open_image
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_image, is_video, sniff
 
@@ -38,6 +45,33 @@ class MediaInfo:
     height: int
     duration: float | None = None
     frames: int | None = None
+
+
+MIN_SIDE = 16
+"""Fewest pixels a face input (a photo, a video frame) may have on its shorter side. The detectors find
+no face smaller than this (SCRFD's smallest anchors are 16 px; dlib's HOG window is 80 px, and the
+classic engine upsamples at most 4 times)."""
+MAX_ASPECT_RATIO = 32
+"""Most times a face input's longer side may be its shorter side. Panoramas (up to about 10:1) and long
+screenshots (about 20:1) stay within it; past it, the neural detectors' 640x640 input would hold the
+picture's shorter side in fewer than 20 pixels."""
+
+
+def check_face_room(width: int, height: int, what: str = "the image") -> None:
+    """``bad_input`` (:class:`InputError`) when a picture of ``width`` x ``height`` pixels is too small
+    (a side under :data:`MIN_SIDE`) or too thin (sides further apart than :data:`MAX_ASPECT_RATIO`) to
+    hold a face; ``what`` names it in the message."""
+    short, long = sorted((width, height))
+    if long > MAX_ASPECT_RATIO * short:
+        raise InputError(
+            f"{what} is {width}x{height} pixels, too thin to hold a face: "
+            f"its longer side may be at most {MAX_ASPECT_RATIO} times its shorter side"
+        )
+    if short < MIN_SIDE:
+        raise InputError(
+            f"{what} is {width}x{height} pixels, too small to hold a face: "
+            f"each side must be at least {MIN_SIDE} pixels"
+        )
 
 
 def check_size(size: int, limits: InputLimits) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from faceswap.imaging.provenance import read_provenance
 from tests.cli.conftest import ASTRONAUT, GRACE, Invoke
@@ -188,3 +189,25 @@ def test_gif_target_uses_its_first_frame(invoke: Invoke, tmp_path: Path) -> None
     result = invoke("swap", GRACE, target, "-o", output, "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["faces_swapped"] == 1
+
+
+@pytest.mark.parametrize(
+    ("size", "words"), [((1, 3000), "too thin"), ((3000, 1), "too thin"), ((1, 1), "too small")]
+)
+def test_a_picture_without_room_for_a_face_is_bad_input(
+    invoke: Invoke, tmp_path: Path, size: tuple[int, int], words: str
+) -> None:
+    """As the target or a source: exit 3 and a message with its size, before any engine work."""
+    strip = tmp_path / "strip.png"
+    Image.new("RGB", size, (120, 100, 90)).save(strip)
+    output = tmp_path / "out.png"
+    for paths in ((GRACE, strip), (strip, GRACE)):
+        result = invoke("swap", *paths, "-o", output, "--engine", "classic")
+        assert result.exit_code == 3, result.output
+        width, height = size
+        assert (
+            f"error [bad_input]: strip.png is {width}x{height} pixels, {words} to hold a face"
+            in result.output
+        )
+        assert "Traceback" not in result.output
+        assert not output.exists()

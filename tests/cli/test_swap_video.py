@@ -188,3 +188,22 @@ def test_corrupt_video_is_unreadable(invoke: Invoke, tmp_path: Path, clip: Path)
     result = invoke("swap", GRACE, broken, "-o", tmp_path / "out.mp4")
     assert result.exit_code == 3
     assert "error [unreadable_input]" in result.output
+
+
+def test_a_video_too_thin_to_hold_a_face_is_bad_input(invoke: Invoke, tmp_path: Path) -> None:
+    thin = tmp_path / "thin.mp4"
+    with av.open(str(thin), "w") as out:
+        video = out.add_stream("libx264", rate=RATE, options={"preset": "ultrafast"})
+        video.width, video.height = 1, 300
+        video.pix_fmt = "yuv444p"
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(np.full((300, 1, 3), 120, np.uint8), format="bgr24")
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+    output = tmp_path / "out.mp4"
+    result = invoke("swap", GRACE, thin, "-o", output, "--engine", "classic")
+    assert result.exit_code == 3, result.output
+    assert "error [bad_input]: thin.mp4 is 1x300 pixels, too thin to hold a face" in result.output
+    assert not output.exists()

@@ -14,12 +14,13 @@ from PIL import Image
 from faceswap.config import InputLimits, Settings
 from faceswap.errors import (
     FaceswapError,
+    InputError,
     InputTooLargeError,
     NotFoundError,
     UnreadableInputError,
     UnsupportedFormatError,
 )
-from faceswap.limits import check_media, check_size
+from faceswap.limits import MAX_ASPECT_RATIO, MIN_SIDE, check_face_room, check_media, check_size
 from tests.limits.conftest import CLIP_FPS, CLIP_SECONDS, CLIP_SIZE, FACES_DIR, with_png_size
 
 DEFAULTS = InputLimits()
@@ -182,3 +183,38 @@ def test_image_checks_do_not_import_video_or_engine_libraries() -> None:
         check=True,
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "words"),
+    [
+        (1, 3000, "too thin"),
+        (3000, 1, "too thin"),
+        (16, 513, "too thin"),
+        (1, 1, "too small"),
+        (15, 200, "too small"),
+        (8, 8, "too small"),
+    ],
+)
+def test_pictures_without_room_for_a_face_are_bad_input(width: int, height: int, words: str) -> None:
+    with pytest.raises(InputError) as exc:
+        check_face_room(width, height, "the target")
+    assert exc.value.code == "bad_input"
+    assert exc.value.exit_code == 3
+    assert exc.value.message.startswith(f"the target is {width}x{height} pixels, {words} to hold a face")
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        (MIN_SIDE, MIN_SIDE),  # a tiny avatar
+        (MIN_SIDE, MIN_SIDE * MAX_ASPECT_RATIO),
+        (512, 600),  # Grace Hopper
+        (4032, 3024),  # a phone photo
+        (16000, 2000),  # a panorama, 8:1
+        (1080, 21600),  # a long screenshot, 20:1
+        (7680, 4320),
+    ],
+)
+def test_photos_with_room_for_a_face_pass(width: int, height: int) -> None:
+    check_face_room(width, height)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,49 @@ async def test_a_video_over_the_length_limit_fails_its_task_in_the_worker(tmp_pa
     assert done.error.code == "input_too_large"
     assert "1 s" in done.error.message
     assert done.attempts == 1
+
+
+@pytest.mark.parametrize(("size", "words"), [((1, 3000), "too thin"), ((1, 1), "too small")])
+def test_a_target_without_room_for_a_face_fails_its_task_as_bad_input(
+    tmp_path: Path, size: tuple[int, int], words: str
+) -> None:
+    """Uploaded as the target of a legacy swap: the worker refuses it when it checks the inputs,
+    ``bad_input`` with its size (not an engine's ``internal_error``), and does not retry it."""
+    with TestClient(create_app(service_settings(tmp_path, retries=3), workers=1)) as client:
+        files = {
+            "source_image": ("g.jpg", GRACE.read_bytes()),
+            "target_image": ("strip.png", _png(*size)),
+        }
+        job = client.post("/api/single-image-swap", files=files).json()["data"]
+        status = _finished(client, job["job_id"])
+        task = client.get(f"/api/tasks/{job['job_id']}").json()["data"]
+    width, height = size
+    assert status["status"] == "failed"
+    assert status["error_code"] == "bad_input"
+    assert status["error_message"].startswith(
+        f"the target is {width}x{height} pixels, {words} to hold a face"
+    )
+    assert task["attempts"] == 1  # not transient: not retried
+
+
+def _finished(client: TestClient, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        status: dict[str, Any] = client.get(f"/api/status/{job_id}").json()["data"]
+        if status["status"] in ("completed", "failed", "cancelled"):
+            return status
+        assert time.monotonic() < deadline, f"job {job_id} stayed {status['status']}"
+        time.sleep(0.05)
+
+
+def _png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 100, 90)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _tiny_png() -> bytes:

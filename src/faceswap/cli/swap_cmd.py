@@ -21,7 +21,9 @@ from faceswap.errors import BadOptionError
 from faceswap.imaging.decode import DecodedImage, read_image
 from faceswap.imaging.encode import format_for_path, write_image
 from faceswap.imaging.provenance import Provenance
+from faceswap.limits import check_face_room
 from faceswap.video.options import output_format
+from faceswap.video.probe import probe
 
 
 @click.command("swap")
@@ -95,9 +97,11 @@ def swap_command(
     context = load_context()
     settings, registry = context.settings, context.registry
     parsed_mapping = parse_mapping(mapping) if mapping else None
-    photos = [read_image(p).bgr for p in source_paths]
+    photos = [read_photo(p).bgr for p in source_paths]
     sources = [[s] for s in photos] if parsed_mapping is not None else [photos]
-    reference_photos = [read_image(p).bgr for p in references]
+    reference_photos = [read_photo(p).bgr for p in references]
+    if options is not None:
+        check_face_room(*probe(target_path).display_size, target_path.name)
     threshold = threshold if threshold is not None else settings.engine.reference_threshold
     loaded = open_engine(
         settings, cast(EngineName, engine or settings.engine.engine), registry.path, registry.is_installed
@@ -127,7 +131,7 @@ def swap_command(
         reference=reference_photos,
         threshold=threshold,
     )
-    target = read_image(target_path)
+    target = read_photo(target_path)
     outcome = swap_image(loaded, target.bgr, request, step)
     write_result(output, target, outcome)
     report = outcome_report(output, outcome)
@@ -140,6 +144,13 @@ def swap_command(
             + (f" + {outcome.enhancer}" if outcome.enhancer else "")
             + f" in {sum(outcome.times.ms.values()):.0f} ms"
         )
+
+
+def read_photo(path: Path) -> DecodedImage:
+    """The photo at ``path``, decoded; ``bad_input`` when it has no room for a face (:func:`check_face_room`)."""
+    photo = read_image(path)
+    check_face_room(photo.width, photo.height, path.name)
+    return photo
 
 
 def write_result(output: Path, target: DecodedImage, outcome: SwapOutcome) -> None:

@@ -14,6 +14,9 @@ service's storage and served at ``GET /api/download/{key}`` (``output_path`` is 
 A request named with an ``X-Request-Id`` header is stopped by ``POST /cancel/{id}``; any request is
 stopped when its client goes away (:mod:`.inflight`, :mod:`.protocol`). A stopped swap ends at its
 next frame batch, frees its slot, stores nothing, and answers 409 ``cancelled``.
+
+A request body may have at most :func:`max_body_bytes` (checked before it is read, 413
+``input_too_large``; :mod:`faceswap.service.api.body_limit`).
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from faceswap import __version__
-from faceswap.config import Settings
+from faceswap.config import InputLimits, Settings
 from faceswap.engine_server.inflight import InFlight, until_stopped
 from faceswap.engine_server.protocol import CANCEL_PREFIX, REQUEST_ID_HEADER, REQUEST_ID_PATTERN
 from faceswap.errors import InputTooLargeError, NotFoundError, UrlForbiddenError
+from faceswap.service.api.body_limit import BodyBounds, BodyLimitMiddleware
 from faceswap.service.api.envelope import install_error_handlers
 from faceswap.service.api.inputs import store_bytes
 from faceswap.service.api.routes.face_swap import FaceSwapMetadata, FaceSwapResponse
@@ -51,6 +55,12 @@ logger = logging.getLogger(__name__)
 
 DOWNLOAD_PREFIX = "/api/download/"
 _REF_FIELDS = ("source_url", "target_url", "reference_url")
+
+
+def max_body_bytes(limits: InputLimits) -> int:
+    """The most bytes a request body here may have: what a multipart request to the API may carry
+    (``limits.multipart_bytes``) base64-encoded, as the inputs of a swap come inline as ``data:`` URLs."""
+    return -(-limits.multipart_bytes // 3) * 4
 
 
 class ProcessBody(BaseModel):
@@ -149,6 +159,8 @@ def create_engine_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    body_bytes = max_body_bytes(settings.limits)
+    app.add_middleware(BodyLimitMiddleware, bounds=BodyBounds(multipart=body_bytes, other=body_bytes))
 
     @app.get("/health", summary="Liveness, and which engine this service runs")
     async def health(request: Request) -> dict[str, Any]:

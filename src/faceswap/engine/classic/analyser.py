@@ -157,6 +157,8 @@ class ClassicAnalyser:
         if scale == 1.0:
             scaled = rgb
         else:
+            if min(round(height * scale), round(width * scale)) < 1:
+                return []  # a side under a pixel once scaled: no face there (OpenCV would refuse it)
             interpolation = cv2.INTER_LINEAR if scale > 1.0 else cv2.INTER_AREA
             scaled = np.asarray(cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=interpolation))
         rects, scores, _ = self.models.detector.run(scaled, 0, self.options.candidate_threshold)

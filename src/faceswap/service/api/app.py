@@ -1,5 +1,9 @@
 """``create_app(settings, workers=N)``: the FastAPI app, its lifespan, and optional in-process workers.
 
+Request bodies are bounded before they are read (:mod:`.body_limit`): a multipart request by
+``limits.multipart_bytes`` (except remote workers' result uploads), any other body by
+``limits.max_body_bytes``.
+
 The lifespan connects the queue and opens the storage once; with ``workers > 0`` it also runs that many
 task workers in the same event loop (the embedded default), and stops them (draining) on shutdown. It
 also deletes expired uploads and results every ``RETENTION_EVERY_S`` (``storage.*_retention_hours``),
@@ -21,7 +25,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from faceswap import __version__
 from faceswap.config import Settings
-from faceswap.service.api.auth import Authenticator, AuthMiddleware
+from faceswap.service.api.auth import WORKER_PREFIX, Authenticator, AuthMiddleware
+from faceswap.service.api.body_limit import BodyBounds, BodyLimitMiddleware
 from faceswap.service.api.envelope import ERROR_RESPONSES, install_error_handlers
 from faceswap.service.api.ratelimit import RateLimiter
 from faceswap.service.api.routes import batch, comm, face_swap, health, legacy, tasks, uploads, web
@@ -104,6 +109,11 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(AuthMiddleware)
+    limits = settings.limits
+    # a remote worker's result upload is not bounded: results have no size limit (a long video's can be
+    # larger than its input); its route checks the worker token before it reads the body
+    bounds = BodyBounds(limits.multipart_bytes, limits.max_body_bytes, multipart_exempt=(WORKER_PREFIX,))
+    app.add_middleware(BodyLimitMiddleware, bounds=bounds)
     if settings.service.cors_origins:  # outermost, so that preflights and refusals carry CORS headers
         app.add_middleware(
             CORSMiddleware,

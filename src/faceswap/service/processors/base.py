@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 
 from faceswap.choices import MediaKind
 from faceswap.errors import TaskTimeoutError
-from faceswap.limits import MediaInfo, check_media
+from faceswap.limits import MediaInfo, check_face_room, check_media
 from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.queue.attempts import new_attempt_id
 from faceswap.service.tasks.model import TaskCreate
@@ -67,10 +67,14 @@ class TaskRun:
     async def read(self, ref: str) -> bytes:
         return await read_input(self.worker.storage, ref, self.max_input_bytes, self.worker.settings.fetch)
 
-    async def check(self, data: bytes, kind: MediaKind) -> MediaInfo:
-        """``data`` checked against ``settings.limits`` as ``kind`` (a video is probed, on a thread):
-        ``input_too_large``, ``unsupported_format`` or ``unreadable_input`` fail the task at once."""
-        return await asyncio.to_thread(check_media, data, kind, self.worker.settings.limits)
+    async def check(self, data: bytes, kind: MediaKind, what: str) -> MediaInfo:
+        """``data``, a face input named ``what``, checked against ``settings.limits`` as ``kind`` (a video is
+        probed, on a thread), and for room for a face (:func:`check_face_room`, its frames for a video):
+        ``input_too_large``, ``unsupported_format``, ``unreadable_input`` or ``bad_input`` fail the task at
+        once."""
+        info = await asyncio.to_thread(check_media, data, kind, self.worker.settings.limits)
+        check_face_room(info.width, info.height, what)
+        return info
 
     async def in_thread(self, kind: WorkKind, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on a thread within ``kind``'s time limit; stops it on cancel or timeout."""

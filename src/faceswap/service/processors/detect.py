@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from faceswap.errors import NoFaceInTargetError, OutputError
 from faceswap.imaging.sniff import SNIFF_BYTES, is_video, sniff
+from faceswap.limits import check_face_room
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.scratch import scratch_root, task_scratch
 
@@ -104,11 +105,12 @@ def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
         image = _first_frame(data, scratch_root(run.worker.settings.data_dir), run.task_id)
     else:
         image = decode_image(data).bgr
+    height, width = image.shape[:2]
+    check_face_room(width, height, "the target")
     with run.worker.engine(run.task.wf.model) as engine:
         run.progress(0.2)
         faces = sort_left_to_right(engine.analyser.analyse(image))
         engine_name = engine.name
-    height, width = image.shape[:2]
     found = []
     for face in faces:
         x0, y0, x1, y1 = crop_box(face.box, width, height)

@@ -14,7 +14,7 @@ from faceswap.service.processors.base import TaskRun
 async def process(run: TaskRun) -> dict[str, Any]:
     started = time.perf_counter()
     data = await run.read(run.task.wf.target_url)
-    await run.check(data, "image")
+    await run.check(data, "image", "the image")
     encoded, fmt, report = await run.in_thread("image", _enhance, run, data)
     stored = await run.outputs.store(f"output{extension(fmt)}", encoded, mime_type(fmt))
     run.progress(1.0)

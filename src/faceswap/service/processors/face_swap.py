@@ -32,14 +32,17 @@ async def process(run: TaskRun) -> dict[str, Any]:
     target = await run.read(wf.target_url)
     media = sniff(target[:SNIFF_BYTES])
     moving = is_video(media) or _animated(media, target)
-    await run.check(target, "video" if moving else "image")  # a video's length and frames: see limits
+    # a video's length and frames: see limits
+    await run.check(target, "video" if moving else "image", "the target")
     inputs = Inputs(
         target=target,
         sources=[await run.read(ref) for ref in wf.sources()],
         reference=await run.read(wf.reference_url) if wf.reference_url else None,
     )
-    for photo in [*inputs.sources, *([inputs.reference] if inputs.reference else [])]:
-        await run.check(photo, "image")
+    for index, photo in enumerate(inputs.sources):
+        await run.check(photo, "image", f"source {index}")
+    if inputs.reference is not None:
+        await run.check(inputs.reference, "image", "the reference")
     if moving:
         result = await _video(run, inputs, media)
     else:

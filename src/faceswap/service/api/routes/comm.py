@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
+from faceswap.errors import BadOptionError
 from faceswap.imaging.sniff import SNIFF_BYTES
 from faceswap.service.api.envelope import ok
 from faceswap.service.comm.leases import Leases
@@ -94,23 +96,46 @@ async def task_input(leases: Comm, task_id: str, index: int, lease_id: LeaseId) 
     return StreamingResponse(body(), media_type=obj.content_type, headers=headers)
 
 
+RESULT_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/task/{task_id}/files",
     summary="Upload a result file (multipart `file`) of a leased task, stored under the lease's attempt",
     responses={415: {"description": "`unsupported_format`: the file is not an image or video"}},
+    openapi_extra=RESULT_FORM,
 )
-async def upload_result(
-    leases: Comm, task_id: str, lease_id: LeaseId, file: Annotated[UploadFile, File()]
-) -> dict[str, Any]:
-    head = await file.read(max(SNIFF_BYTES, CHUNK))
-    result = result_file(file.filename, head)  # told by its bytes; the declared type is ignored
+async def upload_result(request: Request, leases: Comm, task_id: str, lease_id: LeaseId) -> dict[str, Any]:
+    """The form is read here, once the worker token has been checked, so that a request without a valid
+    token is refused before its body is read: results have no size limit (a long video's may be larger
+    than its input), so this body is not bounded by ``limits.max_multipart_bytes``. The file's type is
+    told by its bytes (the declared type is ignored): an image or a video, else 415."""
+    async with request.form(max_files=1) as form:
+        file = form.get("file")
+        if not isinstance(file, StarletteUploadFile):
+            raise BadOptionError("send the result as the multipart file field `file`")
+        head = await file.read(max(SNIFF_BYTES, CHUNK))
+        result = result_file(file.filename, head)
 
-    async def chunks() -> AsyncIterator[bytes]:
-        yield head
-        while chunk := await file.read(CHUNK):
-            yield chunk
+        async def chunks() -> AsyncIterator[bytes]:
+            yield head
+            while chunk := await file.read(CHUNK):
+                yield chunk
 
-    stored = await leases.store_file(task_id, lease_id, result.name, chunks(), result.content_type)
+        stored = await leases.store_file(task_id, lease_id, result.name, chunks(), result.content_type)
     url = await leases.storage.url(stored.key)
     uploaded = UploadedFile(key=stored.key, size=stored.size, content_type=stored.content_type, url=url)
     return ok(uploaded.model_dump(mode="json"))
