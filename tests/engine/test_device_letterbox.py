@@ -17,8 +17,8 @@ from faceswap.config import EngineSettings, Settings
 from faceswap.engine.geometry import letterbox_fit
 from faceswap.engine.onnx import geometry_graphs as graphs
 from faceswap.engine.onnx.detector import (
-    SCRFD_NORMALISATION,
-    YUNET_NORMALISATION,
+    SCRFD_PIXELS,
+    YUNET_PIXELS,
     ScrfdDetector,
     make_detector,
     prepare_scrfd_frames,
@@ -42,11 +42,10 @@ def test_letterbox_graph_matches_the_host_input(shape: tuple[int, int], yunet: b
     images = [
         cv2.GaussianBlur(rng.integers(0, 256, (*shape, 3), dtype=np.uint8), (0, 0), 2) for _ in range(3)
     ]
-    prepare, (scalefactor, mean) = (
-        (prepare_yunet_frames, YUNET_NORMALISATION) if yunet else (prepare_scrfd_frames, SCRFD_NORMALISATION)
-    )
+    prepare, pixels = (prepare_yunet_frames, YUNET_PIXELS) if yunet else (prepare_scrfd_frames, SCRFD_PIXELS)
+    scalefactor, mean = pixels.scalefactor, pixels.mean
     want, scales = prepare(images, (640, 640))
-    graph = graphs.letterbox_graph((640, 640), scalefactor, mean)
+    graph = graphs.letterbox_graph((640, 640), pixels)
     session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
     new_w, new_h, scale = letterbox_fit(images[0].shape, (640, 640))
     feeds = {

@@ -20,6 +20,7 @@ from faceswap.engine.onnx.decode import (
     to_faces,
 )
 from faceswap.engine.onnx.device_letterbox import DeviceLetterbox, load_device_letterbox
+from faceswap.engine.onnx.geometry_graphs import DetectorPixels
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.onnx.uploads import SharedUploads
 from faceswap.engine.types import Face, ImageBGR
@@ -31,10 +32,11 @@ YUNET_SCORE = 0.6
 """OpenCV Zoo's demo uses 0.9; 0.6 keeps profile and small faces the swap pipeline still handles."""
 YUNET_IOU = 0.3
 """OpenCV Zoo's YuNet default."""
-SCRFD_NORMALISATION = (1.0 / 128.0, 127.5)
-"""SCRFD's input: ``(x - 127.5) / 128`` (scale factor, mean)."""
-YUNET_NORMALISATION = (1.0, 0.0)
-"""YuNet's input: raw 0..255."""
+SCRFD_PIXELS = DetectorPixels(scalefactor=1.0 / 128.0, mean=127.5, rgb=True)
+"""SCRFD and RetinaFace: RGB, ``(x - 127.5) / 128``. RGB as trained: InsightFace's own SCRFD code swaps R
+and B before the blob, and its training pipeline converts images to RGB (FaceFusion feeds BGR)."""
+YUNET_PIXELS = DetectorPixels(scalefactor=1.0, mean=0.0, rgb=False)
+"""YuNet: BGR, raw 0..255, as OpenCV's ``FaceDetectorYN`` feeds it."""
 BATCH_INPUT_BYTES = 20 * 1024 * 1024
 """Largest detector input built at once: 4 frames at 640x640. Larger buffers are above glibc's mmap
 threshold (32 MiB at most), so each call would map fresh pages and fault on every one of them: 8 frames
@@ -61,20 +63,24 @@ def detector_input_size(model: ModelSession) -> tuple[int, int]:
 
 
 def prepare_detector_frames(
-    images: Sequence[ImageBGR], size: tuple[int, int], scalefactor: float, mean: float
+    images: Sequence[ImageBGR], size: tuple[int, int], pixels: DetectorPixels
 ) -> tuple[NDArray[np.float32], list[float]]:
-    """The Nx3xHxW input of letterboxed BGR images, ``(x - mean) * scalefactor``, and the scales.
+    """The Nx3xHxW input of letterboxed BGR images, ``(x - mean) * scalefactor`` in ``pixels``' channel
+    order, and the scales.
 
     The same as ``blobFromImages`` of :func:`letterbox` canvases, but only each image's scaled pixels
     are normalised; the black margin is filled with its normalised value once.
     """
+    scalefactor, mean = pixels.scalefactor, pixels.mean
     width, height = size
     blob = np.full((len(images), 3, height, width), -mean * scalefactor, np.float32)
     scales = []
     for index, image in enumerate(images):
         new_w, new_h, scale = letterbox_fit(image.shape, size)
         scaled = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-        part = cv2.dnn.blobFromImage(scaled, scalefactor=scalefactor, mean=(mean, mean, mean), swapRB=False)
+        part = cv2.dnn.blobFromImage(
+            scaled, scalefactor=scalefactor, mean=(mean, mean, mean), swapRB=pixels.rgb
+        )
         blob[index, :, :new_h, :new_w] = part[0]
         scales.append(scale)
     return blob, scales
@@ -83,18 +89,18 @@ def prepare_detector_frames(
 def prepare_scrfd_frames(
     images: Sequence[ImageBGR], size: tuple[int, int]
 ) -> tuple[NDArray[np.float32], list[float]]:
-    """The Nx3xHxW SCRFD input (each letterboxed top-left, BGR, ``(x-127.5)/128``) and the scales.
+    """The Nx3xHxW SCRFD input (each letterboxed top-left, RGB, ``(x-127.5)/128``) and the scales.
 
     Letterboxing brings every image to the detector's size, so frames of any sizes batch together.
     """
-    return prepare_detector_frames(images, size, *SCRFD_NORMALISATION)
+    return prepare_detector_frames(images, size, SCRFD_PIXELS)
 
 
 def prepare_yunet_frames(
     images: Sequence[ImageBGR], size: tuple[int, int]
 ) -> tuple[NDArray[np.float32], list[float]]:
     """The Nx3xHxW YuNet input (letterboxed top-left, BGR, raw 0..255 as FaceDetectorYN feeds it)."""
-    return prepare_detector_frames(images, size, *YUNET_NORMALISATION)
+    return prepare_detector_frames(images, size, YUNET_PIXELS)
 
 
 def prepare_scrfd_frame(image: ImageBGR, size: tuple[int, int]) -> tuple[NDArray[np.float32], float]:
@@ -203,9 +209,8 @@ def make_detector(
     yunet = model.name == "yunet"
     letterbox = None
     if on_device:
-        scalefactor, mean = YUNET_NORMALISATION if yunet else SCRFD_NORMALISATION
-        size = detector_input_size(model)
-        letterbox = load_device_letterbox(model, size, scalefactor, mean, uploads)
+        pixels = YUNET_PIXELS if yunet else SCRFD_PIXELS
+        letterbox = load_device_letterbox(model, detector_input_size(model), pixels, uploads)
     if yunet:
         return YunetDetector(model, letterbox=letterbox)
     return ScrfdDetector(model, letterbox=letterbox)

@@ -70,13 +70,12 @@ class DeviceLetterbox:
 def load_device_letterbox(
     model: ModelSession,
     size: tuple[int, int],
-    scalefactor: float,
-    mean: float,
+    pixels: graphs.DetectorPixels,
     uploads: SharedUploads | None = None,
 ) -> DeviceLetterbox:
-    """The letterbox graph for detector ``model`` (input ``size`` as width, height; its input's dtype);
-    ``uploads`` shared with the stages after (else its own)."""
-    graph = graphs.letterbox_graph(size, scalefactor, mean, model.input_dtype())
+    """The letterbox graph for detector ``model`` (input ``size`` as width, height; its input's dtype and
+    ``pixels``' normalisation and channel order); ``uploads`` shared with the stages after (else its own)."""
+    graph = graphs.letterbox_graph(size, pixels, model.input_dtype())
     session = geometry_session(model, graph)
     letterbox = DeviceLetterbox(session, size, model.device, uploads or SharedUploads())
     logger.info("model %s: letterbox on %s (device %s)", model.name, model.providers[0], letterbox.device)

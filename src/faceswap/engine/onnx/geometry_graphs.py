@@ -11,9 +11,9 @@ coordinates ``[x, y, 1]``: the host turns OpenCV's affine matrices into those (s
 * paste: the model's output back to BGR 0..255 (clipped, rounded), sampled with the mask (zeros outside
   the crop) over the box's pixels, and blended: ``round(region + (warped - region) * weight)`` as
   ``NxHbxWbx3`` uint8 regions the host writes into its frames.
-* letterbox: a detector's input from the frames ``frame_index``: each scaled to ``scaled`` (height,
-  width; bilinear, half-pixel centres as OpenCV's ``INTER_LINEAR``, rounded to levels), normalised
-  ``(x - mean) * scalefactor`` and padded right and bottom to the detector's size with the value black
+* letterbox: a detector's input from the frames ``frame_index``: each in the detector's channel order,
+  scaled to ``scaled`` (height, width; bilinear, half-pixel centres as OpenCV's ``INTER_LINEAR``, rounded
+  to levels), normalised ``(x - mean) * scalefactor`` and padded right and bottom to the detector's size with the value black
   takes (``letterbox`` + ``blobFromImage``).
 
 Differences from OpenCV's ``warpAffine``: OpenCV quantises sample positions to 1/32 pixel and weights to
@@ -36,6 +36,15 @@ FRAMES, FRAME_INDEX, ORIGIN, BOX, AFFINE = "frames", "frame_index", "origin", "b
 CROPS, MASK, REGIONS = "crops", "mask", "regions"
 SCALED, BLOB = "scaled", "blob"
 _ONNX_TYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float16): TensorProto.FLOAT16}
+
+
+@dataclass(frozen=True)
+class DetectorPixels:
+    """How a detector sees pixels: ``(pixel - mean) * scalefactor`` per channel, RGB order or BGR."""
+
+    scalefactor: float
+    mean: float
+    rgb: bool
 
 
 @dataclass(frozen=True)
@@ -187,13 +196,15 @@ def paste_graph(size: int, pixels: PixelMap, dtype: Any = np.float32) -> onnx.Mo
     return _model(b, "paste_faces", _inputs([crops_input, mask_input]), output)
 
 
-def letterbox_graph(
-    size: tuple[int, int], scalefactor: float, mean: float, dtype: Any = np.float32
-) -> onnx.ModelProto:
-    """``blob`` ``Nx3xHxW`` (``size``: W, H) of ``dtype``: the letterboxed, normalised frames ``frame_index``."""
+def letterbox_graph(size: tuple[int, int], pixels: DetectorPixels, dtype: Any = np.float32) -> onnx.ModelProto:
+    """``blob`` ``Nx3xHxW`` (``size``: W, H) of ``dtype``: the letterboxed frames ``frame_index``,
+    normalised and in the channel order ``pixels`` says."""
     width, height = size
+    scalefactor, mean = pixels.scalefactor, pixels.mean
     b = _Builder()
     chosen = b.op("Gather", FRAMES, FRAME_INDEX, axis=0)
+    if pixels.rgb:  # the frames are BGR
+        chosen = b.op("Gather", chosen, b.const([2, 1, 0], np.int64), axis=3)
     image = b.op("Cast", b.op("Transpose", chosen, perm=[0, 3, 1, 2]), to=TensorProto.FLOAT)
     sizes = b.op("Concat", b.op("Slice", b.op("Shape", image), *_range(b, 0, 2)), SCALED, axis=0)
     empty = b.const(np.zeros(0, np.float32), np.float32)
