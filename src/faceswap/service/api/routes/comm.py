@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from faceswap.errors import BadOptionError
 from faceswap.imaging.sniff import SNIFF_BYTES
-from faceswap.service.api.envelope import ok
+from faceswap.service.api.envelope import ErrorEnvelope, ok
 from faceswap.service.comm.leases import Leases
 from faceswap.service.comm.messages import (
     LEASE_HEADER,
@@ -115,7 +115,12 @@ RESULT_FORM: dict[str, Any] = {
 @router.post(
     "/task/{task_id}/files",
     summary="Upload a result file (multipart `file`) of a leased task, stored under the lease's attempt",
-    responses={415: {"description": "`unsupported_format`: the file is not an image or video"}},
+    responses={
+        415: {
+            "model": ErrorEnvelope,
+            "description": "`unsupported_format`: the file is not an image or video",
+        }
+    },
     openapi_extra=RESULT_FORM,
 )
 async def upload_result(request: Request, leases: Comm, task_id: str, lease_id: LeaseId) -> dict[str, Any]:
