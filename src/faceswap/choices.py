@@ -8,6 +8,8 @@ DetectorName = Literal["scrfd_2.5g", "retinaface_10g", "yunet"]
 RecognizerName = Literal["arcface_w600k_r50"]
 SwapperName = Literal["inswapper_128", "inswapper_128_fp16"]
 EnhancerModelName = Literal["gfpgan_1.4", "codeformer", "restoreformer_plus_plus"]
+OccluderName = Literal["xseg_1", "xseg_2", "xseg_3"]
+FaceParserName = Literal["bisenet_resnet_18", "bisenet_resnet_34"]
 ModelName = Literal[
     "scrfd_2.5g",
     "retinaface_10g",
@@ -18,21 +20,51 @@ ModelName = Literal[
     "gfpgan_1.4",
     "codeformer",
     "restoreformer_plus_plus",
+    "xseg_1",
+    "xseg_2",
+    "xseg_3",
+    "bisenet_resnet_18",
+    "bisenet_resnet_34",
 ]
-ModelRole = Literal["detector", "recognizer", "swapper", "enhancer"]
+ModelRole = Literal["detector", "recognizer", "swapper", "enhancer", "occluder", "face_parser"]
 ModelStatus = Literal["installed", "missing", "corrupt"]
 """installed: file present (and, when checked deeply, matching its sidecar); corrupt: empty, bad sidecar or
 CRC32 mismatch."""
 VerifyOutcome = Literal["ok", "mismatch", "missing_sidecar", "missing"]
 WarpTemplateName = Literal["arcface_112_v2", "arcface_128", "ffhq_512"]
-Normalisation = Literal["scrfd", "arcface", "unit", "symmetric", "raw"]
-"""How pixels become model input: scrfd ``(x-127.5)/128`` BGR; arcface ``(x-127.5)/127.5`` RGB;
-unit ``x/255`` RGB in [0,1]; symmetric ``x/127.5-1`` RGB in [-1,1]; raw BGR 0..255 as is (YuNet)."""
+Normalisation = Literal["scrfd", "arcface", "unit", "unit_bgr", "symmetric", "imagenet", "raw"]
+"""How pixels become model input: scrfd ``(x-127.5)/128`` RGB; arcface ``(x-127.5)/127.5`` RGB;
+unit ``x/255`` RGB in [0,1]; unit_bgr ``x/255`` BGR in [0,1] (XSeg, NHWC); symmetric ``x/127.5-1`` RGB in
+[-1,1]; imagenet ``(x/255 - mean)/std`` RGB with ImageNet's mean and std (BiSeNet); raw BGR 0..255 as is
+(YuNet)."""
 
 EngineName = Literal["auto", "classic", "inswapper_128", "inswapper_128_fp16"]
 ConcreteEngineName = Literal["classic", "inswapper_128", "inswapper_128_fp16"]
 EnhancerName = Literal["none", "gfpgan_1.4", "codeformer", "restoreformer_plus_plus"]
 FaceMode = Literal["one", "many", "reference"]
+MaskType = Literal["box", "occlusion", "region", "area"]
+"""What the paste-back mask of a swapped face is made of; several combine by their minimum: box (a
+feathered box with padding per side), occlusion (XSeg: what covers the face, hands, hair, glasses),
+region (BiSeNet face parsing: the regions chosen), area (the 68 landmarks' upper face, lower face or
+mouth)."""
+FaceRegion = Literal[
+    "skin",
+    "left-eyebrow",
+    "right-eyebrow",
+    "left-eye",
+    "right-eye",
+    "glasses",
+    "nose",
+    "mouth",
+    "upper-lip",
+    "lower-lip",
+]
+"""BiSeNet's face regions a ``region`` mask may keep."""
+FaceArea = Literal["upper-face", "lower-face", "mouth"]
+"""Parts of the face outlined by the 68 landmarks, for an ``area`` mask."""
+PixelBoost = Literal["native", "128", "256", "512", "768", "1024"]
+"""The size the aligned crop is swapped at: the model's own (native) or a multiple of it, split into
+interleaved model-sized sub-images and put back together."""
 ImageFormat = Literal["jpeg", "png", "webp", "bmp", "gif"]
 VideoFormat = Literal["mp4", "mov", "webm", "mkv", "avi"]
 MediaType = Literal[ImageFormat, VideoFormat]

@@ -48,11 +48,12 @@ def test_detector_inputs_equal_blobs_of_letterboxed_canvases() -> None:
     rng = np.random.default_rng(0)
     shapes = [(720, 1280, 3), (1080, 1920, 3), (321, 243, 3), (640, 640, 3), (100, 900, 3)]
     images = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in shapes]
-    for prepare, scale, mean in ((prepare_scrfd_frames, 1 / 128, 127.5), (prepare_yunet_frames, 1.0, 0.0)):
+    families = ((prepare_scrfd_frames, 1 / 128, 127.5, True), (prepare_yunet_frames, 1.0, 0.0, False))
+    for prepare, scale, mean, rgb in families:  # SCRFD is fed RGB, YuNet BGR
         blob, scales = prepare(images, (640, 640))
         assert blob.shape == (len(images), 3, 640, 640)
         for index, image in enumerate(images):
             canvas, factor = letterbox(image, (640, 640))
-            want = cv2.dnn.blobFromImage(canvas, scale, mean=(mean, mean, mean), swapRB=False)[0]
+            want = cv2.dnn.blobFromImage(canvas, scale, mean=(mean, mean, mean), swapRB=rgb)[0]
             assert scales[index] == factor
             np.testing.assert_array_equal(blob[index], want)

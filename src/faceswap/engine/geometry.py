@@ -172,15 +172,16 @@ def writable(frames: Sequence[ImageBGR], in_place: bool) -> list[ImageBGR]:
 def paste_back_all(
     frames: Sequence[ImageBGR],
     crops: Sequence[ImageBGR],
-    mask: Mask,
+    mask: Mask | Sequence[Mask],
     matrices: Sequence[Matrix],
     in_place: bool = False,
 ) -> list[ImageBGR]:
-    """:func:`paste_back` of ``crops[i]`` into ``frames[i]``: into copies, or (``in_place``) into the
-    frames themselves (see :func:`writable`)."""
+    """:func:`paste_back` of ``crops[i]`` into ``frames[i]`` through ``mask`` (one for all, or one per
+    crop): into copies, or (``in_place``) into the frames themselves (see :func:`writable`)."""
     results = writable(frames, in_place)
-    for result, crop, matrix in zip(results, crops, matrices, strict=True):
-        paste_back_into(result, crop, mask, matrix)
+    masks = [mask] * len(crops) if isinstance(mask, np.ndarray) else list(mask)
+    for result, crop, each, matrix in zip(results, crops, masks, matrices, strict=True):
+        paste_back_into(result, crop, each, matrix)
     return results
 
 

@@ -9,7 +9,7 @@ verification.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import get_args
+from typing import cast, get_args
 
 from faceswap.choices import ModelName, ModelRole, Normalisation, WarpTemplateName
 
@@ -166,6 +166,51 @@ CATALOG: dict[ModelName, ModelSpec] = {
             licence="Apache-2.0",
             commercial_use=True,
             summary="RestoreFormer++ face restoration",
+        ),
+        *(
+            ModelSpec(
+                name=name,
+                role="occluder",
+                file=f"{name}.onnx",
+                size_bytes=size,
+                input_size=(256, 256),
+                template="ffhq_512",
+                normalisation="unit_bgr",
+                licence="GPL-3.0 (DeepFaceLab XSeg)",
+                commercial_use=True,
+                summary="XSeg occlusion mask: what covers the face (hands, hair, glasses); NHWC input",
+                release=release,
+            )
+            for name, size, release in cast(
+                tuple[tuple[ModelName, int, str], ...],
+                (
+                    ("xseg_1", 70_000_000, "models-3.1.0"),
+                    ("xseg_2", 70_000_000, "models-3.1.0"),
+                    ("xseg_3", 70_000_000, "models-3.2.0"),
+                ),
+            )
+        ),
+        *(
+            ModelSpec(
+                name=name,
+                role="face_parser",
+                file=f"{name}.onnx",
+                size_bytes=size,
+                input_size=(512, 512),
+                template="ffhq_512",
+                normalisation="imagenet",
+                licence="MIT",
+                commercial_use=True,
+                summary="BiSeNet face parsing into 19 classes (skin, brows, eyes, glasses, nose, mouth, lips ...)",
+                release=release,
+            )
+            for name, size, release in cast(
+                tuple[tuple[ModelName, int, str], ...],
+                (
+                    ("bisenet_resnet_18", 53_000_000, "models-3.1.0"),
+                    ("bisenet_resnet_34", 93_000_000, "models-3.0.0"),
+                ),
+            )
         ),
     )
 }

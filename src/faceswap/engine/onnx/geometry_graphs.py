@@ -196,7 +196,9 @@ def paste_graph(size: int, pixels: PixelMap, dtype: Any = np.float32) -> onnx.Mo
     return _model(b, "paste_faces", _inputs([crops_input, mask_input]), output)
 
 
-def letterbox_graph(size: tuple[int, int], pixels: DetectorPixels, dtype: Any = np.float32) -> onnx.ModelProto:
+def letterbox_graph(
+    size: tuple[int, int], pixels: DetectorPixels, dtype: Any = np.float32
+) -> onnx.ModelProto:
     """``blob`` ``Nx3xHxW`` (``size``: W, H) of ``dtype``: the letterboxed frames ``frame_index``,
     normalised and in the channel order ``pixels`` says."""
     width, height = size

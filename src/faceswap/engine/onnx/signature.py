@@ -73,6 +73,19 @@ _SWAPPER = Signature(
     ),
     outputs=(TensorSpec(None, (None, 3, 128, 128)),),
 )
+OCCLUDER_SIZE = 256
+_OCCLUDER = Signature(
+    inputs=(TensorSpec(None, (None, OCCLUDER_SIZE, OCCLUDER_SIZE, 3)),),
+    outputs=(TensorSpec(None, (None, OCCLUDER_SIZE, OCCLUDER_SIZE, 1)),),
+)
+"""XSeg: NHWC, a BGR crop in [0, 1] in, the probability that each pixel is face (not occluded) out."""
+FACE_PARSER_SIZE = 512
+FACE_PARSER_CLASSES = 19
+_FACE_PARSER = Signature(
+    inputs=(TensorSpec(None, (None, 3, FACE_PARSER_SIZE, FACE_PARSER_SIZE)),),
+    outputs=(TensorSpec(None, (None, FACE_PARSER_CLASSES, FACE_PARSER_SIZE, FACE_PARSER_SIZE)),),
+)
+"""BiSeNet: NCHW, an RGB crop with ImageNet's mean and std in, 19 class logits per pixel out."""
 _SCRFD = Signature(inputs=(_DETECTOR_INPUT,), outputs=tuple(TensorSpec(None, None) for _ in SCRFD_OUTPUTS))
 
 SIGNATURES: dict[ModelName, Signature] = {
@@ -89,6 +102,11 @@ SIGNATURES: dict[ModelName, Signature] = {
     "gfpgan_1.4": _ENHANCER,
     "codeformer": _ENHANCER,
     "restoreformer_plus_plus": _ENHANCER,
+    "xseg_1": _OCCLUDER,
+    "xseg_2": _OCCLUDER,
+    "xseg_3": _OCCLUDER,
+    "bisenet_resnet_18": _FACE_PARSER,
+    "bisenet_resnet_34": _FACE_PARSER,
 }
 
 

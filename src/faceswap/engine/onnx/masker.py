@@ -1,0 +1,134 @@
+"""The mask models and the paste-back mask of each swapped crop.
+
+XSeg (occlusion): NHWC ``Nx256x256x3``, BGR in [0, 1], out ``Nx256x256x1``, the chance each pixel is
+face and not something in front of it; computed on the crop before the swap (what covers the target's
+face). BiSeNet (face parsing): NCHW ``Nx3x512x512``, RGB ``(x/255 - mean) / std`` with ImageNet's mean
+and std, out ``Nx19x512x512`` logits whose argmax is the class; computed on the swapped crop, keeping
+the chosen regions. Both are resized to the crop and softened (:func:`faceswap.engine.masks.soften`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from faceswap.choices import FaceRegion
+from faceswap.engine.geometry import feather_mask
+from faceswap.engine.masks import Mask, area_mask, combine, soften
+from faceswap.engine.onnx.session import ModelSession, run_batched
+from faceswap.engine.onnx.signature import FACE_PARSER_SIZE, OCCLUDER_SIZE
+from faceswap.engine.options import SwapOptions
+from faceswap.engine.types import ImageBGR, Points
+from faceswap.errors import BadOptionError
+
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
+REGION_CLASSES: dict[FaceRegion, int] = {
+    "skin": 1,
+    "left-eyebrow": 2,
+    "right-eyebrow": 3,
+    "left-eye": 4,
+    "right-eye": 5,
+    "glasses": 6,
+    "nose": 10,
+    "mouth": 11,
+    "upper-lip": 12,
+    "lower-lip": 13,
+}
+"""BiSeNet's class ids (CelebAMask-HQ) of the regions a region mask may keep."""
+
+
+def _resized(crops: Sequence[ImageBGR], size: int) -> NDArray[np.uint8]:
+    return np.stack(
+        [
+            crop if crop.shape[0] == size else cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+            for crop in crops
+        ]
+    )
+
+
+def prepare_occluder_crops(crops: Sequence[ImageBGR]) -> NDArray[np.float32]:
+    """``Nx256x256x3`` XSeg input: BGR in [0, 1], channels last."""
+    return _resized(crops, OCCLUDER_SIZE).astype(np.float32) / 255.0
+
+
+def prepare_parser_crops(crops: Sequence[ImageBGR]) -> NDArray[np.float32]:
+    """``Nx3x512x512`` BiSeNet input: RGB with ImageNet's mean and std."""
+    rgb = _resized(crops, FACE_PARSER_SIZE)[..., ::-1].astype(np.float32) / 255.0
+    return np.ascontiguousarray(((rgb - IMAGENET_MEAN) / IMAGENET_STD).transpose(0, 3, 1, 2))
+
+
+def _to_crop(masks: NDArray[np.float32], size: int) -> list[Mask]:
+    out = []
+    for mask in masks:
+        resized = (
+            mask if mask.shape[0] == size else cv2.resize(mask, (size, size), interpolation=cv2.INTER_LINEAR)
+        )
+        out.append(soften(np.clip(resized, 0.0, 1.0).astype(np.float32)))
+    return out
+
+
+@dataclass(frozen=True)
+class Occluder:
+    model: ModelSession
+
+    def masks(self, crops: Sequence[ImageBGR]) -> list[Mask]:
+        """Per crop: 1 where the face is visible, 0 where something covers it."""
+        output = run_batched(self.model, {self.model.input_names()[0]: prepare_occluder_crops(crops)})
+        return _to_crop(np.asarray(output, np.float32)[..., 0], crops[0].shape[0])
+
+
+@dataclass(frozen=True)
+class FaceParser:
+    model: ModelSession
+
+    def masks(self, crops: Sequence[ImageBGR], regions: Sequence[FaceRegion]) -> list[Mask]:
+        """Per crop: 1 on the pixels whose class is one of ``regions``."""
+        logits = run_batched(self.model, {self.model.input_names()[0]: prepare_parser_crops(crops)})
+        classes = np.argmax(np.asarray(logits), axis=1)
+        wanted = np.isin(classes, [REGION_CLASSES[region] for region in regions]).astype(np.float32)
+        return _to_crop(wanted, crops[0].shape[0])
+
+
+@dataclass(frozen=True)
+class MaskModels:
+    """The loaded models the chosen mask types need (None where not chosen)."""
+
+    occluder: Occluder | None = None
+    parser: FaceParser | None = None
+
+
+NO_MASK_MODELS = MaskModels()
+
+
+def crop_masks(
+    options: SwapOptions,
+    models: MaskModels,
+    before: Sequence[ImageBGR],
+    after: Sequence[ImageBGR],
+    landmarks: Sequence[Points | None],
+) -> list[Mask]:
+    """The paste-back mask of each swapped crop (``before``: the target's crops, ``after``: the
+    swapped ones, ``landmarks``: each face's 68 points in crop pixels or None)."""
+    size = before[0].shape[0]
+    parts: list[list[Mask]] = []
+    if "box" in options.masks:
+        box = feather_mask(size, options.mask_blur, options.mask_padding)
+        parts.append([box] * len(before))
+    if "occlusion" in options.masks:
+        if models.occluder is None:
+            raise BadOptionError("an occlusion mask needs an occluder model (xseg_1, xseg_2 or xseg_3)")
+        parts.append(models.occluder.masks(before))
+    if "region" in options.masks:
+        if models.parser is None:
+            raise BadOptionError("a region mask needs a face parser model (bisenet_resnet_18 or _34)")
+        parts.append(models.parser.masks(after, options.regions))
+    if "area" in options.masks:
+        if any(points is None for points in landmarks):
+            raise BadOptionError("an area mask needs 68 landmarks: choose a landmarker (landmarker 2dfan4)")
+        parts.append([area_mask(points, size, options.areas) for points in landmarks if points is not None])
+    return [combine([part[i] for part in parts]) for i in range(len(before))]
