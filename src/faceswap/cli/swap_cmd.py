@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,9 +13,11 @@ import click
 from faceswap.choices import EngineName, EnhancerName, FaceMode, VideoPreset, choices
 from faceswap.cli.context import load_context
 from faceswap.cli.errors import reports_errors
+from faceswap.cli.quality_flags import quality_options
 from faceswap.cli.target_kind import target_kind
 from faceswap.cli.video_run import run_video, video_options
-from faceswap.engine.factory import open_engine, open_enhancer
+from faceswap.engine.factory import open_engine, open_enhancer, open_mask_models
+from faceswap.engine.options import SwapOptions
 from faceswap.engine.pipeline import SwapOutcome, SwapRequest, swap_image
 from faceswap.engine.selection import parse_mapping
 from faceswap.errors import BadOptionError
@@ -57,6 +60,8 @@ from faceswap.video.probe import probe
 @click.option("--resolution", help="video: output WIDTHxHEIGHT (0 keeps the aspect ratio)")
 @click.option("--crf", type=click.IntRange(0, 63), help="video: encoder quality, lower is better")
 @click.option("--preset", type=click.Choice(choices(VideoPreset)), default="medium", show_default=True)
+@click.option("--enhancer-blend", type=click.FloatRange(0, 1), help="how much of the enhanced face is kept")
+@quality_options
 @reports_errors
 def swap_command(
     paths: tuple[Path, ...],
@@ -75,6 +80,8 @@ def swap_command(
     resolution: str | None,
     crf: int | None,
     preset: str,
+    enhancer_blend: float | None,
+    swap_options: SwapOptions,
 ) -> None:
     """Swap the face(s) of SOURCE photo(s) into TARGET (a photo or a video) and write OUTPUT.
 
@@ -107,6 +114,9 @@ def swap_command(
         settings, cast(EngineName, engine or settings.engine.engine), registry.path, registry.is_installed
     )
     step = open_enhancer(settings, cast(EnhancerName, enhancer or settings.engine.enhancer), registry.path)
+    if step is not None and enhancer_blend is not None:
+        step = dataclasses.replace(step, blend=enhancer_blend)
+    mask_models = open_mask_models(settings, swap_options, registry.path)
     if options is not None:
         run_video(
             loaded,
@@ -122,6 +132,8 @@ def swap_command(
             threshold=threshold,
             options=options,
             as_json=as_json,
+            swap_options=swap_options,
+            mask_models=mask_models,
         )
         return
     request = SwapRequest(
@@ -130,9 +142,10 @@ def swap_command(
         mapping=parsed_mapping,
         reference=reference_photos,
         threshold=threshold,
+        options=swap_options,
     )
     target = read_photo(target_path)
-    outcome = swap_image(loaded, target.bgr, request, step)
+    outcome = swap_image(loaded, target.bgr, request, step, mask_models)
     write_result(output, target, outcome)
     report = outcome_report(output, outcome)
     if as_json:

@@ -10,6 +10,8 @@ import click
 from tqdm import tqdm
 
 from faceswap.choices import FaceMode, VideoPreset
+from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
+from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.pipeline import EnhancerStep
 from faceswap.engine.protocols import Engine
 from faceswap.engine.types import ImageBGR
@@ -33,6 +35,8 @@ def run_video(
     threshold: float | None,
     options: VideoOptions,
     as_json: bool,
+    swap_options: SwapOptions = DEFAULT_OPTIONS,
+    mask_models: MaskModels = NO_MASK_MODELS,
 ) -> None:
     request = VideoSwapRequest(
         sources=sources,
@@ -42,6 +46,7 @@ def run_video(
         reference_frame=reference_frame,
         reference_face=reference_face,
         threshold=threshold,
+        swap_options=swap_options,
     )
     with tqdm(unit="frame", desc=output.name, disable=as_json, leave=False) as bar:
 
@@ -51,7 +56,9 @@ def run_video(
             bar.set_postfix(fps=f"{progress.fps:.1f}", refresh=False)
             bar.refresh()
 
-        outcome = swap_video(engine, target, output, request, options, enhancer, progress=show)
+        outcome = swap_video(
+            engine, target, output, request, options, enhancer, progress=show, mask_models=mask_models
+        )
     report = outcome.report
     if as_json:
         click.echo(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import get_args
+from typing import cast, get_args
 
-from faceswap.choices import EngineName, EnhancerName, ModelName, SwapperName
+from faceswap.choices import EngineName, EnhancerName, FaceParserName, ModelName, OccluderName, SwapperName
 from faceswap.config import Settings
+from faceswap.engine.mask_models import FaceParser, MaskModels, Occluder
+from faceswap.engine.options import SwapOptions
 from faceswap.engine.pipeline import EnhancerStep
 from faceswap.engine.protocols import Engine
 
@@ -70,3 +72,23 @@ def open_enhancer(settings: Settings, name: EnhancerName, model_path: ModelPath)
     return EnhancerStep(
         name=name, enhancer=build_enhancer(settings, name, model_path), blend=settings.engine.enhancer_blend
     )
+
+
+def open_mask_model(
+    settings: Settings, name: OccluderName | FaceParserName, model_path: ModelPath
+) -> Occluder | FaceParser:
+    """The occlusion or face parsing model ``name``, loaded (``model_missing`` when not installed)."""
+    from faceswap.engine.onnx.engine import build_face_parser, build_occluder
+
+    if name in get_args(OccluderName):
+        return build_occluder(settings, cast(OccluderName, name), model_path)
+    return build_face_parser(settings, cast(FaceParserName, name), model_path)
+
+
+def open_mask_models(settings: Settings, options: SwapOptions, model_path: ModelPath) -> MaskModels:
+    """The models ``options``' mask types need, loaded (none for a box or area mask)."""
+    occluder = (
+        open_mask_model(settings, options.occluder, model_path) if "occlusion" in options.masks else None
+    )
+    parser = open_mask_model(settings, options.face_parser, model_path) if "region" in options.masks else None
+    return MaskModels(occluder=cast(Occluder | None, occluder), parser=cast(FaceParser | None, parser))

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
+from faceswap.engine.mouth import keep_mouth_originals, keep_mouths
+from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.pipeline import EnhancerStep
 from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection, assign, sort_left_to_right
@@ -33,6 +36,8 @@ class BatchSwapper(Protocol):
         sources: Sequence[Identity],
         *,
         in_place: bool = False,
+        options: SwapOptions = DEFAULT_OPTIONS,
+        mask_models: MaskModels = NO_MASK_MODELS,
     ) -> list[ImageBGR]:
         """Item i: ``frames[i]`` with face i swapped, in a copy or (``in_place``) in the frame itself."""
         ...
@@ -76,6 +81,8 @@ class FrameSwapper:
     overwrite: bool = False
     """The frames handed to a call are this swapper's to change (a transcode's decoded frames): faces are
     written into them and no frame is copied (read-only frames still are)."""
+    options: SwapOptions = DEFAULT_OPTIONS
+    mask_models: MaskModels = NO_MASK_MODELS
     stats: FrameStats = field(default_factory=FrameStats)
     _previous: list[Face] = field(default_factory=list)
 
@@ -88,6 +95,7 @@ class FrameSwapper:
         self.stats.frames += len(frames)
         self.stats.frames_with_faces += sum(1 for plan in plans if plan)
         result = list(frames)
+        originals = keep_mouth_originals(frames, plans, self.options)
         # Depth 0 swaps into copies unless the frames may be overwritten; its results are ours, so every
         # later face and the enhancement go into them (a frame with a face at depth d had one at d - 1).
         for depth in range(max((len(plan) for plan in plans), default=0)):
@@ -97,6 +105,8 @@ class FrameSwapper:
             for i, image in zip(index, swapped, strict=True):
                 result[i] = image
             self.stats.faces_swapped += len(pairs)
+        for i, original in originals.items():
+            result[i] = keep_mouths(result[i], original, [face for face, _ in plans[i]])
         if self.enhancer is not None:
             result = self._enhance(result, plans, self.enhancer)
         return result
@@ -124,9 +134,17 @@ class FrameSwapper:
         swapper = self.engine.swapper
         if self.batch_swaps and isinstance(swapper, BatchSwapper):
             faces, identities = [f for f, _ in pairs], [i for _, i in pairs]
-            return swapper.swap_batch(frames, faces, identities, in_place=in_place)
+            return swapper.swap_batch(
+                frames,
+                faces,
+                identities,
+                in_place=in_place,
+                options=self.options,
+                mask_models=self.mask_models,
+            )
         return [
-            swapper.swap(frame, face, identity) for frame, (face, identity) in zip(frames, pairs, strict=True)
+            swapper.swap(frame, face, identity, self.options, self.mask_models)
+            for frame, (face, identity) in zip(frames, pairs, strict=True)
         ]
 
     def _enhance(

@@ -9,6 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from faceswap.choices import FaceMode
+from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
+from faceswap.engine.mouth import keep_mouth_originals, keep_mouths
+from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.protocols import Engine, FaceEnhancer
 from faceswap.engine.selection import Selection, assign, average_embedding, make_identity, sort_left_to_right
 from faceswap.engine.types import Face, Identity, ImageBGR, SourceFace, StageTimes
@@ -30,6 +33,7 @@ class SwapRequest:
     mapping: Mapping[int, int] | None = None
     reference: Sequence[ImageBGR] = ()
     threshold: float | None = None
+    options: SwapOptions = DEFAULT_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,10 @@ def swap_image(
     target: ImageBGR,
     request: SwapRequest,
     enhancer: EnhancerStep | None = None,
+    mask_models: MaskModels = NO_MASK_MODELS,
 ) -> SwapOutcome:
-    """Swaps faces in ``target`` as ``request`` says; raises a :class:`FaceswapError` subclass on bad input."""
+    """Swaps faces in ``target`` as ``request`` says (the masks' models in ``mask_models``); raises a
+    :class:`FaceswapError` subclass on bad input."""
     if not request.sources or any(not photos for photos in request.sources):
         raise BadOptionError("at least one source photo is needed")
     if request.mapping is None and len(request.sources) > 1:
@@ -114,9 +120,12 @@ def swap_image(
         faces = sort_left_to_right(engine.analyser.analyse(target))
     pairs = assign(faces, identities, selection)
     result = target
+    originals = keep_mouth_originals([target], [pairs], request.options)
     with _timed(times, "swap"):
         for face, identity in pairs:
-            result = engine.swapper.swap(result, face, identity)
+            result = engine.swapper.swap(result, face, identity, request.options, mask_models)
+        if originals:
+            result = keep_mouths(result, originals[0], [face for face, _ in pairs])
     if enhancer is not None:
         with _timed(times, "enhance"):
             for face, _ in pairs:

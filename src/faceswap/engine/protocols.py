@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from faceswap.choices import ConcreteEngineName
+from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
+from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.types import Face, Identity, ImageBGR
 
 
@@ -25,8 +27,17 @@ class FaceAnalyser(Protocol):
 
 
 class FaceSwapper(Protocol):
-    def swap(self, frame: ImageBGR, target: Face, source: Identity) -> ImageBGR:
-        """A copy of ``frame`` with ``target`` replaced by ``source``; pixels far from the face unchanged."""
+    def swap(
+        self,
+        frame: ImageBGR,
+        target: Face,
+        source: Identity,
+        options: SwapOptions = DEFAULT_OPTIONS,
+        mask_models: MaskModels = NO_MASK_MODELS,
+    ) -> ImageBGR:
+        """A copy of ``frame`` with ``target`` replaced by ``source`` as ``options`` say (the mask's
+        models in ``mask_models``); pixels far from the face unchanged. ``bad_option`` for an option
+        the engine cannot honour."""
         ...
 
 

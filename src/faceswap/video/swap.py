@@ -10,6 +10,8 @@ from pathlib import Path
 
 from faceswap.choices import FaceMode
 from faceswap.engine.frames import FrameStats, FrameSwapper
+from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
+from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.pipeline import EnhancerStep, SwapRequest, build_identities, reference_selection
 from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection, sort_left_to_right
@@ -40,6 +42,7 @@ class VideoSwapRequest:
     reference_face: int = 0
     threshold: float | None = None
     smoothing: float = 0.5
+    swap_options: SwapOptions = DEFAULT_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,10 @@ def swap_video(
     *,
     progress: Callable[[Progress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    mask_models: MaskModels = NO_MASK_MODELS,
 ) -> VideoSwapOutcome:
-    """Swaps faces through ``input_path`` into ``output_path``; all or nothing, like :func:`transcode`."""
+    """Swaps faces through ``input_path`` into ``output_path``; all or nothing, like :func:`transcode`.
+    ``request.swap_options`` shape each swap (the masks' models in ``mask_models``)."""
     options = options or VideoOptions()
     if options.batch_size is None:
         options = dataclasses.replace(options, batch_size=engine.batch_size)
@@ -126,7 +131,14 @@ def swap_video(
     selection = video_selection(engine, input_path, options, request)
     # transcode hands over decoded frames it does not use again: faces go straight into them
     swapper = FrameSwapper(
-        engine, identities, selection, enhancer, smoothing=request.smoothing, overwrite=True
+        engine,
+        identities,
+        selection,
+        enhancer,
+        smoothing=request.smoothing,
+        overwrite=True,
+        options=request.swap_options,
+        mask_models=mask_models,
     )
     report = transcode(
         input_path, output_path, swapper, options, progress=progress, should_cancel=should_cancel

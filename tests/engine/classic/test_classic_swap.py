@@ -10,7 +10,7 @@ import pytest
 
 from faceswap.engine.classic import CLASSIC_MODELS
 from faceswap.engine.classic.blend import hull_mask
-from faceswap.engine.classic.swapper import SwapOptions, swap_face
+from faceswap.engine.classic.swapper import BlendOptions, swap_face
 from faceswap.engine.protocols import Engine
 from faceswap.engine.types import Face, Identity, ImageBGR, SourceFace
 from faceswap.errors import NoFaceInSourceError
@@ -169,7 +169,7 @@ def test_alpha_only_blend_without_seamless_cloning(
 ) -> None:
     assert astronaut_face.landmarks is not None
     assert grace_face.landmarks is not None
-    options = SwapOptions(seamless=False)
+    options = BlendOptions(seamless=False)
     out = swap_face(grace, grace_face.landmarks, astronaut, astronaut_face.landmarks, options)
     hull = hull_mask(astronaut_face.landmarks, astronaut.shape[:2]) > 0
     assert np.array_equal(out[~hull], astronaut[~hull])

@@ -24,8 +24,10 @@ from faceswap.engine.classic.blend import (
 )
 from faceswap.engine.classic.colour import transfer_colour
 from faceswap.engine.classic.warp import triangulate, warp_triangles
+from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
+from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.types import Face, Identity, ImageBGR, Points
-from faceswap.errors import InputError, NoFaceInSourceError
+from faceswap.errors import BadOptionError, InputError, NoFaceInSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ Region = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
-class SwapOptions:
+class BlendOptions:
     """Blending tuning, as fractions of the face size (the square root of the landmark hull's area)."""
 
     margin: float = 0.1  # region around the landmarks' bounding box the work is done in
@@ -65,7 +67,7 @@ def face_size(points: Points) -> float:
 
 
 def prepare_source(
-    image: ImageBGR, points: Points, target_size: float, options: SwapOptions
+    image: ImageBGR, points: Points, target_size: float, options: BlendOptions
 ) -> tuple[ImageBGR, Points]:
     """The source face's region, shrunk with area averaging when it is much larger than the target's."""
     x1, y1, x2, y2 = face_region(points, image.shape, options.margin)
@@ -85,13 +87,13 @@ def swap_face(
     source_points: Points,
     frame: ImageBGR,
     target_points: Points,
-    options: SwapOptions | None = None,
+    options: BlendOptions | None = None,
 ) -> ImageBGR:
     """A copy of ``frame`` with the face at ``target_points`` replaced by the one at ``source_points``.
 
     Both point sets are the same landmarks (68 dlib points) of the two faces, in their images' pixels.
     """
-    options = options or SwapOptions()
+    options = options or BlendOptions()
     if source_points.shape != target_points.shape or len(target_points) < 3:
         raise InputError(f"landmark sets differ: {source_points.shape} vs {target_points.shape}")
     x1, y1, x2, y2 = face_region(target_points, frame.shape, options.margin)
@@ -123,14 +125,38 @@ def swap_face(
     return out
 
 
+def check_classic_options(options: SwapOptions) -> None:
+    """``bad_option`` for a swap option the classic engine cannot honour: it warps the source photo's
+    own pixels (no pixel boost, no identity weight) and masks by the landmarks' hull (box only)."""
+    unsupported = []
+    if options.pixel_boost not in ("native", "128"):
+        unsupported.append("pixel boost")
+    if options.weight != 1.0:
+        unsupported.append("swapper weight")
+    if not options.box_only:
+        unsupported.append("mask types other than box")
+    if unsupported:
+        raise BadOptionError(f"the classic engine has no {', '.join(unsupported)}: use a neural engine")
+
+
 class ClassicSwapper:
     """:class:`faceswap.engine.protocols.FaceSwapper` by piecewise-affine warp and seamless blending."""
 
-    def __init__(self, models: DlibModels, options: SwapOptions | None = None) -> None:
+    def __init__(self, models: DlibModels, options: BlendOptions | None = None) -> None:
         self.models = models
-        self.options = options or SwapOptions()
+        self.options = options or BlendOptions()
 
-    def swap(self, frame: ImageBGR, target: Face, source: Identity) -> ImageBGR:
+    def swap(
+        self,
+        frame: ImageBGR,
+        target: Face,
+        source: Identity,
+        options: SwapOptions = DEFAULT_OPTIONS,
+        mask_models: MaskModels = NO_MASK_MODELS,
+    ) -> ImageBGR:
+        """``options`` beyond the default are the neural engine's (``bad_option`` here), but
+        ``keep_mouth``, which the pipeline applies after any engine's swap."""
+        check_classic_options(options)
         if not source.faces:
             raise NoFaceInSourceError("the source identity has no face photo to take pixels from")
         primary = source.primary

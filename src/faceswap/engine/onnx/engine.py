@@ -6,13 +6,21 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from faceswap.choices import DetectorName, EnhancerModelName, ModelName, SwapperName
+from faceswap.choices import (
+    DetectorName,
+    EnhancerModelName,
+    FaceParserName,
+    ModelName,
+    OccluderName,
+    SwapperName,
+)
 from faceswap.config import Settings
 from faceswap.engine.onnx.analyser import ARCFACE_REFERENCE_THRESHOLD, NeuralAnalyser
 from faceswap.engine.onnx.detector import make_detector
 from faceswap.engine.onnx.device_geometry import load_device_geometry
 from faceswap.engine.onnx.enhancer import ENHANCER_SIZE, OnnxEnhancer
 from faceswap.engine.onnx.geometry_graphs import SYMMETRIC_RGB, UNIT_RGB
+from faceswap.engine.onnx.masker import BiSeNetParser, XSegOccluder
 from faceswap.engine.onnx.providers import Providers, batch_size, wants_gpu_geometry
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
 from faceswap.engine.onnx.session import ModelSession, open_session
@@ -97,3 +105,13 @@ def build_enhancer(settings: Settings, name: EnhancerModelName, model_path: Mode
     if wants_gpu_geometry(settings.engine.gpu_geometry, providers):
         geometry = load_device_geometry(model, "ffhq_512", ENHANCER_SIZE, SYMMETRIC_RGB)
     return OnnxEnhancer(model, geometry=geometry)
+
+
+def build_occluder(settings: Settings, name: OccluderName, model_path: ModelPath) -> XSegOccluder:
+    """An XSeg occlusion model with its session loaded."""
+    return XSegOccluder(_open(settings, name, model_path))
+
+
+def build_face_parser(settings: Settings, name: FaceParserName, model_path: ModelPath) -> BiSeNetParser:
+    """A BiSeNet face parser with its session loaded."""
+    return BiSeNetParser(_open(settings, name, model_path))

@@ -1,4 +1,4 @@
-"""The mask models and the paste-back mask of each swapped crop.
+"""The mask models on ONNX Runtime: XSeg (occlusion) and BiSeNet (face parsing).
 
 XSeg (occlusion): NHWC ``Nx256x256x3``, BGR in [0, 1], out ``Nx256x256x1``, the chance each pixel is
 face and not something in front of it; computed on the crop before the swap (what covers the target's
@@ -17,13 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from faceswap.choices import FaceRegion
-from faceswap.engine.geometry import feather_mask
-from faceswap.engine.masks import Mask, area_mask, combine, soften
+from faceswap.engine.masks import Mask, soften
 from faceswap.engine.onnx.session import ModelSession, run_batched
 from faceswap.engine.onnx.signature import FACE_PARSER_SIZE, OCCLUDER_SIZE
-from faceswap.engine.options import SwapOptions
-from faceswap.engine.types import ImageBGR, Points
-from faceswap.errors import BadOptionError
+from faceswap.engine.types import ImageBGR
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -73,7 +70,9 @@ def _to_crop(masks: NDArray[np.float32], size: int) -> list[Mask]:
 
 
 @dataclass(frozen=True)
-class Occluder:
+class XSegOccluder:
+    """Implements :class:`faceswap.engine.mask_models.Occluder`."""
+
     model: ModelSession
 
     def masks(self, crops: Sequence[ImageBGR]) -> list[Mask]:
@@ -83,7 +82,9 @@ class Occluder:
 
 
 @dataclass(frozen=True)
-class FaceParser:
+class BiSeNetParser:
+    """Implements :class:`faceswap.engine.mask_models.FaceParser`."""
+
     model: ModelSession
 
     def masks(self, crops: Sequence[ImageBGR], regions: Sequence[FaceRegion]) -> list[Mask]:
@@ -92,43 +93,3 @@ class FaceParser:
         classes = np.argmax(np.asarray(logits), axis=1)
         wanted = np.isin(classes, [REGION_CLASSES[region] for region in regions]).astype(np.float32)
         return _to_crop(wanted, crops[0].shape[0])
-
-
-@dataclass(frozen=True)
-class MaskModels:
-    """The loaded models the chosen mask types need (None where not chosen)."""
-
-    occluder: Occluder | None = None
-    parser: FaceParser | None = None
-
-
-NO_MASK_MODELS = MaskModels()
-
-
-def crop_masks(
-    options: SwapOptions,
-    models: MaskModels,
-    before: Sequence[ImageBGR],
-    after: Sequence[ImageBGR],
-    landmarks: Sequence[Points | None],
-) -> list[Mask]:
-    """The paste-back mask of each swapped crop (``before``: the target's crops, ``after``: the
-    swapped ones, ``landmarks``: each face's 68 points in crop pixels or None)."""
-    size = before[0].shape[0]
-    parts: list[list[Mask]] = []
-    if "box" in options.masks:
-        box = feather_mask(size, options.mask_blur, options.mask_padding)
-        parts.append([box] * len(before))
-    if "occlusion" in options.masks:
-        if models.occluder is None:
-            raise BadOptionError("an occlusion mask needs an occluder model (xseg_1, xseg_2 or xseg_3)")
-        parts.append(models.occluder.masks(before))
-    if "region" in options.masks:
-        if models.parser is None:
-            raise BadOptionError("a region mask needs a face parser model (bisenet_resnet_18 or _34)")
-        parts.append(models.parser.masks(after, options.regions))
-    if "area" in options.masks:
-        if any(points is None for points in landmarks):
-            raise BadOptionError("an area mask needs 68 landmarks: choose a landmarker (landmarker 2dfan4)")
-        parts.append([area_mask(points, size, options.areas) for points in landmarks if points is not None])
-    return [combine([part[i] for part in parts]) for i in range(len(before))]

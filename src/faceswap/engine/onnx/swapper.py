@@ -14,8 +14,8 @@ from numpy.typing import NDArray
 from onnx import numpy_helper
 
 from faceswap.engine.geometry import feather_mask, paste_back_all, transform_points, warp_face
+from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels, crop_masks
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
-from faceswap.engine.onnx.masker import NO_MASK_MODELS, MaskModels, crop_masks
 from faceswap.engine.onnx.recognizer import normalize_embeddings
 from faceswap.engine.onnx.session import ModelSession, run_batched
 from faceswap.engine.onnx.signature import EMBEDDING_SIZE, INSWAPPER_SOURCE, INSWAPPER_TARGET

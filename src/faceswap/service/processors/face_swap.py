@@ -8,7 +8,7 @@ progress and cancel between frames. Outputs keep the target's format (AVI become
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -84,17 +84,20 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
 
     wf = run.task.wf
     target = decode_image(inputs.target)
-    enhancer = run.worker.enhancer(wf.enhancer)
+    enhancer = _enhancer(run)
+    options = wf.swap_options()
+    masks = run.worker.mask_models(options)
     request = SwapRequest(
         sources=_people(run, _photos(inputs.sources)),
         mode=wf.face_mode or "one",
         mapping=wf.mapping,
         reference=_photos([inputs.reference]) if inputs.reference else (),
         threshold=run.worker.settings.engine.reference_threshold,
+        options=options,
     )
     with run.worker.engine(wf.model) as engine:
         run.progress(0.1)
-        outcome = swap_image(engine, target.bgr, request, enhancer)
+        outcome = swap_image(engine, target.bgr, request, enhancer, masks)
     provenance = Provenance(
         engine=outcome.engine, models=outcome.models, enhancer=outcome.enhancer, created=datetime.now(UTC)
     )
@@ -110,6 +113,13 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
         "height": target.height,
     }
     return encoded, fmt, report
+
+
+def _enhancer(run: TaskRun) -> Any:
+    """The task's enhancer step (None: none), with the task's ``enhancer_blend`` when it gives one."""
+    step = run.worker.enhancer(run.task.wf.enhancer)
+    blend = run.task.wf.enhancer_blend
+    return step if step is None or blend is None else replace(step, blend=blend)
 
 
 def _image_format(wanted: str | None, given: ImageFormat) -> ImageFormat:
@@ -142,13 +152,16 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
     from faceswap.video.swap import VideoSwapRequest, swap_video
 
     wf = run.task.wf
-    enhancer = run.worker.enhancer(wf.enhancer)
+    enhancer = _enhancer(run)
+    options = wf.swap_options()
+    masks = run.worker.mask_models(options)
     request = VideoSwapRequest(
         sources=_people(run, _photos(inputs.sources)),
         mode=wf.face_mode or "one",
         mapping=wf.mapping,
         reference=_photos([inputs.reference]) if inputs.reference else (),
         threshold=run.worker.settings.engine.reference_threshold,
+        swap_options=options,
     )
     with run.worker.engine(wf.model) as engine:
         outcome = swap_video(
@@ -160,5 +173,6 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
             enhancer,
             progress=lambda p: run.progress(0.99 * p.fraction),
             should_cancel=run.should_cancel,
+            mask_models=masks,
         )
     return outcome.summary()

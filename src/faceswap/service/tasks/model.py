@@ -14,14 +14,22 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstrain
 from faceswap.choices import (
     EngineName,
     EnhancerName,
+    FaceArea,
     FaceMode,
+    FaceParserName,
+    FaceRegion,
     ImageFormat,
     LegacyTaskStatus,
+    MaskType,
+    OccluderName,
+    PixelBoost,
     TaskEnvironment,
     TaskStatus,
     VideoContainer,
     Workflow,
 )
+from faceswap.engine.options import SwapOptions
+from faceswap.errors import BadOptionError
 
 ComfyWorkflowName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
 """Any other workflow name is a ComfyUI workflow (docs/comfyui.md): its API-format graph is
@@ -83,6 +91,45 @@ class WfJson(BaseModel):
     output_format: ImageFormat | VideoContainer | None = Field(
         default=None, description="image format for a photo, container for a video; default: the target's"
     )
+    pixel_boost: PixelBoost | None = Field(
+        default=None, description="swap the aligned face at this size (a multiple of the swapper's); neural"
+    )
+    swapper_weight: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="identity strength: 1 the source's alone, 0 the target's"
+    )
+    mask_types: list[MaskType] | None = Field(
+        default=None, min_length=1, description="paste-back mask parts, combined by their minimum"
+    )
+    mask_blur: float | None = Field(default=None, ge=0.0, le=1.0, description="box mask's soft edge")
+    mask_padding: list[float] | None = Field(
+        default=None, min_length=4, max_length=4, description="box mask padding (top, right, bottom, left), %"
+    )
+    mask_regions: list[FaceRegion] | None = Field(
+        default=None, min_length=1, description="a region mask keeps"
+    )
+    mask_areas: list[FaceArea] | None = Field(default=None, min_length=1, description="an area mask keeps")
+    keep_mouth: bool | None = Field(default=None, description="keep the target's inner mouth (68 landmarks)")
+    occluder: OccluderName | None = Field(default=None, description="model of the occlusion mask")
+    face_parser: FaceParserName | None = Field(default=None, description="model of the region mask")
+    enhancer_blend: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="how much of the enhanced face is blended back"
+    )
+
+    def swap_options(self) -> SwapOptions:
+        """The task's :class:`SwapOptions` (defaults where a field is not given)."""
+        given: dict[str, Any] = {
+            "pixel_boost": self.pixel_boost,
+            "weight": self.swapper_weight,
+            "masks": tuple(self.mask_types) if self.mask_types else None,
+            "mask_blur": self.mask_blur,
+            "mask_padding": tuple(self.mask_padding) if self.mask_padding else None,
+            "regions": tuple(self.mask_regions) if self.mask_regions else None,
+            "areas": tuple(self.mask_areas) if self.mask_areas else None,
+            "keep_mouth": self.keep_mouth,
+            "occluder": self.occluder,
+            "face_parser": self.face_parser,
+        }
+        return SwapOptions(**{name: value for name, value in given.items() if value is not None})
 
     def sources(self) -> list[str]:
         if self.source_urls:
@@ -117,6 +164,10 @@ class TaskCreate(BaseModel):
             raise ValueError("a face_swap task needs source_url or source_urls")
         if wf.source_urls and len(wf.source_urls) > 1 and wf.mapping is None:
             raise ValueError("several source_urls need a mapping (source index -> target face index)")
+        try:
+            wf.swap_options()
+        except BadOptionError as exc:
+            raise ValueError(exc.message) from exc
         return self
 
     @property

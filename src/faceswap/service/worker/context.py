@@ -15,15 +15,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from faceswap.choices import EngineName, EnhancerName
+from faceswap.choices import EngineName, EnhancerName, FaceParserName, OccluderName
 from faceswap.config import Settings
+from faceswap.engine.options import SwapOptions
 from faceswap.models.registry import ModelRegistry
 from faceswap.service.worker.engines import EnginePool
 from faceswap.storage.base import Storage
 
 if TYPE_CHECKING:
+    from faceswap.engine.mask_models import MaskModels
     from faceswap.engine.pipeline import EnhancerStep
     from faceswap.engine.protocols import Engine
 
@@ -37,6 +39,7 @@ class WorkerContext:
     registry: ModelRegistry
     _engines: EnginePool = field(init=False)
     _enhancers: dict[str, EnhancerStep | None] = field(default_factory=dict)
+    _mask_models: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     background: set[asyncio.Task[bool]] = field(default_factory=set)
     """Webhook deliveries in flight; awaited when the worker stops."""
@@ -63,6 +66,22 @@ class WorkerContext:
         from faceswap.engine.factory import open_engine
 
         return open_engine(self.settings, name, self.registry.path, self.registry.is_installed)
+
+    def mask_models(self, options: SwapOptions) -> MaskModels:
+        """The loaded models ``options``' mask types need (each loaded once, on first use); blocking."""
+        from faceswap.engine.factory import open_mask_model
+        from faceswap.engine.mask_models import MaskModels
+
+        def loaded(name: OccluderName | FaceParserName) -> Any:
+            with self._lock:
+                if name not in self._mask_models:
+                    self._mask_models[name] = open_mask_model(self.settings, name, self.registry.path)
+                return self._mask_models[name]
+
+        return MaskModels(
+            occluder=loaded(options.occluder) if "occlusion" in options.masks else None,
+            parser=loaded(options.face_parser) if "region" in options.masks else None,
+        )
 
     def enhancer(self, name: EnhancerName | None) -> EnhancerStep | None:
         """The loaded enhancer ``name`` (settings' default when None); blocking, call it on a thread."""

@@ -6,7 +6,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from faceswap.choices import EngineName, EnhancerName, FaceMode, ImageFormat, VideoContainer, choices
+from faceswap.choices import (
+    EngineName,
+    EnhancerName,
+    FaceArea,
+    FaceMode,
+    FaceParserName,
+    FaceRegion,
+    ImageFormat,
+    MaskType,
+    OccluderName,
+    PixelBoost,
+    VideoContainer,
+    choices,
+)
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.state import ServiceState, get_state
 
@@ -24,6 +37,12 @@ async def options(state: State) -> dict[str, Any]:
             "face_mode": list(choices(FaceMode)),
             "image_format": list(choices(ImageFormat)),
             "video_format": list(choices(VideoContainer)),
+            "pixel_boost": list(choices(PixelBoost)),
+            "mask_types": list(choices(MaskType)),
+            "mask_regions": list(choices(FaceRegion)),
+            "mask_areas": list(choices(FaceArea)),
+            "occluder": list(choices(OccluderName)),
+            "face_parser": list(choices(FaceParserName)),
             "defaults": {"engine": engine.engine, "enhancer": engine.enhancer, "face_mode": "one"},
             "max_upload_bytes": state.max_upload_bytes,
         }
