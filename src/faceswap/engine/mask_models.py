@@ -1,7 +1,9 @@
 """The models a paste-back mask may need, and the mask of each swapped crop.
 
-An occluder (XSeg) says what covers the face, on the crop before the swap; a face parser (BiSeNet) which
-pixels belong to the chosen regions, on the crop after it; an area mask needs the face's 68 landmarks.
+An occluder (XSeg) says what covers the face, a face parser (BiSeNet) which pixels belong to the chosen
+regions, both on the target's crop before the swap: the mask protects what the target shows (a hand, a
+hair strand, glasses), which a swapped crop may no longer show (FaceFusion parses the swapped crop). An
+area mask needs the face's 68 landmarks.
 The parts combine by their minimum (:mod:`faceswap.engine.masks`).
 """
 
@@ -63,7 +65,7 @@ def crop_masks(
     if "region" in options.masks:
         if models.parser is None:
             raise BadOptionError("a region mask needs a face parser model (bisenet_resnet_18 or _34)")
-        parts.append(models.parser.masks(after, options.regions))
+        parts.append(models.parser.masks(before, options.regions))
     if "area" in options.masks:
         if any(points is None for points in landmarks):
             raise BadOptionError("an area mask needs 68 landmarks: choose a landmarker (landmarker 2dfan4)")

@@ -135,10 +135,12 @@ def write_moving_scrfd_standin(
             outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
     image = helper.make_tensor_value_info(SCRFD_INPUT, TensorProto.FLOAT, [batch, 3, size, size])
     inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()]
-    return _save(path, nodes, [image], outputs, inits)
+    return save_standin(path, nodes, [image], outputs, inits)
 
 
-def _save(path: Path, nodes: Sequence[Any], inputs: list[Any], outputs: list[Any], inits: list[Any]) -> Path:
+def save_standin(
+    path: Path, nodes: Sequence[Any], inputs: list[Any], outputs: list[Any], inits: list[Any]
+) -> Path:
     graph = helper.make_graph(list(nodes), "moving_standin", inputs, outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
     onnx.checker.check_model(model)

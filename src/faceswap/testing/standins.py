@@ -78,7 +78,9 @@ def letterboxed(
     ]
 
 
-def _save(path: Path, nodes: list[Any], inputs: list[Any], outputs: list[Any], inits: list[Any]) -> Path:
+def save_standin(
+    path: Path, nodes: list[Any], inputs: list[Any], outputs: list[Any], inits: list[Any]
+) -> Path:
     graph = helper.make_graph(nodes, "standin", inputs, outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
     onnx.checker.check_model(model)
@@ -107,7 +109,7 @@ def _constant_outputs(
         nodes.append(helper.make_node("Add", [f"{name}_value", zero], [name]))
         outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, list(value.shape)))
     image = helper.make_tensor_value_info(input_name, TensorProto.FLOAT, [1, 3, size, size])
-    return _save(path, nodes, [image], outputs, inits)
+    return save_standin(path, nodes, [image], outputs, inits)
 
 
 def _stride_for(face: StandinFace) -> int:
@@ -194,7 +196,7 @@ def write_arcface_standin(path: Path, seed: int = 0) -> Path:
     ]
     image = helper.make_tensor_value_info(ARCFACE_INPUT, TensorProto.FLOAT, [BATCH, 3, 112, 112])
     output = helper.make_tensor_value_info(ARCFACE_OUTPUT, TensorProto.FLOAT, [BATCH, EMBEDDING_SIZE])
-    return _save(path, nodes, [image], [output], inits)
+    return save_standin(path, nodes, [image], [output], inits)
 
 
 def write_inswapper_standin(
@@ -229,7 +231,7 @@ def write_inswapper_standin(
         helper.make_tensor_value_info(INSWAPPER_SOURCE, onnx_type, [batch, EMBEDDING_SIZE]),
     ]
     output = helper.make_tensor_value_info(INSWAPPER_OUTPUT, onnx_type, [batch, 3, 128, 128])
-    return _save(path, nodes, inputs, [output], inits)
+    return save_standin(path, nodes, inputs, [output], inits)
 
 
 def write_enhancer_standin(path: Path, kind: Literal["gfpgan", "codeformer"] = "gfpgan") -> Path:
@@ -248,7 +250,7 @@ def write_enhancer_standin(path: Path, kind: Literal["gfpgan", "codeformer"] = "
     else:
         nodes = [helper.make_node("Neg", [ENHANCER_INPUT], [ENHANCER_OUTPUT])]
     output = helper.make_tensor_value_info(ENHANCER_OUTPUT, TensorProto.FLOAT, [1, 3, 512, 512])
-    return _save(path, nodes, inputs, [output], [])
+    return save_standin(path, nodes, inputs, [output], [])
 
 
 def write_standin_models(

@@ -1,10 +1,10 @@
 """The mask models on ONNX Runtime: XSeg (occlusion) and BiSeNet (face parsing).
 
-XSeg (occlusion): NHWC ``Nx256x256x3``, BGR in [0, 1], out ``Nx256x256x1``, the chance each pixel is
-face and not something in front of it; computed on the crop before the swap (what covers the target's
-face). BiSeNet (face parsing): NCHW ``Nx3x512x512``, RGB ``(x/255 - mean) / std`` with ImageNet's mean
-and std, out ``Nx19x512x512`` logits whose argmax is the class; computed on the swapped crop, keeping
-the chosen regions. Both are resized to the crop and softened (:func:`faceswap.engine.masks.soften`).
+XSeg: NHWC ``Nx256x256x3``, BGR in [0, 1], out ``Nx256x256x1``, the chance each pixel is face and not
+something in front of it. BiSeNet: NCHW ``Nx3x512x512``, RGB ``(x/255 - mean) / std`` with ImageNet's mean
+and std, out ``Nx19x512x512`` logits whose argmax is the class; the chosen regions' classes are kept.
+Both run on the target's crop (:mod:`faceswap.engine.mask_models`); their masks are resized to the crop
+and softened (:func:`faceswap.engine.masks.soften`).
 """
 
 from __future__ import annotations
