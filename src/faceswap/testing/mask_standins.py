@@ -5,8 +5,9 @@ red in BGR terms: ``x[..., 2] - (x[..., 0] + x[..., 1]) / 2 > 0.5``. Fed RGB, a 
 not marked; fed raw 0..255, skin reads occluded; fed NCHW, the shapes do not fit.
 
 BiSeNet (``input`` Nx3x512x512 RGB with ImageNet's mean and std -> Nx19x512x512 logits): class 1 (skin)
-where ``2 (r - 1) + (r - b) > 0`` of the normalised red and blue channels (a light, warm pixel), class 0
-(background) elsewhere. Fed BGR, or without the mean and std, a skin-coloured patch is not skin.
+where ``3 (r - 1.5) + (r - b) > 0`` of the normalised red and blue channels (a light, warm pixel: red
+over about 212 of 255), class 0 (background) elsewhere. Fed BGR, or in [0, 1] without the mean and std
+(where r cannot pass 1.5), a skin-coloured patch is not skin.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def write_bisenet_standin(path: Path) -> Path:
     """BiSeNet stand-in (see the module docstring): light warm pixels are skin, the rest background."""
     weights = np.zeros((FACE_PARSER_CLASSES, 3, 1, 1), np.float32)
     bias = np.zeros(FACE_PARSER_CLASSES, np.float32)
-    weights[1, 0, 0, 0], weights[1, 2, 0, 0], bias[1] = 3.0, -1.0, -2.0  # 2 (r - 1) + (r - b)
+    weights[1, 0, 0, 0], weights[1, 2, 0, 0], bias[1] = 4.0, -1.0, -4.5  # 3 (r - 1.5) + (r - b)
     weights *= SHARPNESS
     bias *= SHARPNESS
     inits = [numpy_helper.from_array(weights, "classes_w"), numpy_helper.from_array(bias, "classes_b")]
