@@ -111,6 +111,7 @@ def swap_image(
         raise BadOptionError("at least one source photo is needed")
     if request.mapping is None and len(request.sources) > 1:
         raise BadOptionError("several source people need a mapping (--map SOURCE=FACE,...)")
+    engine.check_options(request.options)
     times = StageTimes()
     with _timed(times, "analyse_sources"):
         identities = build_identities(engine, request.sources)

@@ -61,6 +61,8 @@ class Engine:
     """Opened around each batch of frames that are analysed and then swapped unchanged (but by the
     engine's own in-place writes): lets the engine share work between those steps (the ONNX engine
     uploads the frames to the GPU once)."""
+    check_options: Callable[[SwapOptions], None] = lambda options: None
+    """Raises ``bad_option`` for swap options the engine cannot honour, before any work is done."""
     thread_safe: bool = True
     """Whether one instance may run for several threads at once. When False, a process running tasks
     concurrently gives each running task an instance of its own (``service.worker.engines``)."""

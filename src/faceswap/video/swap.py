@@ -125,6 +125,7 @@ def swap_video(
         options = dataclasses.replace(options, batch_size=engine.batch_size)
     if not request.sources or any(not photos for photos in request.sources):
         raise BadOptionError("at least one source photo is needed")
+    engine.check_options(request.swap_options)
     if request.mapping is None and len(request.sources) > 1:
         raise BadOptionError("several source people need a mapping (--map SOURCE=FACE,...)")
     identities = build_identities(engine, request.sources)

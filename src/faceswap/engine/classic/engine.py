@@ -6,7 +6,7 @@ import logging
 
 from faceswap.config import Settings
 from faceswap.engine.classic.analyser import AnalyserOptions, ClassicAnalyser, DlibModels
-from faceswap.engine.classic.swapper import ClassicSwapper
+from faceswap.engine.classic.swapper import ClassicSwapper, check_classic_options
 from faceswap.engine.protocols import Engine
 
 logger = logging.getLogger(__name__)
@@ -29,5 +29,6 @@ def build_classic_engine(settings: Settings) -> Engine:
         analyser=ClassicAnalyser(models, options),
         swapper=ClassicSwapper(models),
         models=CLASSIC_MODELS,
+        check_options=check_classic_options,
         thread_safe=False,  # dlib's models crash (SIGSEGV) when two threads call one instance at once
     )
