@@ -55,8 +55,9 @@ def prepare_occluder_crops(crops: Sequence[ImageBGR]) -> NDArray[np.float32]:
 
 def prepare_parser_crops(crops: Sequence[ImageBGR]) -> NDArray[np.float32]:
     """``Nx3x512x512`` BiSeNet input: RGB with ImageNet's mean and std."""
-    blob = np.asarray(
-        cv2.dnn.blobFromImages(list(_resized(crops, FACE_PARSER_SIZE)), 1.0 / 255.0, swapRB=True)
+    images = list(_resized(crops, FACE_PARSER_SIZE))
+    blob: NDArray[np.float32] = np.asarray(
+        cv2.dnn.blobFromImages(images, 1.0 / 255.0, swapRB=True), np.float32
     )
     blob -= IMAGENET_MEAN[None, :, None, None]
     blob /= IMAGENET_STD[None, :, None, None]
