@@ -111,11 +111,19 @@ class ModelMissingError(ModelError):
 
     code = "model_missing"
 
-    def __init__(self, name: str, path: str) -> None:
-        super().__init__(
-            f"model {name!r} is not installed (expected at {path}); "
-            f"run `faceswap models download {name}` or copy the file there"
-        )
+    def __init__(self, name: str, path: str, *, others: tuple[str, ...] = ()) -> None:
+        if others:
+            names = (name, *others)
+            message = (
+                f"models {', '.join(repr(n) for n in names)} are not installed; "
+                f"run `faceswap models download {' '.join(names)}` or copy the files to the models folder"
+            )
+        else:
+            message = (
+                f"model {name!r} is not installed (expected at {path}); "
+                f"run `faceswap models download {name}` or copy the file there"
+            )
+        super().__init__(message)
         self.model_name = name
 
 

@@ -146,3 +146,35 @@ def test_the_options_route_lists_the_swap_choices(api: TestClient) -> None:
     assert "512" in data["pixel_boost"]
     assert "skin" in data["mask_regions"]
     assert data["occluder"] == ["xseg_1", "xseg_2", "xseg_3"]
+
+
+def test_missing_models_are_refused_at_creation_all_named_at_once(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()  # this API has a models folder: it can tell what is installed
+    wf = {
+        "source_url": "https://example.com/a.jpg",
+        "target_url": "https://example.com/b.jpg",
+        "model": "inswapper_128",
+        "enhancer": "gfpgan_1.4",
+        "mask_types": ["box", "occlusion"],
+    }
+    body = {"workflow": "face_swap", "params": {"input_data": {"wf_json": wf}}}
+    with TestClient(create_app(service_settings(tmp_path))) as client:
+        answer = client.post("/api/tasks/create", json=body)
+        assert answer.status_code == 503, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "model_missing"
+        for name in ("scrfd_2.5g", "arcface_w600k_r50", "inswapper_128", "gfpgan_1.4", "xseg_1"):
+            assert name in error["message"]
+        assert str(tmp_path) not in error["message"]
+        assert client.get("/api/tasks").json()["data"]["total"] == 0
+        auto = {**wf, "model": "auto", "enhancer": "none", "mask_types": ["box"]}
+        body = {"workflow": "face_swap", "params": {"input_data": {"wf_json": auto}}}
+        assert client.post("/api/tasks/create", json=body).status_code == 200  # auto falls back to classic
+
+
+def test_an_api_without_a_models_folder_leaves_the_check_to_the_worker(tmp_path: Path) -> None:
+    wf = {"source_url": "https://example.com/a.jpg", "target_url": "https://example.com/b.jpg"}
+    body = {"workflow": "face_swap", "params": {"input_data": {"wf_json": {**wf, "model": "inswapper_128"}}}}
+    with TestClient(create_app(service_settings(tmp_path))) as client:
+        assert not (tmp_path / "models").exists()
+        assert client.post("/api/tasks/create", json=body).status_code == 200

@@ -9,6 +9,7 @@ from typing import cast, get_args
 
 from faceswap.choices import EngineName, EnhancerName, FaceParserName, ModelName, OccluderName, SwapperName
 from faceswap.config import Settings
+from faceswap.engine import needs
 from faceswap.engine.mask_models import FaceParser, MaskModels, Occluder
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.pipeline import EnhancerStep
@@ -22,7 +23,7 @@ IsInstalled = Callable[[ModelName], bool]
 
 def neural_models(settings: Settings, swapper: SwapperName) -> tuple[ModelName, ...]:
     """The models a neural engine with ``swapper`` needs, given the configured detector."""
-    return (settings.engine.detector, "arcface_w600k_r50", swapper)
+    return needs.neural_models(settings.engine.detector, swapper)
 
 
 def resolve_engine_name(

@@ -13,6 +13,7 @@ from faceswap.choices import TaskStatus
 from faceswap.comfyui.tasks import check_workflow
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import check_still_stored, check_urls, normalize
+from faceswap.service.api.model_check import check_models
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.tasks.client import MAX_PAGE
 from faceswap.service.tasks.model import Task, TaskCreate
@@ -34,6 +35,7 @@ def absolute(request: Request, task: Task) -> dict[str, Any]:
 async def create_task(state: ServiceState, create: TaskCreate, idempotency_key: str | None) -> Task:
     check_workflow(create, state.settings)
     check_urls(create, state.settings.fetch)
+    check_models(create, state.settings)
     create = await normalize(state.storage, create, state.limits)
     return await state.tasks.submit(create, idempotency_key=idempotency_key)
 
