@@ -1,4 +1,5 @@
 // Option fields built from GET /api/options (the server's Literal choices), with readable labels.
+import { advancedFields } from "./advanced.js";
 import { h, uid } from "./dom.js";
 
 const LABELS = {
@@ -42,9 +43,10 @@ export function optionFields(options, { media, faceMode = true, onFaceMode = () 
     fields.face_mode = select({ name: "face_mode", label: "Faces to change", values: options.face_mode, selected: defaults.face_mode ?? "one", labels: LABELS.face_mode });
     fields.face_mode.field.addEventListener("change", () => onFaceMode(fields.face_mode.field.value));
   }
-  const element = h("fieldset", { class: "options" }, h("legend", {}, "Options"), Object.values(fields).map((f) => f.element));
+  const advanced = advancedFields(options);
+  const element = h("fieldset", { class: "options" }, h("legend", {}, "Options"), Object.values(fields).map((f) => f.element), advanced.element);
   function values() {
-    const out = {};
+    const out = { ...advanced.values() };
     for (const [key, { field }] of Object.entries(fields)) if (field.value) out[key] = field.value;
     return out;
   }

@@ -1,0 +1,51 @@
+// The "Advanced" options of a swap (pixel boost, identity strength, mask, kept mouth, enhancer blend),
+// built from GET /api/options; only values that differ from the defaults are sent.
+import { h, uid } from "./dom.js";
+import { select } from "./options.js";
+
+const MASK_LABELS = { box: "Box", occlusion: "Keep what covers the face (hands, hair, glasses)", region: "Only skin and features", area: "Face areas (landmarks)" };
+const BOOST_LABELS = { native: "Off (model size)", 128: "128 px", 256: "256 px", 512: "512 px", 768: "768 px", 1024: "1024 px" };
+
+function slider({ name, label, min, max, step, value, hint }) {
+  const id = uid(name);
+  const output = h("output", { htmlFor: id }, String(value));
+  const field = h("input", { id, name, type: "range", min, max, step, value: String(value), "aria-describedby": `${id}-hint` });
+  field.addEventListener("input", () => { output.textContent = field.value; });
+  const element = h("div", { class: "field" }, h("label", { htmlFor: id }, label, " ", output), field, h("small", { id: `${id}-hint` }, hint));
+  return { element, field, initial: String(value) };
+}
+
+function checkbox({ name, label, checked = false }) {
+  const id = uid(name);
+  const field = h("input", { id, name, type: "checkbox", value: name, checked });
+  return { element: h("div", { class: "check" }, field, h("label", { htmlFor: id }, label)), field };
+}
+
+/** The Advanced section; `values()` gives the task parameters that differ from the defaults. */
+export function advancedFields(options) {
+  const boost = select({ name: "pixel_boost", label: "Pixel boost (sharper large faces, slower)", values: options.pixel_boost ?? ["native"], selected: "native", labels: BOOST_LABELS });
+  const weight = slider({ name: "swapper_weight", label: "Identity strength", min: 0, max: 1, step: 0.05, value: 1, hint: "1: the source's face; lower keeps more of the original person." });
+  const blur = slider({ name: "mask_blur", label: "Edge softness", min: 0, max: 1, step: 0.05, value: 0.3, hint: "How soft the edge of the pasted face is." });
+  const blend = slider({ name: "enhancer_blend", label: "Enhancer blend", min: 0, max: 1, step: 0.05, value: 0.8, hint: "How much of the enhanced face is kept (with an enhancer)." });
+  const masks = (options.mask_types ?? ["box"]).map((type) => ({ type, ...checkbox({ name: `mask-${type}`, label: MASK_LABELS[type] ?? type, checked: type === "box" }) }));
+  const mouth = checkbox({ name: "keep_mouth", label: "Keep the original mouth (needs face landmarks)" });
+  const maskGroup = h("fieldset", { class: "masks" }, h("legend", {}, "Mask"), masks.map((m) => m.element));
+  const element = h(
+    "details",
+    { class: "advanced" },
+    h("summary", {}, "Advanced"),
+    h("div", { class: "advanced-fields" }, boost.element, weight.element, blur.element, blend.element, maskGroup, mouth.element),
+  );
+  function values() {
+    const out = {};
+    if (boost.field.value && boost.field.value !== "native") out.pixel_boost = boost.field.value;
+    if (weight.field.value !== weight.initial) out.swapper_weight = Number(weight.field.value);
+    if (blur.field.value !== blur.initial) out.mask_blur = Number(blur.field.value);
+    if (blend.field.value !== blend.initial) out.enhancer_blend = Number(blend.field.value);
+    const chosen = masks.filter((m) => m.field.checked).map((m) => m.type);
+    if (chosen.length && (chosen.length !== 1 || chosen[0] !== "box")) out.mask_types = chosen;
+    if (mouth.field.checked) out.keep_mouth = true;
+    return out;
+  }
+  return { element, values };
+}
