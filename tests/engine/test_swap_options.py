@@ -206,3 +206,20 @@ def test_the_crop_of_the_boost_is_warped_at_its_size() -> None:
     assert matrix[0, 0] == pytest.approx(
         4 * warp_face(astronaut(), np.array(ASTRONAUT.kps, np.float32), "arcface_128", 128)[1][0, 0], rel=1e-3
     )
+
+
+def test_the_enhancer_weight_reaches_codeformers_weight_input(tmp_path: Path) -> None:
+    from faceswap.engine.onnx.enhancer import OnnxEnhancer
+    from faceswap.engine.pipeline import EnhancerStep
+    from faceswap.testing.standins import write_enhancer_standin
+
+    path = write_enhancer_standin(tmp_path / "codeformer.onnx", "codeformer")  # output: -input * weight
+    step = EnhancerStep("codeformer", OnnxEnhancer(open_session("codeformer", path, SETTINGS)), blend=1.0)
+    image = astronaut()
+    nose = (127, 225)
+    full = step.enhancer.enhance(image, face(), 1.0)
+    none = step.tuned(weight=0.0).enhancer.enhance(image, face(), 1.0)
+    assert abs(int(full[nose][0]) - (255 - int(image[nose][0]))) <= 3  # inverted at fidelity 1
+    assert np.abs(none[nose].astype(int) - 128).max() <= 2  # zero (mid grey) at fidelity 0
+    assert step.tuned(blend=0.3).blend == 0.3
+    assert step.tuned().enhancer is step.enhancer

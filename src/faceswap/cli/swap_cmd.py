@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +60,9 @@ from faceswap.video.probe import probe
 @click.option("--crf", type=click.IntRange(0, 63), help="video: encoder quality, lower is better")
 @click.option("--preset", type=click.Choice(choices(VideoPreset)), default="medium", show_default=True)
 @click.option("--enhancer-blend", type=click.FloatRange(0, 1), help="how much of the enhanced face is kept")
+@click.option(
+    "--enhancer-weight", type=click.FloatRange(0, 1), help="CodeFormer's fidelity (0 quality, 1 input)"
+)
 @quality_options
 @reports_errors
 def swap_command(
@@ -81,6 +83,7 @@ def swap_command(
     crf: int | None,
     preset: str,
     enhancer_blend: float | None,
+    enhancer_weight: float | None,
     swap_options: SwapOptions,
 ) -> None:
     """Swap the face(s) of SOURCE photo(s) into TARGET (a photo or a video) and write OUTPUT.
@@ -114,8 +117,8 @@ def swap_command(
         settings, cast(EngineName, engine or settings.engine.engine), registry.path, registry.is_installed
     )
     step = open_enhancer(settings, cast(EnhancerName, enhancer or settings.engine.enhancer), registry.path)
-    if step is not None and enhancer_blend is not None:
-        step = dataclasses.replace(step, blend=enhancer_blend)
+    if step is not None:
+        step = step.tuned(enhancer_blend, enhancer_weight)
     mask_models = open_mask_models(settings, swap_options, registry.path)
     if options is not None:
         run_video(

@@ -6,7 +6,8 @@ import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 from faceswap.choices import FaceMode
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
@@ -41,6 +42,14 @@ class EnhancerStep:
     name: str
     enhancer: FaceEnhancer
     blend: float
+
+    def tuned(self, blend: float | None = None, weight: float | None = None) -> EnhancerStep:
+        """This step with another ``blend`` and, for an enhancer with a fidelity weight (CodeFormer),
+        another ``weight``; None keeps what it is. Other enhancers have no weight to set."""
+        enhancer = self.enhancer
+        if weight is not None and hasattr(enhancer, "fidelity"):
+            enhancer = replace(cast(Any, enhancer), fidelity=weight)
+        return replace(self, enhancer=enhancer, blend=self.blend if blend is None else blend)
 
 
 @dataclass

@@ -8,14 +8,17 @@ progress and cancel between frames. Outputs keep the target's format (AVI become
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from faceswap.choices import ImageFormat, VideoContainer, choices, parse_choice
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
+
+if TYPE_CHECKING:
+    from faceswap.engine.pipeline import EnhancerStep
 from faceswap.service.scratch import scratch_root, task_scratch
 
 
@@ -115,11 +118,12 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
     return encoded, fmt, report
 
 
-def _enhancer(run: TaskRun) -> Any:
-    """The task's enhancer step (None: none), with the task's ``enhancer_blend`` when it gives one."""
-    step = run.worker.enhancer(run.task.wf.enhancer)
-    blend = run.task.wf.enhancer_blend
-    return step if step is None or blend is None else replace(step, blend=blend)
+def _enhancer(run: TaskRun) -> EnhancerStep | None:
+    """The task's enhancer step (None: none), with the task's ``enhancer_blend`` and ``enhancer_weight``
+    when it gives them."""
+    wf = run.task.wf
+    step = run.worker.enhancer(wf.enhancer)
+    return None if step is None else step.tuned(wf.enhancer_blend, wf.enhancer_weight)
 
 
 def _image_format(wanted: str | None, given: ImageFormat) -> ImageFormat:

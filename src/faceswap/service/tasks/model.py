@@ -114,6 +114,9 @@ class WfJson(BaseModel):
     enhancer_blend: float | None = Field(
         default=None, ge=0.0, le=1.0, description="how much of the enhanced face is blended back"
     )
+    enhancer_weight: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="CodeFormer's fidelity: 0 quality, 1 the input face"
+    )
 
     def swap_options(self) -> SwapOptions:
         """The task's :class:`SwapOptions` (defaults where a field is not given)."""
