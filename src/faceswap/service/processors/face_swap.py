@@ -11,12 +11,15 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from faceswap.choices import ImageFormat, VideoContainer, choices, parse_choice
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.scratch import scratch_root, task_scratch
+
+if TYPE_CHECKING:
+    from faceswap.engine.pipeline import SwapRequest
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,17 @@ class Inputs:
     reference: bytes | None
 
 
-async def process(run: TaskRun) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Target:
+    media: str
+    """The target's type by content (``jpeg``, ``mp4`` ...)."""
+    moving: bool
+    """A video, or an animated GIF/WebP: swapped frame by frame."""
+
+
+async def read_inputs(run: TaskRun) -> tuple[Inputs, Target]:
+    """The task's target, sources and reference, each checked against the limits (a video probed)."""
     wf = run.task.wf
-    started = time.perf_counter()
     target = await run.read(wf.target_url)
     media = sniff(target[:SNIFF_BYTES])
     moving = is_video(media) or _animated(media, target)
@@ -43,8 +54,14 @@ async def process(run: TaskRun) -> dict[str, Any]:
         await run.check(photo, "image", f"source {index}")
     if inputs.reference is not None:
         await run.check(inputs.reference, "image", "the reference")
-    if moving:
-        result = await _video(run, inputs, media)
+    return inputs, Target(media, moving)
+
+
+async def process(run: TaskRun) -> dict[str, Any]:
+    started = time.perf_counter()
+    inputs, target = await read_inputs(run)
+    if target.moving:
+        result = await _video(run, inputs, target.media)
     else:
         result = await _image(run, inputs)
     result["processing_time"] = round(time.perf_counter() - started, 3)
@@ -77,7 +94,7 @@ async def _image(run: TaskRun, inputs: Inputs) -> dict[str, Any]:
 
 
 def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any]]:
-    from faceswap.engine.pipeline import SwapRequest, swap_image
+    from faceswap.engine.pipeline import swap_image
     from faceswap.imaging.decode import decode_image
     from faceswap.imaging.encode import encode_image
     from faceswap.imaging.provenance import Provenance
@@ -85,13 +102,7 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
     wf = run.task.wf
     target = decode_image(inputs.target)
     enhancer = run.worker.enhancer(wf.enhancer)
-    request = SwapRequest(
-        sources=_people(run, _photos(inputs.sources)),
-        mode=wf.face_mode or "one",
-        mapping=wf.mapping,
-        reference=_photos([inputs.reference]) if inputs.reference else (),
-        threshold=run.worker.settings.engine.reference_threshold,
-    )
+    request = swap_request(run, inputs)
     with run.worker.engine(wf.model) as engine:
         run.progress(0.1)
         outcome = swap_image(engine, target.bgr, request, enhancer)
@@ -110,6 +121,20 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
         "height": target.height,
     }
     return encoded, fmt, report
+
+
+def swap_request(run: TaskRun, inputs: Inputs) -> SwapRequest:
+    """Who goes onto which faces of a photo (or of one frame), from the task's options."""
+    from faceswap.engine.pipeline import SwapRequest
+
+    wf = run.task.wf
+    return SwapRequest(
+        sources=_people(run, _photos(inputs.sources)),
+        mode=wf.face_mode or "one",
+        mapping=wf.mapping,
+        reference=_photos([inputs.reference]) if inputs.reference else (),
+        threshold=run.worker.settings.engine.reference_threshold,
+    )
 
 
 def _image_format(wanted: str | None, given: ImageFormat) -> ImageFormat:
