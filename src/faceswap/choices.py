@@ -93,9 +93,10 @@ AudioMode = Literal["copy", "encode", "none"]
 TaskStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"]
 """A task's state in the unified task format; the legacy routes show the same states in lowercase."""
 LegacyTaskStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
-Workflow = Literal["face_swap", "face_enhance", "face_detect"]
+Workflow = Literal["face_swap", "face_enhance", "face_detect", "face_preview"]
 """Task workflows the processor registry knows (image, multi-face and video swaps are all ``face_swap``;
-``face_detect`` finds the faces of a target for the web page's mapping)."""
+``face_detect`` finds the faces of a target for the web page's mapping; ``face_preview`` swaps one frame
+for ``POST /api/preview``, which alone creates it)."""
 TaskEnvironment = Literal["face_swap", "comm"]
 MediaKind = Literal["image", "video"]
 """What an input is used as: a still image, or a video (animated GIF/WebP count as videos there)."""

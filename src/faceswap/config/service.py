@@ -25,6 +25,9 @@ class ServiceSettings(BaseModel):
     abort_poll_s: float = Field(default=0.5, gt=0.0, description="how often workers look for cancels")
     task_ttl_hours: float = Field(default=168.0, gt=0.0, description="how long finished tasks are listed")
     process_timeout_s: float = Field(default=120.0, gt=0.0, description="POST /api/face-swap/process wait")
+    preview_timeout_s: float = Field(
+        default=20.0, gt=0.0, le=600.0, description="POST /api/preview wait; past it 504 timeout"
+    )
     webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key signing webhook bodies")
     webhook_attempts: int = Field(default=5, ge=1)
     worker_tokens: SecretStr | None = Field(

@@ -29,7 +29,17 @@ from faceswap.service.api.auth import WORKER_PREFIX, Authenticator, AuthMiddlewa
 from faceswap.service.api.body_limit import BodyBounds, BodyLimitMiddleware
 from faceswap.service.api.envelope import ERROR_RESPONSES, install_error_handlers
 from faceswap.service.api.ratelimit import RateLimiter
-from faceswap.service.api.routes import batch, comm, face_swap, health, legacy, tasks, uploads, web
+from faceswap.service.api.routes import (
+    batch,
+    comm,
+    face_swap,
+    health,
+    legacy,
+    preview,
+    tasks,
+    uploads,
+    web,
+)
 from faceswap.service.api.state import ServiceState
 from faceswap.service.comm.upkeep import remote_leases
 from faceswap.service.keys.store import open_key_store
@@ -121,6 +131,6 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
         )
-    for module in (uploads, tasks, legacy, face_swap, batch, health, web, comm):
+    for module in (uploads, tasks, legacy, face_swap, preview, batch, health, web, comm):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

@@ -91,6 +91,15 @@ def error_class(code: str) -> type[FaceswapError]:
     return FaceswapError
 
 
+def recorded_error(code: str, message: str) -> FaceswapError:
+    """The error a task recorded as ``{code, message}``, of the class with ``code`` (only the code and
+    message travel, so a subclass' own ``__init__``, whose arguments may differ, is skipped)."""
+    cls = error_class(code)
+    error = cls.__new__(cls)
+    FaceswapError.__init__(error, message)
+    return error
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def faceswap_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, FaceswapError)

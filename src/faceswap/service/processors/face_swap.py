@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from faceswap.engine.pipeline import EnhancerStep
 from faceswap.service.scratch import scratch_root, task_scratch
 
+if TYPE_CHECKING:
+    from faceswap.engine.pipeline import SwapRequest
+
 
 @dataclass(frozen=True)
 class Inputs:
@@ -29,9 +32,17 @@ class Inputs:
     reference: bytes | None
 
 
-async def process(run: TaskRun) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Target:
+    media: str
+    """The target's type by content (``jpeg``, ``mp4`` ...)."""
+    moving: bool
+    """A video, or an animated GIF/WebP: swapped frame by frame."""
+
+
+async def read_inputs(run: TaskRun) -> tuple[Inputs, Target]:
+    """The task's target, sources and reference, each checked against the limits (a video probed)."""
     wf = run.task.wf
-    started = time.perf_counter()
     target = await run.read(wf.target_url)
     media = sniff(target[:SNIFF_BYTES])
     moving = is_video(media) or _animated(media, target)
@@ -46,8 +57,14 @@ async def process(run: TaskRun) -> dict[str, Any]:
         await run.check(photo, "image", f"source {index}")
     if inputs.reference is not None:
         await run.check(inputs.reference, "image", "the reference")
-    if moving:
-        result = await _video(run, inputs, media)
+    return inputs, Target(media, moving)
+
+
+async def process(run: TaskRun) -> dict[str, Any]:
+    started = time.perf_counter()
+    inputs, target = await read_inputs(run)
+    if target.moving:
+        result = await _video(run, inputs, target.media)
     else:
         result = await _image(run, inputs)
     result["processing_time"] = round(time.perf_counter() - started, 3)
@@ -80,24 +97,16 @@ async def _image(run: TaskRun, inputs: Inputs) -> dict[str, Any]:
 
 
 def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any]]:
-    from faceswap.engine.pipeline import SwapRequest, swap_image
+    from faceswap.engine.pipeline import swap_image
     from faceswap.imaging.decode import decode_image
     from faceswap.imaging.encode import encode_image
     from faceswap.imaging.provenance import Provenance
 
     wf = run.task.wf
     target = decode_image(inputs.target)
-    enhancer = _enhancer(run)
-    options = wf.swap_options()
-    masks = run.worker.mask_models(options)
-    request = SwapRequest(
-        sources=_people(run, _photos(inputs.sources)),
-        mode=wf.face_mode or "one",
-        mapping=wf.mapping,
-        reference=_photos([inputs.reference]) if inputs.reference else (),
-        threshold=run.worker.settings.engine.reference_threshold,
-        options=options,
-    )
+    enhancer = enhancer_step(run)
+    request = swap_request(run, inputs)
+    masks = run.worker.mask_models(request.options)
     with run.worker.engine(wf.model) as engine:
         run.progress(0.1)
         outcome = swap_image(engine, target.bgr, request, enhancer, masks)
@@ -118,12 +127,27 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
     return encoded, fmt, report
 
 
-def _enhancer(run: TaskRun) -> EnhancerStep | None:
+def enhancer_step(run: TaskRun) -> EnhancerStep | None:
     """The task's enhancer step (None: none), with the task's ``enhancer_blend`` and ``enhancer_weight``
     when it gives them."""
     wf = run.task.wf
     step = run.worker.enhancer(wf.enhancer)
     return None if step is None else step.tuned(wf.enhancer_blend, wf.enhancer_weight)
+
+
+def swap_request(run: TaskRun, inputs: Inputs) -> SwapRequest:
+    """Who goes onto which faces of a photo (or of one frame), and how, from the task's options."""
+    from faceswap.engine.pipeline import SwapRequest
+
+    wf = run.task.wf
+    return SwapRequest(
+        sources=_people(run, _photos(inputs.sources)),
+        mode=wf.face_mode or "one",
+        mapping=wf.mapping,
+        reference=_photos([inputs.reference]) if inputs.reference else (),
+        threshold=run.worker.settings.engine.reference_threshold,
+        options=wf.swap_options(),
+    )
 
 
 def _image_format(wanted: str | None, given: ImageFormat) -> ImageFormat:
@@ -156,7 +180,7 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
     from faceswap.video.swap import VideoSwapRequest, swap_video
 
     wf = run.task.wf
-    enhancer = _enhancer(run)
+    enhancer = enhancer_step(run)
     options = wf.swap_options()
     masks = run.worker.mask_models(options)
     request = VideoSwapRequest(

@@ -23,6 +23,7 @@ PROCESSORS: Final[Mapping[str, str]] = MappingProxyType(
         "face_swap": "faceswap.service.processors.face_swap:process",
         "face_enhance": "faceswap.service.processors.enhance:process",
         "face_detect": "faceswap.service.processors.detect:process",
+        "face_preview": "faceswap.service.processors.preview:process",
     }
 )
 COMFYUI_PROCESSOR: Final = "faceswap.service.processors.comfyui:process"

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -24,10 +25,13 @@ from faceswap.errors import (
 )
 from faceswap.service.queue.attempts import Requeues, attempt_of
 from faceswap.service.tasks.model import Task, TaskCreate, TaskPage, is_terminal
+from faceswap.service.tasks.preview import PREVIEW_TTL_S
 from faceswap.service.tasks.records import (
     CANCEL_MESSAGE,
+    PREVIEW_META,
     RETRYABLE,
     TASK_FUNCTION,
+    is_preview_job,
     is_task_job,
     job_document,
     new_task_id,
@@ -73,28 +77,41 @@ class TaskClient:
     def owns(self, job: Job) -> bool:
         return self.owner is None or (isinstance(job.meta, dict) and job.meta.get("owner") == self.owner)
 
-    async def submit(self, create: TaskCreate, *, idempotency_key: str | None = None) -> Task:
-        """Enqueues a task; with ``idempotency_key`` a repeat returns the first task (409 if the body differs)."""
+    async def submit(
+        self, create: TaskCreate, *, idempotency_key: str | None = None, preview: bool = False
+    ) -> Task:
+        """Enqueues a task; with ``idempotency_key`` a repeat returns the first task (409 if the body differs).
+
+        ``preview``: a hidden short task (``POST /api/preview``): left out of :meth:`list`, one attempt,
+        a time limit of ``preview_timeout_s`` plus a margin, and deleted :data:`PREVIEW_TTL_S` after it ends.
+        """
         digest = fingerprint(create)
         task_id = idempotent_task_id(idempotency_key, self.owner) if idempotency_key else new_task_id()
         if idempotency_key and (existing := await self._existing(task_id, digest)) is not None:
             return existing
         service = self.settings
+        if preview:
+            timeout = math.ceil(service.preview_timeout_s) + TIMEOUT_MARGIN_S
+            retries, ttl = 1, PREVIEW_TTL_S
+        else:
+            # the worker enforces the per-type limit; this is the backstop for a worker that hangs
+            timeout = service.video_timeout_s + TIMEOUT_MARGIN_S
+            retries, ttl = service.retries, int(service.task_ttl_hours * 3600)
         job = Job(
             function=TASK_FUNCTION,
             kwargs=job_document(create),
             key=task_id,
-            # the worker enforces the per-type limit; this is the backstop for a worker that hangs
-            timeout=service.video_timeout_s + TIMEOUT_MARGIN_S,
+            timeout=timeout,
             heartbeat=service.heartbeat_s,
-            retries=service.retries,
+            retries=retries,
             retry_delay=service.retry_delay_s,
             retry_backoff=True,
-            ttl=int(service.task_ttl_hours * 3600),
+            ttl=ttl,
             meta={
                 "fingerprint": digest,
                 "created_ms": int(time.time() * 1000),
                 **({"owner": self.owner} if self.owner else {}),
+                **({PREVIEW_META: True} if preview else {}),
             },
         )
         enqueued = await self.queue.enqueue(job)
@@ -142,6 +159,8 @@ class TaskClient:
         status allows the retry and before anything changes (the API checks the inputs are still stored)."""
         job = await self.job(task_id)
         task = task_from_job(job)
+        if is_preview_job(job):
+            raise TaskNotRetryableError(f"task {task_id} is a preview; ask for the preview again")
         if task.status not in RETRYABLE:
             raise TaskNotRetryableError(
                 f"task {task_id} is {task.status}; only FAILED or CANCELLED tasks can be retried"
@@ -156,13 +175,14 @@ class TaskClient:
         return await self.get(task_id)
 
     async def list(self, status: TaskStatus | None = None, *, offset: int = 0, limit: int = 50) -> TaskPage:
-        """A page of tasks, newest first, optionally only those in ``status`` (see :mod:`.records`)."""
+        """A page of tasks, newest first, optionally only those in ``status`` (see :mod:`.records`);
+        previews are not listed."""
         if offset < 0 or not 1 <= limit <= MAX_PAGE:
             raise BadOptionError(f"offset must be >= 0 and limit in 1..{MAX_PAGE}")
         tasks = [
             task_from_job(job)
             async for job in self.queue.iter_jobs(list(Status))
-            if is_task_job(job) and self.owns(job)
+            if is_task_job(job) and self.owns(job) and not is_preview_job(job)
         ]
         if status is not None:
             tasks = [t for t in tasks if t.status == status]

@@ -163,8 +163,8 @@ class TaskCreate(BaseModel):
     @model_validator(mode="after")
     def _check_inputs(self) -> TaskCreate:
         wf = self.params.input_data.wf_json
-        if self.workflow == "face_swap" and not wf.sources():
-            raise ValueError("a face_swap task needs source_url or source_urls")
+        if self.workflow in ("face_swap", "face_preview") and not wf.sources():
+            raise ValueError(f"a {self.workflow} task needs source_url or source_urls")
         if wf.source_urls and len(wf.source_urls) > 1 and wf.mapping is None:
             raise ValueError("several source_urls need a mapping (source index -> target face index)")
         try:

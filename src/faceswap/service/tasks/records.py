@@ -35,11 +35,13 @@ SWEPT_MESSAGE: Final = DEFAULT_SWEPT_JOB_ERROR
 CANCEL_MESSAGE: Final = "cancelled: cancelled by the client"
 RETRIES_META: Final = "retries"
 """How many times a client retried the task (``POST /api/tasks/{id}/retry``)."""
+PREVIEW_META: Final = "preview"
+"""Set on the job of a preview (``POST /api/preview``): a short task left out of task lists."""
 RETRYABLE: Final[frozenset[TaskStatus]] = frozenset({"FAILED", "CANCELLED"})
 """The statuses a client may retry a task from."""
 
 _PENDING = (Status.NEW, Status.QUEUED)
-_KEPT_META = frozenset({"owner", "fingerprint", "created_ms", RETRIES_META})
+_KEPT_META = frozenset({"owner", "fingerprint", "created_ms", RETRIES_META, PREVIEW_META})
 """What a retried job keeps of its ``meta`` (the error, attempt id and any lease go)."""
 
 
@@ -85,6 +87,11 @@ def task_error(job: Job, status: TaskStatus) -> TaskError | None:
 
 def is_task_job(job: Job) -> bool:
     return job.function == TASK_FUNCTION and isinstance(job.kwargs, dict) and "task" in job.kwargs
+
+
+def is_preview_job(job: Job) -> bool:
+    """A preview's task: answered to the request that made it, never listed."""
+    return isinstance(job.meta, dict) and bool(job.meta.get(PREVIEW_META))
 
 
 def task_from_job(job: Job) -> Task:

@@ -47,6 +47,7 @@ export const api = {
   task: (id) => call(`/api/tasks/${encodeURIComponent(id)}`),
   cancel: (id) => call(`/api/tasks/${encodeURIComponent(id)}/cancel`, { method: "POST" }),
   retry: (id) => call(`/api/tasks/${encodeURIComponent(id)}/retry`, { method: "POST" }),
+  preview: (wf) => postJson("/api/preview", wf),
   detectFaces: (targetUrl, model) => postJson("/api/faces/detect", { target_url: targetUrl, model }),
   eventsUrl: (id) => `/api/tasks/${encodeURIComponent(id)}/events`,
 };

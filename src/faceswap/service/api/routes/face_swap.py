@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
 from faceswap.choices import EngineName, EnhancerName
-from faceswap.service.api.envelope import error_class, ok
+from faceswap.service.api.envelope import ok, recorded_error
 from faceswap.service.api.routes.tasks import absolute, create_task
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.tasks.model import Task, TaskCreate, WebhookUrl
@@ -63,7 +63,7 @@ async def wait_completed(state: ServiceState, task_id: str, timeout: float | Non
     if done.status != "COMPLETED" or done.result is None:
         code = done.error.code if done.error else "cancelled"
         message = done.error.message if done.error else f"task {done.task_id} was {done.status}"
-        raise error_class(code)(message)
+        raise recorded_error(code, message)
     return done
 
 

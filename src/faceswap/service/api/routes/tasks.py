@@ -11,12 +11,14 @@ from fastapi.responses import StreamingResponse
 
 from faceswap.choices import TaskStatus
 from faceswap.comfyui.tasks import check_workflow
+from faceswap.errors import BadOptionError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import check_still_stored, check_urls, normalize
 from faceswap.service.api.model_check import check_models
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.tasks.client import MAX_PAGE
 from faceswap.service.tasks.model import Task, TaskCreate
+from faceswap.service.tasks.preview import PREVIEW_WORKFLOW
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 State = Annotated[ServiceState, Depends(get_state)]
@@ -32,12 +34,18 @@ def absolute(request: Request, task: Task) -> dict[str, Any]:
     return data
 
 
-async def create_task(state: ServiceState, create: TaskCreate, idempotency_key: str | None) -> Task:
+async def create_task(
+    state: ServiceState, create: TaskCreate, idempotency_key: str | None, *, preview: bool = False
+) -> Task:
+    """Checks and normalises ``create``'s inputs and queues it; ``preview`` for ``POST /api/preview``'s
+    hidden task, the only way to make a ``face_preview`` task."""
+    if (create.workflow == PREVIEW_WORKFLOW) != preview:
+        raise BadOptionError(f"the {PREVIEW_WORKFLOW} workflow is run by POST /api/preview only")
     check_workflow(create, state.settings)
     check_urls(create, state.settings.fetch)
     check_models(create, state.settings)
     create = await normalize(state.storage, create, state.limits)
-    return await state.tasks.submit(create, idempotency_key=idempotency_key)
+    return await state.tasks.submit(create, idempotency_key=idempotency_key, preview=preview)
 
 
 @router.post("/create", summary="Create a task (unified format)")

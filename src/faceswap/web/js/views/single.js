@@ -3,6 +3,7 @@ import { dropzone, IMAGES, VIDEOS } from "../dropzone.js";
 import { Uploads } from "../api.js";
 import { h } from "../dom.js";
 import { optionFields } from "../options.js";
+import { previewArea } from "../preview.js";
 import { needs, pageHead, referencePicker, submitArea } from "./common.js";
 
 const KINDS = {
@@ -32,28 +33,39 @@ export function singleView(ctx, kind) {
     label: text.target[0],
     hint: text.target[1],
     media: text.target[2],
-    onChange: (file) => reference.refresh(file, options.values().model),
+    onChange: (file) => {
+      reference.refresh(file, options.values().model);
+      preview.target(file);
+    },
   });
   const options = optionFields(ctx.options, {
     media: kind === "video" ? "video" : "image",
     onFaceMode: (mode) => { reference.show(mode === "reference"); reference.refresh(target.file, options.values().model); },
   });
   const submit = submitArea(text.start);
-  const form = h("form", { class: "swap-form", novalidate: true }, h("div", { class: "inputs" }, source.element, target.element), options.element, reference.element, submit.element);
+
+  /** The form's wf_json, checked and with its files uploaded (once each): for a start or a preview. */
+  async function collect() {
+    if (!source.file) throw needs("Pick a photo of the face to use.", "Drop it on \u201cFace to use\u201d or choose a file.");
+    if (!target.file) throw needs(`Pick the ${kind} to change.`, `Drop it on \u201c${text.target[0]}\u201d or choose a file.`);
+    const wf = options.values();
+    if (wf.face_mode === "reference") {
+      const face = reference.picked();
+      if (!face) throw needs("Pick the person to replace.", "Choose one of the faces found in the target.");
+      wf.reference_url = face.file_id;
+    }
+    wf.source_url = await uploads.fileId(source.file);
+    wf.target_url = await uploads.fileId(target.file);
+    return wf;
+  }
+
+  const preview = previewArea({ kind, collect });
+  const form = h("form", { class: "swap-form", novalidate: true }, h("div", { class: "inputs" }, source.element, target.element), options.element, reference.element, preview.element, submit.element);
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     submit.run(async () => {
-      if (!source.file) throw needs("Pick a photo of the face to use.", "Drop it on \u201cFace to use\u201d or choose a file.");
-      if (!target.file) throw needs(`Pick the ${kind} to change.`, `Drop it on \u201c${text.target[0]}\u201d or choose a file.`);
-      const wf = options.values();
-      if (wf.face_mode === "reference") {
-        const face = reference.picked();
-        if (!face) throw needs("Pick the person to replace.", "Choose one of the faces found in the target.");
-        wf.reference_url = face.file_id;
-      }
-      wf.source_url = await uploads.fileId(source.file);
-      wf.target_url = await uploads.fileId(target.file);
+      const wf = await collect();
       await ctx.start(wf, { kind, title: `${text.task} \u00b7 ${target.file.name}` });
     });
   });
