@@ -9,9 +9,11 @@ a red picture fed as RGB (channel 0 = red) reports the faces, the same picture f
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
+from numpy.typing import NDArray
 from onnx import helper, numpy_helper
 
 from faceswap.engine.onnx.signature import SCRFD_OUTPUTS, YUNET_OUTPUTS
@@ -28,7 +30,7 @@ def gate_by_channel_order(path: Path, scores: tuple[str, ...], sharpness: float 
     model = onnx.load(str(path))
     graph = model.graph
     source = graph.input[0].name
-    consts = {
+    consts: dict[str, NDArray[Any]] = {
         "probe_first": np.array(0, np.int64),
         "probe_last": np.array(2, np.int64),
         "probe_sharpness": np.array(sharpness, np.float32),

@@ -92,7 +92,7 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
         reference=_photos([inputs.reference]) if inputs.reference else (),
         threshold=run.worker.settings.engine.reference_threshold,
     )
-    with run.worker.engine(wf.model) as engine:
+    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
         run.progress(0.1)
         outcome = swap_image(engine, target.bgr, request, enhancer)
     provenance = Provenance(
@@ -150,7 +150,7 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
         reference=_photos([inputs.reference]) if inputs.reference else (),
         threshold=run.worker.settings.engine.reference_threshold,
     )
-    with run.worker.engine(wf.model) as engine:
+    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
         outcome = swap_video(
             engine,
             source,

@@ -6,7 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from faceswap.choices import EngineName, EnhancerName, FaceMode, ImageFormat, VideoContainer, choices
+from faceswap.choices import (
+    EngineName,
+    EnhancerName,
+    FaceMode,
+    ImageFormat,
+    LandmarkerName,
+    VideoContainer,
+    angle_choices,
+    choices,
+)
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.state import ServiceState, get_state
 
@@ -14,7 +23,10 @@ router = APIRouter(prefix="/api", tags=["options"])
 State = Annotated[ServiceState, Depends(get_state)]
 
 
-@router.get("/options", summary="The choices of engine, enhancer, face mode and output formats")
+@router.get(
+    "/options",
+    summary="The choices of engine, enhancer, face mode, landmarker, detector angles and output formats",
+)
 async def options(state: State) -> dict[str, Any]:
     engine = state.settings.engine
     return ok(
@@ -22,9 +34,17 @@ async def options(state: State) -> dict[str, Any]:
             "engine": list(choices(EngineName)),
             "enhancer": list(choices(EnhancerName)),
             "face_mode": list(choices(FaceMode)),
+            "landmarker": list(choices(LandmarkerName)),
+            "detector_angles": list(angle_choices()),
             "image_format": list(choices(ImageFormat)),
             "video_format": list(choices(VideoContainer)),
-            "defaults": {"engine": engine.engine, "enhancer": engine.enhancer, "face_mode": "one"},
+            "defaults": {
+                "engine": engine.engine,
+                "enhancer": engine.enhancer,
+                "face_mode": "one",
+                "landmarker": engine.landmarker,
+                "detector_angles": list(engine.detector_angles),
+            },
             "max_upload_bytes": state.max_upload_bytes,
         }
     )
