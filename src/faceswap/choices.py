@@ -10,6 +10,8 @@ SwapperName = Literal["inswapper_128", "inswapper_128_fp16"]
 EnhancerModelName = Literal["gfpgan_1.4", "codeformer", "restoreformer_plus_plus"]
 OccluderName = Literal["xseg_1", "xseg_2", "xseg_3"]
 FaceParserName = Literal["bisenet_resnet_18", "bisenet_resnet_34"]
+LandmarkerModelName = Literal["2dfan4", "fan_68_5"]
+"""68-point landmark models: 2dfan4 finds 68 points in a face crop; fan_68_5 lifts 5 key points to 68."""
 ModelName = Literal[
     "scrfd_2.5g",
     "retinaface_10g",
@@ -25,22 +27,30 @@ ModelName = Literal[
     "xseg_3",
     "bisenet_resnet_18",
     "bisenet_resnet_34",
+    "2dfan4",
+    "fan_68_5",
 ]
-ModelRole = Literal["detector", "recognizer", "swapper", "enhancer", "occluder", "face_parser"]
+ModelRole = Literal["detector", "recognizer", "swapper", "enhancer", "occluder", "face_parser", "landmarker"]
 ModelStatus = Literal["installed", "missing", "corrupt"]
 """installed: file present (and, when checked deeply, matching its sidecar); corrupt: empty, bad sidecar or
 CRC32 mismatch."""
 VerifyOutcome = Literal["ok", "mismatch", "missing_sidecar", "missing"]
 WarpTemplateName = Literal["arcface_112_v2", "arcface_128", "ffhq_512"]
-Normalisation = Literal["scrfd", "arcface", "unit", "unit_bgr", "symmetric", "imagenet", "raw"]
+Normalisation = Literal["scrfd", "arcface", "unit", "unit_bgr", "symmetric", "imagenet", "raw", "points"]
 """How pixels become model input: scrfd ``(x-127.5)/128`` RGB; arcface ``(x-127.5)/127.5`` RGB;
-unit ``x/255`` RGB in [0,1]; unit_bgr ``x/255`` BGR in [0,1] (XSeg, NHWC); symmetric ``x/127.5-1`` RGB in
-[-1,1]; imagenet ``(x/255 - mean)/std`` RGB with ImageNet's mean and std (BiSeNet); raw BGR 0..255 as is
-(YuNet)."""
+unit ``x/255`` RGB in [0,1]; unit_bgr ``x/255`` BGR in [0,1] (XSeg NHWC, 2dfan4 NCHW); symmetric
+``x/127.5-1`` RGB in [-1,1]; imagenet ``(x/255 - mean)/std`` RGB with ImageNet's mean and std (BiSeNet);
+raw BGR 0..255 as is (YuNet); points: no pixels, key points normalised through a template (fan_68_5)."""
 
 EngineName = Literal["auto", "classic", "inswapper_128", "inswapper_128_fp16"]
 ConcreteEngineName = Literal["classic", "inswapper_128", "inswapper_128_fp16"]
 EnhancerName = Literal["none", "gfpgan_1.4", "codeformer", "restoreformer_plus_plus"]
+LandmarkerName = Literal["none", "2dfan4"]
+"""The 68-point landmarker that refines the detector's 5 key points before alignment (2dfan4, with fan_68_5
+for the faces it is unsure of); none: the detector's points as they are."""
+DetectorAngle = Literal[0, 90, 180, 270]
+"""Clockwise rotations of the frame the detector also runs on, to find faces lying on their side or upside
+down."""
 FaceMode = Literal["one", "many", "reference"]
 MaskType = Literal["box", "occlusion", "region", "area"]
 """What the paste-back mask of a swapped face is made of; several combine by their minimum: box (a
@@ -110,6 +120,11 @@ def choices(literal: object) -> tuple[str, ...]:
     if not values or not all(isinstance(v, str) for v in values):
         raise TypeError(f"{literal!r} is not a Literal of strings")
     return tuple(values)
+
+
+def angle_choices() -> tuple[int, ...]:
+    """The detector angles (:data:`DetectorAngle`), in declaration order."""
+    return tuple(int(value) for value in get_args(DetectorAngle))
 
 
 def parse_choice(literal: object, value: str, what: str) -> str:

@@ -92,3 +92,31 @@ def test_corrupt_model_file_is_a_model_error(invoke: Invoke, constant_models: Pa
     result = invoke("swap", ASTRONAUT, ASTRONAUT, "-o", tmp_path / "x.png", "--engine", "inswapper_128")
     assert result.exit_code == 5
     assert "error [model_signature]" in result.output
+
+
+def test_landmarker_and_detector_angles_options(
+    invoke: Invoke, constant_models: Path, tmp_path: Path
+) -> None:
+    report, swapped = run_swap(
+        invoke, tmp_path, "--landmarker", "2dfan4", "--detector-angles", "0,90,180,270", "--faces", "many"
+    )
+    assert report["models"] == ["scrfd_2.5g", "arcface_w600k_r50", "inswapper_128", "2dfan4", "fan_68_5"]
+    # the constant stand-in reports its face in every turned copy: 4 places once mapped back
+    assert report["faces_found"] == report["faces_swapped"] == 4
+    before = cv2.imread(str(ASTRONAUT))
+    assert np.abs(before[FACE_REGION].astype(int) - swapped[FACE_REGION].astype(int)).mean() > 20
+    turned = (slice(190, 250), slice(360, 420))  # the face's place turned 90 degrees clockwise
+    assert np.abs(before[turned].astype(int) - swapped[turned].astype(int)).mean() > 20
+
+
+def test_bad_detector_angles_are_refused(invoke: Invoke, constant_models: Path, tmp_path: Path) -> None:
+    result = invoke("swap", ASTRONAUT, ASTRONAUT, "-o", tmp_path / "out.png", "--detector-angles", "0,45")
+    assert result.exit_code != 0
+    assert "0, 90, 180, 270" in result.output
+
+
+def test_a_missing_landmark_model_is_named(invoke: Invoke, constant_models: Path, tmp_path: Path) -> None:
+    (constant_models / "fan_68_5.onnx").unlink()
+    result = invoke("swap", ASTRONAUT, ASTRONAUT, "-o", tmp_path / "out.png", "--landmarker", "2dfan4")
+    assert result.exit_code != 0
+    assert "faceswap models download fan_68_5" in result.output

@@ -35,6 +35,24 @@ def test_face_swap_needs_a_source_and_several_sources_need_a_mapping() -> None:
         TaskCreate.model_validate({**BODY, "workflow": "../nope"})
 
 
+def test_landmarker_and_detector_angles_are_checked_and_travel_to_a_remote_engine() -> None:
+    from faceswap.engine_server.app import ProcessBody
+
+    wf = {"source_url": "a", "target_url": "t", "landmarker": "2dfan4", "detector_angles": [0, 90, 270]}
+    task = TaskCreate.model_validate({**BODY, "params": {"input_data": {"wf_json": wf}}})
+    assert task.wf.landmarker == "2dfan4"
+    assert task.wf.detector_angles == [0, 90, 270]
+    # what the remote engine processor sends (processors/remote_engine.py) and the engine service reads
+    sent = task.wf.model_dump(mode="json", exclude_none=True)
+    assert (sent["landmarker"], sent["detector_angles"]) == ("2dfan4", [0, 90, 270])
+    body = ProcessBody.model_validate(sent).model_dump(exclude={"return_base64"}, exclude_none=True)
+    again = TaskCreate.model_validate({**BODY, "params": {"input_data": {"wf_json": body}}})
+    assert (again.wf.landmarker, again.wf.detector_angles) == ("2dfan4", [0, 90, 270])
+    for bad in ({"landmarker": "dlib"}, {"detector_angles": [45]}, {"detector_angles": []}):
+        with pytest.raises(ValidationError):
+            TaskCreate.model_validate({**BODY, "params": {"input_data": {"wf_json": {**wf, **bad}}}})
+
+
 def test_one_state_machine_for_both_vocabularies() -> None:
     assert [legacy_status(s) for s in choices(TaskStatus)] == [  # type: ignore[arg-type]
         "pending",

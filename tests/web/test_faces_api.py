@@ -8,7 +8,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from faceswap.choices import EngineName, FaceMode, ImageFormat, choices
+from faceswap.choices import EngineName, FaceMode, ImageFormat, LandmarkerName, choices
 from faceswap.service.processors.detect import CROP_SIDE, crop_box
 from tests.service.conftest import ASTRONAUT, GRACE
 from tests.service.live import Live
@@ -61,7 +61,11 @@ def test_options_are_the_literal_choices(live: Live) -> None:
     assert data["engine"] == list(choices(EngineName))
     assert data["face_mode"] == list(choices(FaceMode))
     assert data["image_format"] == list(choices(ImageFormat))
+    assert data["landmarker"] == list(choices(LandmarkerName))
+    assert data["detector_angles"] == [0, 90, 180, 270]
     assert data["defaults"]["engine"] == "classic"
+    assert data["defaults"]["landmarker"] == "none"
+    assert data["defaults"]["detector_angles"] == [0]
     assert data["max_upload_bytes"] > 0
 
 

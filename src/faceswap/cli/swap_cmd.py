@@ -9,15 +9,17 @@ from typing import cast
 
 import click
 
-from faceswap.choices import EngineName, EnhancerName, FaceMode, VideoPreset, choices
+from faceswap.choices import EngineName, EnhancerName, FaceMode, LandmarkerName, VideoPreset, choices
 from faceswap.cli.context import load_context
 from faceswap.cli.errors import reports_errors
 from faceswap.cli.quality_flags import quality_options
 from faceswap.cli.target_kind import target_kind
 from faceswap.cli.video_run import run_video, video_options
+from faceswap.engine.analysis import open_landmarker, with_analysis
 from faceswap.engine.factory import open_engine, open_enhancer, open_mask_models
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.pipeline import SwapOutcome, SwapRequest, swap_image
+from faceswap.engine.rotation import check_angles
 from faceswap.engine.selection import parse_mapping
 from faceswap.errors import BadOptionError
 from faceswap.imaging.decode import DecodedImage, read_image
@@ -35,6 +37,16 @@ from faceswap.video.probe import probe
 )
 @click.option("--engine", type=click.Choice(choices(EngineName)), help="default: auto (neural if installed)")
 @click.option("--enhancer", type=click.Choice(choices(EnhancerName)), help="face enhancer run after the swap")
+@click.option(
+    "--landmarker",
+    type=click.Choice(choices(LandmarkerName)),
+    help="68-point landmarker refining the key points before alignment (default: settings, none)",
+)
+@click.option(
+    "--detector-angles",
+    "angles",
+    help="clockwise rotations the detector also tries, e.g. 0,90,180,270 (default: settings, 0)",
+)
 @click.option("--faces", "mode", type=click.Choice(choices(FaceMode)), default="one", show_default=True)
 @click.option(
     "--reference",
@@ -70,6 +82,8 @@ def swap_command(
     output: Path,
     engine: str | None,
     enhancer: str | None,
+    landmarker: str | None,
+    angles: str | None,
     mode: str,
     references: tuple[Path, ...],
     mapping: str | None,
@@ -116,6 +130,10 @@ def swap_command(
     loaded = open_engine(
         settings, cast(EngineName, engine or settings.engine.engine), registry.path, registry.is_installed
     )
+    landmarks = open_landmarker(
+        settings, cast(LandmarkerName, landmarker or settings.engine.landmarker), registry.path
+    )
+    loaded = with_analysis(loaded, landmarks, parse_angles(angles) or settings.engine.detector_angles)
     step = open_enhancer(settings, cast(EnhancerName, enhancer or settings.engine.enhancer), registry.path)
     if step is not None:
         step = step.tuned(enhancer_blend, enhancer_weight)
@@ -160,6 +178,17 @@ def swap_command(
             + (f" + {outcome.enhancer}" if outcome.enhancer else "")
             + f" in {sum(outcome.times.ms.values()):.0f} ms"
         )
+
+
+def parse_angles(text: str | None) -> tuple[int, ...]:
+    """``0,90,180,270`` as angles (empty for None); ``bad_option`` for anything else."""
+    if text is None:
+        return ()
+    try:
+        values = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError as exc:
+        raise BadOptionError(f"--detector-angles takes numbers like 0,90,180,270; got {text!r}") from exc
+    return check_angles(values)
 
 
 def read_photo(path: Path) -> DecodedImage:

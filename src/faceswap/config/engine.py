@@ -9,12 +9,14 @@ from pydantic import BaseModel, Field
 from faceswap.choices import (
     ArenaExtendStrategy,
     CudnnAlgoSearch,
+    DetectorAngle,
     DetectorName,
     DynamicBatch,
     EngineName,
     EnhancerName,
     ExecutionProvider,
     GpuGeometry,
+    LandmarkerName,
     choices,
 )
 
@@ -25,6 +27,23 @@ class EngineSettings(BaseModel):
     engine: EngineName = "auto"
     enhancer: EnhancerName = "none"
     detector: DetectorName = "scrfd_2.5g"
+    landmarker: LandmarkerName = Field(
+        default="none",
+        description="68-point landmarker refining the detector's 5 points before alignment (neural engines): "
+        "none or 2dfan4 (needs the 2dfan4 and fan_68_5 models)",
+    )
+    landmarker_score: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="landmark score from which 2dfan4's points replace the detector's",
+    )
+    detector_angles: list[DetectorAngle] = Field(
+        default_factory=lambda: list[DetectorAngle]([0]),
+        min_length=1,
+        max_length=4,
+        description="clockwise rotations of the frame the detector also runs on (faces on their side)",
+    )
     providers: list[ExecutionProvider] = Field(
         default_factory=lambda: list(choices(ExecutionProvider)),  # type: ignore[arg-type]
         description="execution providers in order of preference; those not installed are skipped",

@@ -22,7 +22,9 @@ class Face:
     """One detected face in one image.
 
     ``kps`` are the 5 points left eye, right eye, nose tip, left and right mouth corner (as seen in the
-    picture). ``landmarks`` are dense points when the analyser has them (68 for dlib), else None.
+    picture). ``landmarks`` are dense points when the analyser has them (68 for dlib and for the neural
+    engine's landmarker), else None; ``landmark_score`` is the landmarker's confidence in [0, 1] when one
+    ran (at its threshold or above, ``kps`` were taken from ``landmarks``).
     """
 
     box: NDArray[np.float32]  # x1, y1, x2, y2
@@ -30,6 +32,7 @@ class Face:
     score: float
     embedding: Embedding | None = None
     landmarks: Points | None = None
+    landmark_score: float | None = None
 
     @property
     def area(self) -> float:

@@ -212,6 +212,30 @@ CATALOG: dict[ModelName, ModelSpec] = {
                 ),
             )
         ),
+        ModelSpec(
+            name="2dfan4",
+            role="landmarker",
+            file="2dfan4.onnx",
+            size_bytes=98_000_000,
+            input_size=(256, 256),
+            template=None,  # a box crop (larger side 195 px, centred), not a template alignment
+            normalisation="unit_bgr",
+            licence="MIT",
+            commercial_use=True,
+            summary="2D-FAN-4 68-point face landmarks with heatmaps (breadbread1984's port of Bulat's FAN)",
+        ),
+        ModelSpec(
+            name="fan_68_5",
+            role="landmarker",
+            file="fan_68_5.onnx",
+            size_bytes=1_000_000,
+            input_size=(5, 2),  # 5 points (x, y), not pixels
+            template="ffhq_512",
+            normalisation="points",
+            licence="OpenRAIL-M (use-based restrictions)",
+            commercial_use=True,
+            summary="lifts 5 key points (normalised through the ffhq_512 template) to 68 landmarks (FaceFusion)",
+        ),
     )
 }
 

@@ -8,7 +8,8 @@ no downloaded weights. Each writer builds a graph with the ``onnx`` helper API a
 * ArcFace projects 8x8-pooled pixels with a fixed random matrix (same face -> same embedding);
 * inswapper returns its ``target`` (``identity``) or a fixed colour (``constant``); its last initializer
   is the 512x512 ``emap``;
-* enhancers return the inverted input (times CodeFormer's ``weight``), a change easy to see.
+* enhancers return the inverted input (times CodeFormer's ``weight``), a change easy to see;
+* the landmark models come from :mod:`faceswap.testing.landmark_standins`.
 Every graph uses every input (times 0 where needed) so ONNX Runtime keeps them.
 """
 
@@ -46,6 +47,7 @@ from faceswap.engine.onnx.signature import (
 )
 from faceswap.errors import BadOptionError
 from faceswap.models.catalog import spec
+from faceswap.testing.landmark_standins import write_2dfan4_standin, write_fan_68_5_standin
 
 OPSET = 17
 IR_VERSION = 8
@@ -201,7 +203,7 @@ def write_arcface_standin(path: Path, seed: int = 0) -> Path:
 
 def write_inswapper_standin(
     path: Path,
-    kind: Literal["identity", "constant"] = "identity",
+    kind: Literal["identity", "constant", "pattern"] = "identity",
     fp16: bool = False,
     emap: NDArray[Any] | None = None,
     dynamic_batch: bool = False,
@@ -210,7 +212,8 @@ def write_inswapper_standin(
     """inswapper stand-in: ``target`` Bx3x128x128 and ``source`` Bx512 -> ``output`` Bx3x128x128.
 
     B is 1 (as the published files) unless ``dynamic_batch``. ``identity`` returns ``target``;
-    ``constant`` returns ``colour`` (RGB in [0, 1]). ``fp16`` makes the tensors and ``emap`` float16. The
+    ``constant`` returns ``colour`` (RGB in [0, 1]); ``pattern`` returns :func:`oriented_pattern`, which
+    shows which way up and which way round the crop was pasted back. ``fp16`` makes the tensors and ``emap`` float16. The
     last initializer is ``emap`` (random with seed 0 unless given), as in the real files.
     """
     dtype = np.float16 if fp16 else np.float32
@@ -220,7 +223,8 @@ def write_inswapper_standin(
     if kind == "identity":
         nodes.append(helper.make_node("Add", [INSWAPPER_TARGET, zero], [INSWAPPER_OUTPUT]))
     else:
-        inits.append(numpy_helper.from_array(np.asarray(colour, dtype).reshape(1, 3, 1, 1), "colour"))
+        fill = oriented_pattern() if kind == "pattern" else np.asarray(colour).reshape(1, 3, 1, 1)
+        inits.append(numpy_helper.from_array(np.asarray(fill, dtype), "colour"))
         nodes.append(helper.make_node("Mul", [INSWAPPER_TARGET, zero], ["target_zero"]))
         nodes.append(helper.make_node("Add", ["target_zero", "colour"], [INSWAPPER_OUTPUT]))
     if emap is None:
@@ -232,6 +236,13 @@ def write_inswapper_standin(
     ]
     output = helper.make_tensor_value_info(INSWAPPER_OUTPUT, onnx_type, [batch, 3, 128, 128])
     return save_standin(path, nodes, inputs, [output], inits)
+
+
+def oriented_pattern(size: int = 128) -> NDArray[np.float32]:
+    """1x3xSxS RGB in [0, 1]: red grows downwards, green to the right, blue is 0.5."""
+    ramp = np.linspace(0.05, 0.95, size, dtype=np.float32)
+    red = np.repeat(ramp[:, None], size, axis=1)
+    return np.stack([red, red.T, np.full_like(red, 0.5)])[None]
 
 
 def write_enhancer_standin(path: Path, kind: Literal["gfpgan", "codeformer"] = "gfpgan") -> Path:
@@ -254,7 +265,9 @@ def write_enhancer_standin(path: Path, kind: Literal["gfpgan", "codeformer"] = "
 
 
 def write_standin_models(
-    directory: Path, faces: Sequence[StandinFace], swapper: Literal["identity", "constant"] = "identity"
+    directory: Path,
+    faces: Sequence[StandinFace],
+    swapper: Literal["identity", "constant", "pattern"] = "identity",
 ) -> dict[ModelName, Path]:
     """Every catalog model as a stand-in, under its catalog file name in ``directory``.
 
@@ -275,4 +288,6 @@ def write_standin_models(
     write_enhancer_standin(target("gfpgan_1.4"))
     write_enhancer_standin(target("codeformer"), "codeformer")
     write_enhancer_standin(target("restoreformer_plus_plus"))
+    write_2dfan4_standin(target("2dfan4"))
+    write_fan_68_5_standin(target("fan_68_5"))
     return paths

@@ -1,4 +1,5 @@
-"""The neural face analyser: a detector for boxes and key points, ArcFace for identities."""
+"""The neural face analyser: a detector for boxes and key points, optionally a 68-point landmarker that
+refines the key points, ArcFace for identities (taken on the refined points)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from faceswap.engine.onnx.detector import FaceDetector
+from faceswap.engine.onnx.landmarker import FanLandmarker
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
 from faceswap.engine.types import Face, ImageBGR
 
@@ -22,6 +24,8 @@ class NeuralAnalyser:
     detector: FaceDetector
     recognizer: ArcFaceRecognizer
     reference_threshold: float = ARCFACE_REFERENCE_THRESHOLD
+    landmarker: FanLandmarker | None = None
+    """Refines the detector's 5 points before alignment and adds 68 landmarks (None: the detector's)."""
 
     @property
     def default_reference_threshold(self) -> float:
@@ -29,13 +33,17 @@ class NeuralAnalyser:
 
     def analyse(self, image: ImageBGR) -> list[Face]:
         faces = self.detector.detect(image)
+        if self.landmarker is not None:
+            faces = self.landmarker.refine(image, faces)
         embeddings = self.recognizer.embed(image, faces)
         return [replace(face, embedding=embedding) for face, embedding in zip(faces, embeddings, strict=True)]
 
     def analyse_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
         """``analyse`` of every image: the detector once for all of them (when its batch is dynamic, else
-        once per image) and the recognizer once for every face found."""
+        once per image), the landmarker per face, and the recognizer once for every face found."""
         found = self.detector.detect_batch(images)
+        if self.landmarker is not None:
+            found = self.landmarker.refine_batch(images, found)
         embeddings = self.recognizer.embed_batch(images, found)
         return [
             [replace(face, embedding=vector) for face, vector in zip(faces, vectors, strict=True)]

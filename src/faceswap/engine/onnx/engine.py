@@ -20,6 +20,7 @@ from faceswap.engine.onnx.detector import make_detector
 from faceswap.engine.onnx.device_geometry import load_device_geometry
 from faceswap.engine.onnx.enhancer import ENHANCER_SIZE, OnnxEnhancer
 from faceswap.engine.onnx.geometry_graphs import SYMMETRIC_RGB, UNIT_RGB
+from faceswap.engine.onnx.landmarker import Fan68From5, FanLandmarker
 from faceswap.engine.onnx.masker import BiSeNetParser, XSegOccluder
 from faceswap.engine.onnx.providers import Providers, batch_size, wants_gpu_geometry
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
@@ -115,3 +116,10 @@ def build_occluder(settings: Settings, name: OccluderName, model_path: ModelPath
 def build_face_parser(settings: Settings, name: FaceParserName, model_path: ModelPath) -> BiSeNetParser:
     """A BiSeNet face parser with its session loaded."""
     return BiSeNetParser(_open(settings, name, model_path))
+
+
+def build_landmarker(settings: Settings, model_path: ModelPath) -> FanLandmarker:
+    """2dfan4 with fan_68_5 behind it, both loaded (ModelMissingError names the one missing)."""
+    model = _open(settings, "2dfan4", model_path)
+    lifter = Fan68From5(_open(settings, "fan_68_5", model_path))
+    return FanLandmarker(model, lifter, threshold=settings.engine.landmarker_score)

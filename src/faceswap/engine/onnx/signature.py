@@ -1,6 +1,7 @@
 """The input and output names and shapes each model role is expected to have.
 
-Names are those of the public files (InsightFace exports as repackaged by FaceFusion, OpenCV Zoo for YuNet);
+Names are those of the public files (InsightFace exports as repackaged by FaceFusion, OpenCV Zoo for YuNet,
+FaceFusion's 2dfan4 and fan_68_5);
 they live here only, so the stand-ins in :mod:`faceswap.testing.standins` and the checks agree. Where the
 code feeds a model by position (a detector's single input) the name is not checked, only the shape.
 """
@@ -40,6 +41,12 @@ ENHANCER_INPUT = "input"
 ENHANCER_WEIGHT = "weight"
 """CodeFormer's fidelity input (double, shape ``[1]``)."""
 ENHANCER_OUTPUT = "output"
+
+FAN_INPUT = "input"
+FAN_SIZE = 256
+FAN_HEATMAP_SIZE = 64
+LANDMARK_COUNT = 68
+FAN_68_5_INPUT = "input"
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,17 @@ SIGNATURES: dict[ModelName, Signature] = {
     "xseg_3": _OCCLUDER,
     "bisenet_resnet_18": _FACE_PARSER,
     "bisenet_resnet_34": _FACE_PARSER,
+    "2dfan4": Signature(
+        inputs=(TensorSpec(FAN_INPUT, (None, 3, FAN_SIZE, FAN_SIZE)),),
+        outputs=(
+            TensorSpec(None, (None, LANDMARK_COUNT, 3)),
+            TensorSpec(None, (None, LANDMARK_COUNT, FAN_HEATMAP_SIZE, FAN_HEATMAP_SIZE)),
+        ),
+    ),
+    "fan_68_5": Signature(
+        inputs=(TensorSpec(FAN_68_5_INPUT, (None, 5, 2)),),
+        outputs=(TensorSpec(None, (None, LANDMARK_COUNT, 2)),),
+    ),
 }
 
 

@@ -107,7 +107,8 @@ def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
         image = decode_image(data).bgr
     height, width = image.shape[:2]
     check_face_room(width, height, "the target")
-    with run.worker.engine(run.task.wf.model) as engine:
+    wf = run.task.wf
+    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
         run.progress(0.2)
         faces = sort_left_to_right(engine.analyser.analyse(image))
         engine_name = engine.name

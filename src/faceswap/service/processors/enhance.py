@@ -31,7 +31,7 @@ def _enhance(run: TaskRun, data: bytes) -> tuple[bytes, Any, dict[str, Any]]:
     if step is None:
         raise BadOptionError("face_enhance needs an enhancer (wf_json.enhancer, e.g. gfpgan_1.4)")
     target = decode_image(data)
-    with run.worker.engine(wf.model) as engine:
+    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
         faces = engine.analyser.analyse(target.bgr)
     if not faces:
         raise NoFaceInTargetError("no face was found in the image to enhance")

@@ -107,7 +107,7 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
     enhancer = enhancer_step(run)
     request = swap_request(run, inputs)
     masks = run.worker.mask_models(request.options)
-    with run.worker.engine(wf.model) as engine:
+    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
         run.progress(0.1)
         outcome = swap_image(engine, target.bgr, request, enhancer, masks)
     provenance = Provenance(
@@ -191,7 +191,7 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
         threshold=run.worker.settings.engine.reference_threshold,
         swap_options=options,
     )
-    with run.worker.engine(wf.model) as engine:
+    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
         outcome = swap_video(
             engine,
             source,

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Final, cast
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from faceswap.choices import (
+    DetectorAngle,
     EngineName,
     EnhancerName,
     FaceArea,
@@ -19,6 +20,7 @@ from faceswap.choices import (
     FaceParserName,
     FaceRegion,
     ImageFormat,
+    LandmarkerName,
     LegacyTaskStatus,
     MaskType,
     OccluderName,
@@ -88,6 +90,15 @@ class WfJson(BaseModel):
     resolution: str | None = Field(default=None, description="video output WIDTHxHEIGHT")
     model: EngineName | None = Field(default=None, description="swap engine; default from settings")
     enhancer: EnhancerName | None = None
+    landmarker: LandmarkerName | None = Field(
+        default=None, description="68-point landmarker refining the key points; default from settings"
+    )
+    detector_angles: list[DetectorAngle] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4,
+        description="clockwise rotations (0, 90, 180, 270) the detector also tries; default from settings",
+    )
     output_format: ImageFormat | VideoContainer | None = Field(
         default=None, description="image format for a photo, container for a video; default: the target's"
     )

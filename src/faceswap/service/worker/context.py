@@ -3,8 +3,13 @@
 Engines are heavy (ONNX sessions, dlib models): each engine and enhancer is loaded on first use and kept
 for the worker's life. Engines are lent to a task for its duration (:meth:`WorkerContext.engine`,
 :class:`~faceswap.service.worker.engines.EnginePool`): concurrent tasks share a thread-safe engine and
-get an instance each of one that is not. Enhancers are ONNX sessions, shared; a lock makes sure two
-concurrent tasks never load the same one twice.
+get an instance each of one that is not. Enhancers and landmarkers are ONNX sessions, shared; a lock
+makes sure two concurrent tasks never load the same one twice.
+
+The landmarker and the detector angles are per-task choices applied to the lent engine per call
+(:func:`faceswap.engine.analysis.with_analysis`: a copy of the engine sharing its sessions), not part of
+the pool's key: a pool keyed by them would load the same detector, ArcFace and swapper once per
+combination.
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from faceswap.choices import EngineName, EnhancerName, FaceParserName, OccluderName
+from faceswap.choices import EngineName, EnhancerName, FaceParserName, LandmarkerName, OccluderName
 from faceswap.config import Settings
 from faceswap.engine.options import SwapOptions
 from faceswap.models.registry import ModelRegistry
@@ -26,6 +31,7 @@ from faceswap.storage.base import Storage
 
 if TYPE_CHECKING:
     from faceswap.engine.mask_models import MaskModels
+    from faceswap.engine.onnx.landmarker import FanLandmarker
     from faceswap.engine.pipeline import EnhancerStep
     from faceswap.engine.protocols import Engine
 
@@ -40,6 +46,7 @@ class WorkerContext:
     _engines: EnginePool = field(init=False)
     _enhancers: dict[str, EnhancerStep | None] = field(default_factory=dict)
     _mask_models: dict[str, Any] = field(default_factory=dict)
+    _landmarkers: dict[str, FanLandmarker | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     background: set[asyncio.Task[bool]] = field(default_factory=set)
     """Webhook deliveries in flight; awaited when the worker stops."""
@@ -52,11 +59,21 @@ class WorkerContext:
         return cls(settings=settings, storage=storage, registry=ModelRegistry(settings.models_path))
 
     @contextmanager
-    def engine(self, name: EngineName | None) -> Iterator[Engine]:
-        """Engine ``name`` (settings' default when None) lent for the block; blocking (loads on first
-        use), call it on a thread. Use the engine only inside the block."""
+    def engine(
+        self,
+        name: EngineName | None,
+        landmarker: LandmarkerName | None = None,
+        angles: Sequence[int] | None = None,
+    ) -> Iterator[Engine]:
+        """Engine ``name`` lent for the block, analysing with ``landmarker`` and detector ``angles`` (each
+        the settings' default when None); blocking (loads on first use), call it on a thread. Use the
+        engine only inside the block."""
+        from faceswap.engine.analysis import with_analysis
+
+        steps = self.landmarker(landmarker)
+        chosen = self.settings.engine.detector_angles if angles is None else angles
         with self._engines.lease(name or self.settings.engine.engine) as engine:
-            yield engine
+            yield with_analysis(engine, steps, chosen)
 
     def engines_loaded(self, name: EngineName) -> int:
         """How many instances of engine ``name`` this context has loaded."""
@@ -92,3 +109,13 @@ class WorkerContext:
             if wanted not in self._enhancers:
                 self._enhancers[wanted] = open_enhancer(self.settings, wanted, self.registry.path)
             return self._enhancers[wanted]
+
+    def landmarker(self, name: LandmarkerName | None) -> FanLandmarker | None:
+        """The loaded landmarker ``name`` (settings' default when None); blocking, call it on a thread."""
+        from faceswap.engine.analysis import open_landmarker
+
+        wanted: LandmarkerName = name or self.settings.engine.landmarker
+        with self._lock:
+            if wanted not in self._landmarkers:
+                self._landmarkers[wanted] = open_landmarker(self.settings, wanted, self.registry.path)
+            return self._landmarkers[wanted]

@@ -14,10 +14,12 @@ from faceswap.choices import (
     FaceParserName,
     FaceRegion,
     ImageFormat,
+    LandmarkerName,
     MaskType,
     OccluderName,
     PixelBoost,
     VideoContainer,
+    angle_choices,
     choices,
 )
 from faceswap.service.api.envelope import ok
@@ -27,7 +29,10 @@ router = APIRouter(prefix="/api", tags=["options"])
 State = Annotated[ServiceState, Depends(get_state)]
 
 
-@router.get("/options", summary="The choices of engine, enhancer, face mode and output formats")
+@router.get(
+    "/options",
+    summary="The choices of engine, enhancer, face mode, landmarker, detector angles and output formats",
+)
 async def options(state: State) -> dict[str, Any]:
     engine = state.settings.engine
     return ok(
@@ -35,6 +40,8 @@ async def options(state: State) -> dict[str, Any]:
             "engine": list(choices(EngineName)),
             "enhancer": list(choices(EnhancerName)),
             "face_mode": list(choices(FaceMode)),
+            "landmarker": list(choices(LandmarkerName)),
+            "detector_angles": list(angle_choices()),
             "image_format": list(choices(ImageFormat)),
             "video_format": list(choices(VideoContainer)),
             "pixel_boost": list(choices(PixelBoost)),
@@ -43,7 +50,13 @@ async def options(state: State) -> dict[str, Any]:
             "mask_areas": list(choices(FaceArea)),
             "occluder": list(choices(OccluderName)),
             "face_parser": list(choices(FaceParserName)),
-            "defaults": {"engine": engine.engine, "enhancer": engine.enhancer, "face_mode": "one"},
+            "defaults": {
+                "engine": engine.engine,
+                "enhancer": engine.enhancer,
+                "face_mode": "one",
+                "landmarker": engine.landmarker,
+                "detector_angles": list(engine.detector_angles),
+            },
             "max_upload_bytes": state.max_upload_bytes,
         }
     )
