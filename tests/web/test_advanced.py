@@ -32,7 +32,16 @@ def test_advanced_options_are_sent_only_when_changed(page: Any, shots: Any) -> N
     page.get_by_role("button", name="Swap the face").click()
     page.wait_for_url("**/#/task/*")
     wf = bodies[0]["params"]["input_data"]["wf_json"]
-    for key in ("pixel_boost", "swapper_weight", "mask_types", "mask_blur", "keep_mouth", "enhancer_blend"):
+    for key in (
+        "pixel_boost",
+        "swapper_weight",
+        "mask_types",
+        "mask_blur",
+        "keep_mouth",
+        "enhancer_blend",
+        "landmarker",
+        "detector_angles",
+    ):
         assert key not in wf
 
 
@@ -43,6 +52,7 @@ def test_advanced_options_reach_the_task_and_a_refusal_is_shown(page: Any, shots
     page.select_option("select[name=pixel_boost]", "512")
     page.get_by_label("Identity strength").fill("0.6")
     page.get_by_label("Keep the original mouth (needs face landmarks)").check()
+    page.get_by_label("Also find faces turned sideways or upside down").check()
     shots(page, "photo-advanced")
     page.get_by_role("button", name="Swap the face").click()
     alert = page.locator("main [role=alert]")
@@ -51,6 +61,7 @@ def test_advanced_options_reach_the_task_and_a_refusal_is_shown(page: Any, shots
     assert wf["pixel_boost"] == "512"
     assert wf["swapper_weight"] == 0.6
     assert wf["keep_mouth"] is True
+    assert wf["detector_angles"] == [0, 90, 180, 270]
     assert "mask_types" not in wf  # the box alone is the default
     assert alert.get_attribute("data-code") == "bad_option"  # the classic engine has no pixel boost
     assert "classic engine has no pixel boost" in alert.text_content()  # the server's words, in Details

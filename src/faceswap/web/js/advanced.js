@@ -1,4 +1,5 @@
-// The "Advanced" options of a swap (pixel boost, identity strength, mask, kept mouth, enhancer blend),
+// The "Advanced" options of a swap (pixel boost, identity strength, mask, landmarks, rotated faces, kept
+// mouth, enhancer blend),
 // built from GET /api/options; only values that differ from the defaults are sent.
 import { h, uid } from "./dom.js";
 import { select } from "./options.js";
@@ -29,12 +30,14 @@ export function advancedFields(options) {
   const blend = slider({ name: "enhancer_blend", label: "Enhancer blend", min: 0, max: 1, step: 0.05, value: 0.8, hint: "How much of the enhanced face is kept (with an enhancer)." });
   const masks = (options.mask_types ?? ["box"]).map((type) => ({ type, ...checkbox({ name: `mask-${type}`, label: MASK_LABELS[type] ?? type, checked: type === "box" }) }));
   const mouth = checkbox({ name: "keep_mouth", label: "Keep the original mouth (needs face landmarks)" });
+  const landmarker = select({ name: "landmarker", label: "Face landmarks", values: options.landmarker ?? ["none"], selected: options.defaults?.landmarker ?? "none", labels: { none: "From the detector (5 points)", "2dfan4": "2DFAN4 (68 points, better alignment)" } });
+  const rotated = checkbox({ name: "detector_angles", label: "Also find faces turned sideways or upside down" });
   const maskGroup = h("fieldset", { class: "masks" }, h("legend", {}, "Mask"), masks.map((m) => m.element));
   const element = h(
     "details",
     { class: "advanced" },
     h("summary", {}, "Advanced"),
-    h("div", { class: "advanced-fields" }, boost.element, weight.element, blur.element, blend.element, maskGroup, mouth.element),
+    h("div", { class: "advanced-fields" }, boost.element, weight.element, blur.element, blend.element, landmarker.element, maskGroup, mouth.element, rotated.element),
   );
   function values() {
     const out = {};
@@ -45,6 +48,8 @@ export function advancedFields(options) {
     const chosen = masks.filter((m) => m.field.checked).map((m) => m.type);
     if (chosen.length && (chosen.length !== 1 || chosen[0] !== "box")) out.mask_types = chosen;
     if (mouth.field.checked) out.keep_mouth = true;
+    if (landmarker.field.value && landmarker.field.value !== (options.defaults?.landmarker ?? "none")) out.landmarker = landmarker.field.value;
+    if (rotated.field.checked) out.detector_angles = [0, 90, 180, 270];
     return out;
   }
   return { element, values };
