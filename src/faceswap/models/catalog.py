@@ -176,8 +176,8 @@ CATALOG: dict[ModelName, ModelSpec] = {
                 input_size=(256, 256),
                 template="ffhq_512",
                 normalisation="unit_bgr",
-                licence="GPL-3.0 (DeepFaceLab XSeg)",
-                commercial_use=True,
+                licence="GPL-3.0 (DeepFaceLab XSeg; copyleft)",
+                commercial_use=False,
                 summary="XSeg occlusion mask: what covers the face (hands, hair, glasses); NHWC input",
                 release=release,
             )
