@@ -8,7 +8,6 @@ never touched.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -17,9 +16,10 @@ from saq.job import Status
 from faceswap.service.comm.leases import Leases
 from faceswap.service.queue.attempts import attempt_of
 from faceswap.service.queue.sweep import recover
-from faceswap.storage.base import PutData, Storage, StoredObject
+from faceswap.storage.base import PutData, StoredObject
 from faceswap.storage.keys import results_prefix
 from faceswap.storage.local import LocalStorage
+from faceswap.storage.view import StorageView
 from tests.service.test_comm_routes import AUTH, api, call, create, lease, task
 
 __all__ = ["api"]  # the fixture, on each queue backend
@@ -99,34 +99,18 @@ def test_a_swept_lease_cannot_upload_or_complete_and_leaves_no_file(api: TestCli
     assert stored_keys(api, task_id) == [key]
 
 
-class SweptDuringUpload(Storage):
+class SweptDuringUpload(StorageView):
     """The app's storage, but the task is swept while an upload is being stored (a long video upload
     on a stalled connection)."""
 
-    scheme = "file"
-
     def __init__(self, inner: LocalStorage, leases: Leases, task_id: str) -> None:
-        self.inner, self.leases, self.task_id = inner, leases, task_id
+        super().__init__(inner)
+        self.leases, self.task_id = leases, task_id
 
     async def put(self, key: str, data: PutData, **kwargs: Any) -> StoredObject:
         stored = await self.inner.put(key, data, **kwargs)
         await swept(self.leases, self.task_id)
         return stored
-
-    def stream(self, key: str, *, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        return self.inner.stream(key, chunk_size=chunk_size)
-
-    async def stat(self, key: str) -> StoredObject:
-        return await self.inner.stat(key)
-
-    async def delete(self, key: str) -> None:
-        await self.inner.delete(key)
-
-    def list(self, prefix: str = "") -> AsyncIterator[StoredObject]:
-        return self.inner.list(prefix)
-
-    async def health(self) -> bool:
-        return await self.inner.health()
 
 
 def test_an_upload_that_ends_after_its_attempt_lost_the_task_is_discarded(api: TestClient) -> None:

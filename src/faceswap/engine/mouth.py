@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from faceswap.engine.landmarks68 import has_68
 from faceswap.engine.masks import INNER_MOUTH, keep_region
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.types import Face, Identity, ImageBGR
 from faceswap.errors import BadOptionError
-
-LANDMARKS = 68
 
 
 def keep_mouth_originals(
@@ -27,7 +26,7 @@ def keep_mouth_originals(
         return {}
     for plan in plans:
         for face, _ in plan:
-            if face.landmarks is None or len(face.landmarks) != LANDMARKS:
+            if not has_68(face.landmarks):
                 raise BadOptionError("keeping the mouth needs 68 landmarks: choose a landmarker (2dfan4)")
     return {i: frames[i].copy() for i, plan in enumerate(plans) if plan}
 

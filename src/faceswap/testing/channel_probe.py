@@ -46,11 +46,18 @@ def gate_by_channel_order(path: Path, scores: tuple[str, ...], sharpness: float 
             helper.make_node("Sigmoid", ["probe_logit"], ["probe_gate"]),
         ]
     )
-    for name in scores:
+    return gate_outputs(model, scores, "probe_gate", path)
+
+
+def gate_outputs(model: onnx.ModelProto, names: tuple[str, ...], gate: str, path: Path) -> Path:
+    """Multiplies each output ``names`` of ``model`` by the tensor ``gate``, checks the model and saves
+    it to ``path``."""
+    graph = model.graph
+    for name in names:
         producer = next(node for node in graph.node if name in node.output)
         raw = f"{name}_ungated"
         producer.output[list(producer.output).index(name)] = raw
-        graph.node.append(helper.make_node("Mul", [raw, "probe_gate"], [name]))
+        graph.node.append(helper.make_node("Mul", [raw, gate], [name]))
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return path

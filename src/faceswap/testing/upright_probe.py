@@ -18,6 +18,8 @@ import onnx
 from numpy.typing import NDArray
 from onnx import helper, numpy_helper
 
+from faceswap.testing.channel_probe import gate_outputs
+
 SHARPNESS = 60.0
 THRESHOLD = 0.9
 
@@ -59,11 +61,4 @@ def gate_by_template(
             helper.make_node("Sigmoid", ["upright_logit"], ["upright_gate"]),
         ]
     )
-    for name in scores:
-        producer = next(node for node in graph.node if name in node.output)
-        raw = f"{name}_ungated"
-        producer.output[list(producer.output).index(name)] = raw
-        graph.node.append(helper.make_node("Mul", [raw, "upright_gate"], [name]))
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-    return path
+    return gate_outputs(model, scores, "upright_gate", path)

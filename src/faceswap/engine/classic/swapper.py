@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from faceswap.engine.classic.analyser import LANDMARK_COUNT, DlibModels, box_rect, predict_landmarks, to_rgb
+from faceswap.engine.classic.analyser import DlibModels, box_rect, predict_landmarks, to_rgb
 from faceswap.engine.classic.blend import (
     alpha_blend,
     can_clone,
@@ -24,6 +24,7 @@ from faceswap.engine.classic.blend import (
 )
 from faceswap.engine.classic.colour import transfer_colour
 from faceswap.engine.classic.warp import triangulate, warp_triangles
+from faceswap.engine.landmarks68 import LANDMARK_COUNT
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
 from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.types import Face, Identity, ImageBGR, Points

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from faceswap.engine.geometry import estimate_matrix, invert_matrix, transform_points
+from faceswap.engine.landmarks68 import five_from_68
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.onnx.signature import FAN_68_5_INPUT, FAN_HEATMAP_SIZE, FAN_INPUT, FAN_SIZE
 from faceswap.engine.types import Face, ImageBGR, Matrix, Points
@@ -33,11 +34,6 @@ FAN_REFERENCE_SIDE = 195.0
 LANDMARK_THRESHOLD = 0.5
 SCORE_CEILING = 0.9
 """Mean heatmap maximum mapped to a score of 1."""
-LEFT_EYE = slice(36, 42)
-RIGHT_EYE = slice(42, 48)
-NOSE_TIP = 30
-MOUTH_LEFT = 48
-MOUTH_RIGHT = 54
 
 
 def fan_crop_matrix(box: NDArray[Any]) -> Matrix:
@@ -73,20 +69,6 @@ def normalize_fan_landmarks(points: NDArray[Any], matrix: Matrix) -> Points:
     """68 (x, y) in 64-px heatmap space to frame pixels: times 4 to the crop, then the inverse crop map."""
     crop = np.asarray(points, np.float32)[:, :2] * np.float32(FAN_SIZE / FAN_HEATMAP_SIZE)
     return transform_points(crop, invert_matrix(matrix))
-
-
-def five_from_68(landmarks: Points) -> Points:
-    """The 5 alignment points of 68: eye centres, nose tip, mouth corners (as seen in the picture)."""
-    points = np.asarray(landmarks, np.float32)
-    return np.stack(
-        [
-            points[LEFT_EYE].mean(axis=0),
-            points[RIGHT_EYE].mean(axis=0),
-            points[NOSE_TIP],
-            points[MOUTH_LEFT],
-            points[MOUTH_RIGHT],
-        ]
-    ).astype(np.float32)
 
 
 def _run_items(model: ModelSession, name: str, batch: NDArray[np.float32]) -> list[NDArray[Any]]:

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from onnx import numpy_helper
 
 from faceswap.engine.geometry import feather_mask, paste_back_all, transform_points, warp_face
+from faceswap.engine.landmarks68 import has_68
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels, crop_masks
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
 from faceswap.engine.onnx.recognizer import normalize_embeddings
@@ -26,7 +27,6 @@ from faceswap.errors import BadOptionError, ModelSignatureError
 
 INSWAPPER_SIZE = 128
 MASK_BLUR = 0.3
-LANDMARK_COUNT = 68
 
 
 def read_emap(path: Path) -> NDArray[np.float32]:
@@ -62,7 +62,7 @@ def blend_identity(source: NDArray[Any], target: Face, weight: float) -> NDArray
 
 def crop_landmarks(face: Face, matrix: NDArray[np.float64]) -> NDArray[np.float32] | None:
     """The face's 68 landmarks in the crop that ``matrix`` cuts, or None when it has none."""
-    if face.landmarks is None or len(face.landmarks) != LANDMARK_COUNT:
+    if face.landmarks is None or not has_68(face.landmarks):
         return None
     return transform_points(face.landmarks, matrix)
 

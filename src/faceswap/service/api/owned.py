@@ -10,31 +10,27 @@ when their ``owner`` metadata is that id; ``results/<task_id>/...`` only when th
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from datetime import datetime, timedelta
 
 from faceswap.errors import NotFoundError
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.base import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_CONTENT_TYPE,
-    LEFTOVER_AGE,
     PutData,
     Storage,
     StoredObject,
 )
 from faceswap.storage.keys import RESULTS_PREFIX, UPLOADS_PREFIX
+from faceswap.storage.view import StorageView
 
 OWNER_METADATA = "owner"
 
 
-class OwnedStorage(Storage):
-    scheme = "owned"
-
+class OwnedStorage(StorageView):
     def __init__(self, inner: Storage, owner: str, tasks: TaskClient) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.owner = owner
         self.tasks = tasks
-        self.scheme = inner.scheme  # type: ignore[misc]  # what clients are told is the real backend
 
     async def visible(self, key: str, obj: StoredObject | None = None) -> bool:
         if key.startswith(UPLOADS_PREFIX):
@@ -84,17 +80,6 @@ class OwnedStorage(Storage):
             if await self.visible(obj.key, obj):
                 yield obj
 
-    async def health(self) -> bool:
-        return await self.inner.health()
-
     async def url(self, key: str, *, expires_s: int = 3600) -> str | None:
         await self._check(key)
         return await self.inner.url(key, expires_s=expires_s)
-
-    async def sweep_leftovers(
-        self, now: datetime, *, older_than: timedelta = LEFTOVER_AGE, prefix: str = ""
-    ) -> int:
-        return 0  # the service's own storage does that, not a request's view of it
-
-    async def aclose(self) -> None:
-        return None  # the service's storage outlives this view

@@ -8,30 +8,20 @@ hands each request this view and, when the route raises, deletes every object th
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Mapping
 
-from faceswap.storage.base import (
-    DEFAULT_CHUNK_SIZE,
-    DEFAULT_CONTENT_TYPE,
-    LEFTOVER_AGE,
-    PutData,
-    Storage,
-    StoredObject,
-)
+from faceswap.storage.base import DEFAULT_CONTENT_TYPE, PutData, Storage, StoredObject
+from faceswap.storage.view import StorageView
 
 logger = logging.getLogger(__name__)
 
 
-class RequestStorage(Storage):
+class RequestStorage(StorageView):
     """Delegates to ``inner``; records the key of every object put through it."""
 
-    scheme = "request"
-
     def __init__(self, inner: Storage) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.stored: list[str] = []
-        self.scheme = inner.scheme  # type: ignore[misc]  # what clients are told is the real backend
 
     async def put(
         self,
@@ -51,29 +41,3 @@ class RequestStorage(Storage):
         if keys:
             logger.info("request refused: deleting the %d file(s) it stored", len(keys))
         return await self.inner.delete_all(keys)
-
-    def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
-        return self.inner.stream(key, chunk_size=chunk_size)
-
-    async def stat(self, key: str) -> StoredObject:
-        return await self.inner.stat(key)
-
-    async def delete(self, key: str) -> None:
-        await self.inner.delete(key)
-
-    def list(self, prefix: str = "") -> AsyncIterator[StoredObject]:
-        return self.inner.list(prefix)
-
-    async def health(self) -> bool:
-        return await self.inner.health()
-
-    async def url(self, key: str, *, expires_s: int = 3600) -> str | None:
-        return await self.inner.url(key, expires_s=expires_s)
-
-    async def sweep_leftovers(
-        self, now: datetime, *, older_than: timedelta = LEFTOVER_AGE, prefix: str = ""
-    ) -> int:
-        return 0  # the service's own storage does that, not a request's view of it
-
-    async def aclose(self) -> None:
-        return None  # the service's storage outlives this view

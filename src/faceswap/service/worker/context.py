@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from faceswap.choices import EngineName, EnhancerName, FaceParserName, LandmarkerName, OccluderName
 from faceswap.config import Settings
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from faceswap.engine.protocols import Engine
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -90,10 +91,9 @@ class WorkerContext:
         from faceswap.engine.mask_models import MaskModels
 
         def loaded(name: OccluderName | FaceParserName) -> Any:
-            with self._lock:
-                if name not in self._mask_models:
-                    self._mask_models[name] = open_mask_model(self.settings, name, self.registry.path)
-                return self._mask_models[name]
+            return self._cached(
+                self._mask_models, name, lambda: open_mask_model(self.settings, name, self.registry.path)
+            )
 
         return MaskModels(
             occluder=loaded(options.occluder) if "occlusion" in options.masks else None,
@@ -105,17 +105,22 @@ class WorkerContext:
         from faceswap.engine.factory import open_enhancer
 
         wanted: EnhancerName = name or self.settings.engine.enhancer
-        with self._lock:
-            if wanted not in self._enhancers:
-                self._enhancers[wanted] = open_enhancer(self.settings, wanted, self.registry.path)
-            return self._enhancers[wanted]
+        return self._cached(
+            self._enhancers, wanted, lambda: open_enhancer(self.settings, wanted, self.registry.path)
+        )
 
     def landmarker(self, name: LandmarkerName | None) -> FanLandmarker | None:
         """The loaded landmarker ``name`` (settings' default when None); blocking, call it on a thread."""
         from faceswap.engine.analysis import open_landmarker
 
         wanted: LandmarkerName = name or self.settings.engine.landmarker
+        return self._cached(
+            self._landmarkers, wanted, lambda: open_landmarker(self.settings, wanted, self.registry.path)
+        )
+
+    def _cached(self, cache: dict[str, T], name: str, load: Callable[[], T]) -> T:
+        """``cache[name]``, loaded by ``load`` on first use; a lock keeps two threads from loading it twice."""
         with self._lock:
-            if wanted not in self._landmarkers:
-                self._landmarkers[wanted] = open_landmarker(self.settings, wanted, self.registry.path)
-            return self._landmarkers[wanted]
+            if name not in cache:
+                cache[name] = load()
+            return cache[name]
