@@ -4,6 +4,7 @@ say, a low score keeps the detector's, fan_68_5's answer is mapped back to the f
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -16,8 +17,10 @@ from faceswap.engine.geometry import TEMPLATES
 from faceswap.engine.onnx.engine import build_landmarker, build_neural_engine
 from faceswap.engine.onnx.landmarker import Fan68From5
 from faceswap.engine.onnx.session import open_session
+from faceswap.engine.options import SwapOptions
+from faceswap.engine.pipeline import SwapRequest, swap_image
 from faceswap.engine.protocols import Engine
-from faceswap.errors import ModelMissingError
+from faceswap.errors import BadOptionError, ModelMissingError
 from faceswap.testing.landmark_standins import (
     Fan685Standin,
     canonical_68,
@@ -64,10 +67,15 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def engine_with(
-    settings: Settings, directory: Path, image: np.ndarray, peak: float, gated: bool = True
+    settings: Settings,
+    directory: Path,
+    image: np.ndarray,
+    peak: float,
+    gated: bool = True,
+    swapper: Literal["identity", "constant"] = "identity",
 ) -> tuple[Engine, dict[ModelName, Path]]:
     faces = letterboxed([StandinFace(ASTRONAUT.box, ASTRONAUT.kps)], image.shape)
-    paths = write_standin_models(directory, faces)
+    paths = write_standin_models(directory, faces, swapper)
     expected = expected_crop(image, ASTRONAUT.box)[0] if gated else None
     write_2dfan4_standin(paths["2dfan4"], chosen_points(), peak=peak, expected=expected)
     engine = build_neural_engine(settings, "inswapper_128", model_path=paths.__getitem__)
@@ -172,3 +180,29 @@ def test_no_landmarker_and_angle_0_leave_the_engine_as_it_is(
     [face] = engine.analyser.analyse(astronaut)
     assert face.landmarks is None
     assert face.landmark_score is None
+
+
+def test_the_kept_mouth_and_area_masks_use_the_landmarkers_points(
+    settings: Settings, astronaut: np.ndarray, tmp_path: Path
+) -> None:
+    """With 68 points from the landmarker, the inner mouth is the target's and an area mask limits the
+    swap to its area; without a landmarker both are refused."""
+    engine, paths = engine_with(settings, tmp_path, astronaut, peak=0.95, swapper="constant")
+    photo = astronaut
+    request = SwapRequest(sources=[[photo]], options=SwapOptions(keep_mouth=True))
+    kept = swap_image(engine, photo, request).image
+    [face] = engine.analyser.analyse(photo)
+    assert face.landmarks is not None
+    centre = np.round(face.landmarks[60:68].mean(axis=0)).astype(int)
+    x, y = int(centre[0]), int(centre[1])
+    assert np.abs(kept[y, x].astype(int) - photo[y, x].astype(int)).max() <= 3  # the target's inner mouth
+    upper = SwapOptions(masks=("box", "area"), areas=("upper-face",))
+    limited = swap_image(engine, photo, SwapRequest(sources=[[photo]], options=upper)).image
+    chin = np.round(face.landmarks[8]).astype(int) - (0, 2)
+    assert np.abs(limited[chin[1], chin[0]].astype(int) - photo[chin[1], chin[0]].astype(int)).max() <= 3
+    swapped = swap_image(engine, photo, SwapRequest(sources=[[photo]])).image
+    assert np.abs(swapped[y, x].astype(int) - photo[y, x].astype(int)).max() > 20  # it was swapped
+    assert np.abs(swapped[chin[1], chin[0]].astype(int) - photo[chin[1], chin[0]].astype(int)).max() > 20
+    plain = build_neural_engine(settings, "inswapper_128", model_path=paths.__getitem__)
+    with pytest.raises(BadOptionError):
+        swap_image(plain, photo, request)

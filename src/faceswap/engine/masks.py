@@ -57,7 +57,7 @@ def area_mask(landmarks: Points, size: int, areas: Sequence[FaceArea]) -> Mask:
 
 def keep_region(result: ImageBGR, original: ImageBGR, landmarks: Points, points: Sequence[int]) -> ImageBGR:
     """``result`` with the convex hull of ``landmarks[points]`` (frame pixels) taken back from
-    ``original``, through a feathered edge a tenth of the hull's size wide. Only the hull's box changes."""
+    ``original``, fading out over a tenth of the hull's size outside it. Only the hull's box changes."""
     hull = cv2.convexHull(np.round(landmarks[list(points)]).astype(np.int32))
     x, y, w, h = cv2.boundingRect(hull)
     feather = max(1, round(0.1 * max(w, h)))
@@ -68,7 +68,9 @@ def keep_region(result: ImageBGR, original: ImageBGR, landmarks: Points, points:
         return result
     mask = np.zeros((y1 - y0, x1 - x0), np.float32)
     cv2.fillConvexPoly(mask, hull - (x0, y0), 1.0)
-    mask = cv2.GaussianBlur(mask, (0, 0), feather)[..., None]
+    # grown by the feather first, so the fade lies outside the hull and a thin hull stays whole inside
+    grown = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * feather + 1, 2 * feather + 1)))
+    mask = cv2.GaussianBlur(grown, (0, 0), feather / 2.0)[..., None]
     out = result.copy()
     box = (slice(y0, y1), slice(x0, x1))
     blended = result[box].astype(np.float32) * (1.0 - mask) + original[box].astype(np.float32) * mask

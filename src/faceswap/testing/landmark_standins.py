@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
@@ -34,9 +33,8 @@ from faceswap.engine.onnx.signature import (
     FAN_SIZE,
     LANDMARK_COUNT,
 )
+from faceswap.testing.onnx_files import save_standin
 
-OPSET = 17
-IR_VERSION = 8
 HEATMAP_SIGMA = 1.5
 GATE_SHARPNESS = 2000.0
 """Per unit of mean squared error: at the default tolerance of 0.004, a perfect match gates at
@@ -61,15 +59,6 @@ def canonical_68(size: float = FAN_HEATMAP_SIZE) -> NDArray[np.float32]:
     inner = np.linspace(np.pi, -np.pi, 8, endpoint=False)
     unit[60:68] = np.stack([0.5 + 0.1 * np.cos(inner), 0.75 + 0.02 * np.sin(inner)], axis=1)
     return (unit * size).astype(np.float32)
-
-
-def _save(path: Path, nodes: list[Any], inputs: list[Any], outputs: list[Any], inits: list[Any]) -> Path:
-    graph = helper.make_graph(nodes, "standin", inputs, outputs, initializer=inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
-    onnx.checker.check_model(model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(path))
-    return path
 
 
 def heatmaps_peaking_at(points: NDArray[Any], peak: float) -> NDArray[np.float32]:
@@ -144,7 +133,7 @@ def write_2dfan4_standin(
             "heatmaps", TensorProto.FLOAT, [1, LANDMARK_COUNT, FAN_HEATMAP_SIZE, FAN_HEATMAP_SIZE]
         ),
     ]
-    return _save(path, nodes, [image], outputs, inits)
+    return save_standin(path, nodes, [image], outputs, inits)
 
 
 @dataclass(frozen=True)
@@ -185,4 +174,4 @@ def write_fan_68_5_standin(path: Path, lifter: Fan685Standin | None = None) -> P
     ]
     points = helper.make_tensor_value_info(FAN_68_5_INPUT, TensorProto.FLOAT, [1, 5, 2])
     output = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, LANDMARK_COUNT, 2])
-    return _save(path, nodes, [points], [output], inits)
+    return save_standin(path, nodes, [points], [output], inits)

@@ -18,7 +18,8 @@ import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
 from faceswap.engine.onnx.signature import FACE_PARSER_CLASSES, FACE_PARSER_SIZE, OCCLUDER_SIZE
-from faceswap.testing.standins import BATCH, save_standin
+from faceswap.testing.onnx_files import save_standin
+from faceswap.testing.standins import BATCH
 
 SHARPNESS = 40.0
 

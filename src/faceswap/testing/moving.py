@@ -14,18 +14,15 @@ The batch is 1 unless ``dynamic_batch``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from faceswap.engine.onnx.signature import SCRFD_ANCHORS, SCRFD_INPUT, SCRFD_OUTPUTS, SCRFD_STRIDES
+from faceswap.testing.onnx_files import save_standin
 
-OPSET = 17
-IR_VERSION = 8
 KPS_FRACTIONS = ((0.32, 0.42), (0.68, 0.42), (0.5, 0.6), (0.36, 0.78), (0.64, 0.78))
 """Left eye, right eye, nose, mouth corners as fractions of the box (x, y)."""
 STRIDE = 32
@@ -136,14 +133,3 @@ def write_moving_scrfd_standin(
     image = helper.make_tensor_value_info(SCRFD_INPUT, TensorProto.FLOAT, [batch, 3, size, size])
     inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()]
     return save_standin(path, nodes, [image], outputs, inits)
-
-
-def save_standin(
-    path: Path, nodes: Sequence[Any], inputs: list[Any], outputs: list[Any], inits: list[Any]
-) -> Path:
-    graph = helper.make_graph(list(nodes), "moving_standin", inputs, outputs, initializer=inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
-    onnx.checker.check_model(model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(path))
-    return path

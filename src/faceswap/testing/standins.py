@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import onnx
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
@@ -48,9 +47,8 @@ from faceswap.engine.onnx.signature import (
 from faceswap.errors import BadOptionError
 from faceswap.models.catalog import spec
 from faceswap.testing.landmark_standins import write_2dfan4_standin, write_fan_68_5_standin
+from faceswap.testing.onnx_files import save_standin
 
-OPSET = 17
-IR_VERSION = 8
 BATCH = "N"
 DETECTOR_SIZE = 640
 
@@ -78,17 +76,6 @@ def letterboxed(
         )
         for f in faces
     ]
-
-
-def save_standin(
-    path: Path, nodes: list[Any], inputs: list[Any], outputs: list[Any], inits: list[Any]
-) -> Path:
-    graph = helper.make_graph(nodes, "standin", inputs, outputs, initializer=inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
-    onnx.checker.check_model(model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(path))
-    return path
 
 
 def _zero_of(input_name: str, dtype: Any = np.float32) -> tuple[list[Any], list[Any], str]:
