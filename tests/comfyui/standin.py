@@ -6,34 +6,76 @@ import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import uvicorn
-from fastapi import FastAPI, Request, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, Form, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, Response
+
+KNOWN = {"LoadImage", "SaveImage", "KSampler", "Fail"}
+OUTPUT_CLASSES = {"SaveImage"}
+"""Classes ComfyUI marks ``output_node``: it runs only the nodes feeding one of them."""
+
+
+def links(node: dict[str, Any]) -> list[str]:
+    """The ids of the nodes ``node``'s inputs link to (``[node_id, index]``)."""
+    return [str(v[0]) for v in node.get("inputs", {}).values() if isinstance(v, list) and len(v) == 2]
+
+
+def upstream(graph: dict[str, Any], node_id: str) -> set[str]:
+    """``node_id`` and every node it depends on."""
+    seen: set[str] = set()
+    todo = [node_id]
+    while todo:
+        current = todo.pop()
+        if current not in seen and current in graph:
+            seen.add(current)
+            todo.extend(links(graph[current]))
+    return seen
 
 
 @dataclass
 class StandIn:
     """Stands in for ComfyUI's documented HTTP routes and ``/ws`` messages, as its server sends them.
 
-    Routes: ``POST /upload/image`` (multipart ``image`` -> ``{name, subfolder, type}``), ``POST /prompt``
-    (``{prompt, client_id}`` -> ``{prompt_id, number, node_errors}``; 400 with ``error``/``node_errors`` for
-    a node of unknown class), ``GET /history/{id}``, ``GET /view?filename&subfolder&type``, ``GET /queue``,
-    ``POST /queue`` (``{"delete": [...]}``), ``POST /interrupt``, ``GET /system_stats``.
-    Messages to ``/ws?clientId=`` of the prompt's client: ``execution_start``, ``execution_cached``,
-    ``executing`` per node, ``progress`` (``value``/``max``) for a node with ``steps``, ``executed`` with the
-    node's output, then ``executing`` with node null and ``execution_success``; or ``execution_error``
-    (a ``Fail`` node) or ``execution_interrupted``. Execution: ``LoadImage`` reads an uploaded file,
-    ``SaveImage`` writes its input image as ``<prefix>_00001_.png`` (type output); others pass input through.
+    Routes: ``POST /upload/image`` (multipart ``image`` and optional ``subfolder`` -> ``{name, subfolder,
+    type}``), ``POST /prompt``, ``GET /history/{id}``, ``GET /view?filename&subfolder&type``, ``GET /queue``,
+    ``POST /queue`` (``{"delete": [...]}`` for pending prompts, ``{"clear": true}``), ``POST /interrupt``,
+    ``GET /system_stats``, ``GET /object_info/{class}`` (``output_node`` true for ``SaveImage``).
+
+    Validation (``POST /prompt``), as ComfyUI's: a node of unknown class refuses the whole prompt (400,
+    ``error.details`` = ``Node ID '#<id>'``, empty ``node_errors``); a ``LoadImage`` naming no uploaded file
+    fails its node (``custom_validation_failed``), which fails every output depending on it: with no valid
+    output left the answer is 400 ``prompt_outputs_failed_validation``, else 200 with the prompt id and the
+    ``node_errors``, and only the valid outputs run.
+
+    Execution runs only the nodes feeding a valid output node, in graph order. Messages to
+    ``/ws?clientId=`` of the prompt's client: ``execution_start``, ``execution_cached``, ``executing`` per
+    node, ``progress`` (``value``/``max``) for a node with ``steps``, ``executed`` with the node's output;
+    at the end, in ComfyUI's order, ``execution_success``, then (history stored) a ``status`` broadcast,
+    then ``executing`` with node null. Or ``execution_error`` (a ``Fail`` node) or
+    ``execution_interrupted``. ``LoadImage`` reads an uploaded file, ``SaveImage`` writes its input image as
+    ``<prefix>_00001_.png`` (type output); others pass their input through.
+
+    Misbehaviours a test can ask for: ``hold`` (prompts stay pending), ``hold_at`` (a prompt waits before
+    running that node), ``lose_end`` (the end messages are never sent), ``start_on_queue_read`` (a pending
+    prompt starts right after ``GET /queue`` has answered that it is pending: the cancel race),
+    :meth:`clear_queue` (an operator clearing the queue) and :meth:`restarted` (state lost in a restart;
+    :class:`Server` refuses connections meanwhile).
     """
 
     step_s: float = 0.05
     hold: bool = False
     """Keep prompts pending (never start them) until released."""
+    hold_at: str | None = None
+    """While set, a running prompt waits before executing the node with this id."""
+    lose_end: bool = False
+    """Never send ``execution_success`` nor ``executing`` with node null (messages lost)."""
+    start_on_queue_read: bool = False
+    """Once ``GET /queue`` has reported a pending prompt, start it before answering (then clear this)."""
     uploads: dict[str, bytes] = field(default_factory=dict)
     prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -42,16 +84,80 @@ class StandIn:
     running: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     interrupted: list[str] = field(default_factory=list)
+    executed: dict[str, list[str]] = field(default_factory=dict)
+    """prompt id -> the nodes it ran, in order"""
+    valid_outputs: dict[str, set[str]] = field(default_factory=dict)
     sockets: dict[str, WebSocket] = field(default_factory=dict)
     progress_sent: int = 0
 
-    async def send(self, client_id: str, kind: str, data: dict[str, Any]) -> None:
-        socket = self.sockets.get(client_id)
-        if socket is not None:
-            try:
-                await socket.send_json({"type": kind, "data": data})
-            except (RuntimeError, WebSocketDisconnect):
-                self.sockets.pop(client_id, None)
+    def clear_queue(self) -> None:
+        """What ``POST /queue {"clear": true}`` does: every pending prompt is dropped, without a message."""
+        self.deleted.extend(self.pending)
+        self.pending.clear()
+
+    def restarted(self) -> None:
+        """What a restart loses: the queue, the running prompt, the history and the websockets."""
+        self.pending.clear()
+        self.running.clear()
+        self.history.clear()
+        self.sockets.clear()
+
+    async def send(self, client_id: str | None, kind: str, data: dict[str, Any]) -> None:
+        """Sends to ``client_id``'s socket; to every socket when None (a broadcast)."""
+        targets = (
+            list(self.sockets.items()) if client_id is None else [(client_id, self.sockets.get(client_id))]
+        )
+        for name, socket in targets:
+            if socket is not None:
+                try:
+                    await socket.send_json({"type": kind, "data": data})
+                except (RuntimeError, WebSocketDisconnect):
+                    self.sockets.pop(name, None)
+
+    def validate(self, graph: dict[str, Any]) -> tuple[int, dict[str, Any], set[str]]:
+        """ComfyUI's answer to a prompt: status, body (without the prompt id) and the valid outputs."""
+        for node_id, node in graph.items():
+            if node["class_type"] not in KNOWN:
+                error = {
+                    "type": "invalid_prompt",
+                    "message": f"Cannot execute because node {node['class_type']} does not exist.",
+                    "details": f"Node ID '#{node_id}'",
+                    "extra_info": {},
+                }
+                return 400, {"error": error, "node_errors": {}}, set()
+        bad = {
+            node_id: {
+                "errors": [
+                    {
+                        "type": "custom_validation_failed",
+                        "message": "Custom validation failed for node",
+                        "details": f"image - Invalid image file: {node['inputs'].get('image')}",
+                        "extra_info": {"input_name": "image"},
+                    }
+                ],
+                "dependent_outputs": [],
+                "class_type": node["class_type"],
+            }
+            for node_id, node in graph.items()
+            if node["class_type"] == "LoadImage" and node["inputs"].get("image") not in self.uploads
+        }
+        good = set()
+        for node_id, node in graph.items():
+            if node["class_type"] in OUTPUT_CLASSES:
+                failing = upstream(graph, node_id) & set(bad)
+                for failed in failing:
+                    bad[failed]["dependent_outputs"].append(node_id)
+                if not failing:
+                    good.add(node_id)
+        if not good:
+            error = {
+                "type": "prompt_outputs_failed_validation",
+                "message": "Prompt outputs failed validation",
+                "details": "",
+                "extra_info": {},
+            }
+            return 400, {"error": error, "node_errors": bad}, set()
+        return 200, {"node_errors": bad}, good
 
     async def execute(self, prompt_id: str) -> None:
         while self.hold and prompt_id in self.pending:
@@ -62,17 +168,22 @@ class StandIn:
         self.running.append(prompt_id)
         body = self.prompts[prompt_id]
         graph, client = body["prompt"], body.get("client_id", "")
+        run = set().union(*(upstream(graph, out) for out in self.valid_outputs[prompt_id]))
+        self.executed[prompt_id] = []
         say = {"prompt_id": prompt_id}
         await self.send(client, "execution_start", say)
         await self.send(client, "execution_cached", {**say, "nodes": []})
         values: dict[str, bytes] = {}
         outputs: dict[str, Any] = {}
         status: dict[str, Any] = {"status_str": "success", "completed": True, "messages": []}
-        for node_id, node in graph.items():
+        for node_id, node in ((n, v) for n, v in graph.items() if n in run):
+            while self.hold_at == node_id:
+                await asyncio.sleep(0.02)
             if prompt_id in self.interrupted:
                 await self.send(client, "execution_interrupted", {**say, "node_id": node_id})
                 status = {"status_str": "error", "completed": False, "messages": []}
                 break
+            self.executed[prompt_id].append(node_id)
             await self.send(client, "executing", {**say, "node": node_id})
             inputs = node.get("inputs", {})
             linked = [values[v[0]] for v in inputs.values() if isinstance(v, list) and v[0] in values]
@@ -105,15 +216,19 @@ class StandIn:
                 await self.send(client, "executed", {**say, "node": node_id, "output": outputs[node_id]})
             elif linked:
                 values[node_id] = linked[0]
-        else:
-            await self.send(client, "executing", {**say, "node": None})
+        success = status["status_str"] == "success"
+        if success and not self.lose_end:
             await self.send(client, "execution_success", {**say, "timestamp": int(time.time() * 1000)})
-        self.running.remove(prompt_id)
-        self.history[prompt_id] = {
-            "prompt": [0, prompt_id, graph, {}, []],
-            "outputs": outputs,
-            "status": status,
-        }
+        if prompt_id in self.running:  # not lost in a restart meanwhile
+            self.running.remove(prompt_id)
+            self.history[prompt_id] = {
+                "prompt": [0, prompt_id, graph, {}, list(self.valid_outputs[prompt_id])],
+                "outputs": outputs,
+                "status": status,
+            }
+        await self.send(None, "status", {"status": {"exec_info": {"queue_remaining": len(self.pending)}}})
+        if success and not self.lose_end:
+            await self.send(client, "executing", {**say, "node": None})
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -123,39 +238,32 @@ class StandIn:
         async def system_stats() -> dict[str, Any]:
             return {"system": {"comfyui_version": "stand-in"}, "devices": []}
 
+        @app.get("/object_info/{class_type}")
+        async def object_info(class_type: str) -> dict[str, Any]:
+            if class_type not in KNOWN:
+                return {}
+            return {class_type: {"name": class_type, "output_node": class_type in OUTPUT_CLASSES}}
+
         @app.post("/upload/image")
-        async def upload(image: UploadFile) -> dict[str, str]:
+        async def upload(image: UploadFile, subfolder: Annotated[str, Form()] = "") -> dict[str, str]:
             name = image.filename or "upload.png"
-            self.uploads[name] = await image.read()
-            return {"name": name, "subfolder": "", "type": "input"}
+            self.uploads[f"{subfolder}/{name}" if subfolder else name] = await image.read()
+            return {"name": name, "subfolder": subfolder, "type": "input"}
 
         @app.post("/prompt")
         async def prompt(request: Request) -> JSONResponse:
             body = await request.json()
-            for node_id, node in body["prompt"].items():
-                if node["class_type"] not in {"LoadImage", "SaveImage", "KSampler", "Fail"}:
-                    errors = {
-                        node_id: {
-                            "errors": [{"message": "Node does not exist", "details": node["class_type"]}]
-                        }
-                    }
-                    return JSONResponse(
-                        {
-                            "error": {
-                                "type": "invalid_prompt",
-                                "message": "Cannot execute because a node is missing",
-                            },
-                            "node_errors": errors,
-                        },
-                        status_code=400,
-                    )
+            status, answer, good = self.validate(body["prompt"])
+            if status != 200:
+                return JSONResponse(answer, status_code=status)
             prompt_id = str(uuid.uuid4())
             self.prompts[prompt_id] = body
+            self.valid_outputs[prompt_id] = good
             self.pending.append(prompt_id)
             task = asyncio.create_task(self.execute(prompt_id))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-            return JSONResponse({"prompt_id": prompt_id, "number": len(self.prompts), "node_errors": {}})
+            return JSONResponse({"prompt_id": prompt_id, "number": len(self.prompts), **answer})
 
         @app.get("/history/{prompt_id}")
         async def history(prompt_id: str) -> dict[str, Any]:
@@ -169,14 +277,22 @@ class StandIn:
 
         @app.get("/queue")
         async def queue() -> dict[str, Any]:
-            return {
+            answer = {
                 "queue_running": [[0, p, {}, {}, []] for p in self.running],
                 "queue_pending": [[1, p, {}, {}, []] for p in self.pending],
             }
+            if self.start_on_queue_read and self.pending:
+                self.start_on_queue_read, self.hold = False, False
+                while self.pending:
+                    await asyncio.sleep(0.01)
+            return answer
 
         @app.post("/queue")
         async def delete(request: Request) -> dict[str, Any]:
-            for prompt_id in (await request.json()).get("delete", []):
+            body = await request.json()
+            if body.get("clear"):
+                self.clear_queue()
+            for prompt_id in body.get("delete", []):
                 if prompt_id in self.pending:
                     self.pending.remove(prompt_id)
                     self.deleted.append(prompt_id)
@@ -204,20 +320,57 @@ class StandIn:
         return app
 
 
+class Server:
+    """Serves an ASGI app on a loopback port in a thread; can go down for a while and come back on the same
+    port (a restart: connections are refused meanwhile)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.port = 0
+        self._start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _start(self) -> None:
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the stand-in server did not start"
+            assert self.thread.is_alive(), "the stand-in server failed to start"
+            time.sleep(0.01)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    def restart(self, down_s: float, on_down: Callable[[], None] = lambda: None) -> threading.Thread:
+        """Stops the server, calls ``on_down``, and serves again after ``down_s``; runs in a thread of its
+        own, which it returns."""
+
+        def go() -> None:
+            self.stop()
+            on_down()
+            time.sleep(down_s)
+            self._start()
+
+        thread = threading.Thread(target=go, daemon=True)
+        thread.start()
+        return thread
+
+
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Serves ``app`` on a free loopback port in a thread; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="websockets-sansio")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the stand-in server did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    server = Server(app)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        server.should_exit = True
-        thread.join(10)
+        server.stop()

@@ -14,10 +14,11 @@ import pytest_asyncio
 
 from faceswap.config import Settings
 from faceswap.errors import BadOptionError
+from faceswap.service.processors import comfyui as processor
 from faceswap.service.queue import open_queue
 from faceswap.service.tasks.client import TaskClient
 from faceswap.service.tasks.model import Task, TaskCreate
-from tests.comfyui.standin import StandIn, serve
+from tests.comfyui.standin import Server, StandIn, serve
 from tests.service.conftest import ASTRONAUT
 from tests.service.helpers import running_worker, service_settings
 from tests.service.live import free_port
@@ -48,10 +49,22 @@ def standin() -> Iterator[tuple[StandIn, str]]:
         yield comfy, url
 
 
+@pytest.fixture
+def restartable() -> Iterator[tuple[StandIn, Server]]:
+    """A stand-in whose server a test can take down for a while (a ComfyUI restart)."""
+    comfy = StandIn(step_s=0.12)
+    server = Server(comfy.app())
+    try:
+        yield comfy, server
+    finally:
+        server.stop()
+
+
 def settings_for(tmp_path: Path, comfy_url: str, **service: Any) -> Settings:
     settings = service_settings(tmp_path, "sqlite://", **service)
     settings.comfyui.url = comfy_url
     settings.comfyui.timeout_s = 30
+    settings.comfyui.ready_wait_s = 10
     assert settings.comfyui.workflows_dir is not None
     settings.comfyui.workflows_dir.mkdir(parents=True)
     (settings.comfyui.workflows_dir / "restore.json").write_text(json.dumps(GRAPH))
@@ -98,6 +111,7 @@ async def test_a_workflow_with_an_image_input_runs_to_completion_with_progress(
     # the uploaded photo was bound to the node titled "target", the value to its declared field
     (prompt,) = comfy.prompts.values()
     uploaded = prompt["prompt"]["1"]["inputs"]["image"]
+    assert uploaded == f"faceswap/{created.task_id}-target.png"  # recognizable, for an operator's cleanup
     assert comfy.uploads[uploaded] == ASTRONAUT.read_bytes()
     assert prompt["prompt"]["2"]["inputs"]["steps"] == 6
     assert prompt["client_id"]
@@ -137,12 +151,14 @@ async def test_a_refused_workflow_fails_with_the_node_errors(
     assert done.error is not None
     assert done.error.code == "comfyui_execution_error"
     assert "NoSuchNode" in done.error.message
+    assert "Node ID '#2'" in done.error.message  # ComfyUI's details name the node
 
 
 async def test_an_unreachable_server_fails_the_task_after_its_retries(
     tmp_path: Path, tasks: TaskClient
 ) -> None:
     settings = settings_for(tmp_path, f"http://127.0.0.1:{free_port()}")
+    settings.comfyui.ready_wait_s = 0.3
     async with running_worker(tasks.queue, settings):
         done, _ = await watch(tasks, (await tasks.submit(comfy_task())).task_id)
     assert done.status == "FAILED"
@@ -185,6 +201,144 @@ async def test_a_cancel_removes_a_pending_prompt_from_the_queue(
     assert done.status == "CANCELLED"
     assert comfy.deleted == list(comfy.prompts)
     assert not comfy.interrupted
+
+
+async def test_a_partly_invalid_workflow_is_refused_and_taken_back(
+    tmp_path: Path, standin: tuple[StandIn, str], tasks: TaskClient
+) -> None:
+    comfy, url = standin
+    comfy.hold = True
+    # a second branch whose LoadImage names no uploaded file: ComfyUI answers 200 with node_errors
+    # and would run the first branch alone
+    graph = {
+        **GRAPH,
+        "4": {"class_type": "LoadImage", "inputs": {"image": "missing.png"}},
+        "5": {"class_type": "SaveImage", "inputs": {"images": ["4", 0], "filename_prefix": "other"}},
+    }
+    async with running_worker(tasks.queue, settings_for(tmp_path, url)):
+        done, _ = await watch(tasks, (await tasks.submit(comfy_task("inline", graph))).task_id)
+    assert done.status == "FAILED"
+    assert done.error is not None
+    assert done.error.code == "comfyui_execution_error"
+    assert "node 4 (LoadImage)" in done.error.message
+    assert "Invalid image file: missing.png" in done.error.message
+    assert comfy.deleted == list(comfy.prompts)  # the valid branch does not run
+    assert done.attempts == 1
+
+
+async def test_a_prompt_cleared_from_the_queue_fails_the_task_soon(
+    tmp_path: Path, standin: tuple[StandIn, str], tasks: TaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    comfy, url = standin
+    comfy.hold = True
+    monkeypatch.setattr(processor, "QUIET_S", 0.5)
+    settings = settings_for(tmp_path, url)
+    settings.comfyui.timeout_s = 8
+    async with running_worker(tasks.queue, settings):
+        created = await tasks.submit(comfy_task())
+        deadline = time.monotonic() + 20
+        while not comfy.pending:
+            assert time.monotonic() < deadline, "the prompt was never queued"
+            await asyncio.sleep(0.05)
+        comfy.clear_queue()  # an operator clears ComfyUI's queue; the websocket stays open
+        started = time.monotonic()
+        done, _ = await watch(tasks, created.task_id)
+    assert done.status == "FAILED"
+    assert done.error is not None
+    assert done.error.code == "comfyui_execution_error", done.error
+    assert "dropped prompt" in done.error.message
+    assert time.monotonic() - started < 5  # not the time limit
+
+
+async def test_a_lost_end_message_still_completes_the_task_from_history(
+    tmp_path: Path, standin: tuple[StandIn, str], tasks: TaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    comfy, url = standin
+    comfy.lose_end = True
+    monkeypatch.setattr(processor, "QUIET_S", 0.5)
+    settings = settings_for(tmp_path, url)
+    settings.comfyui.timeout_s = 8
+    async with running_worker(tasks.queue, settings):
+        done, _ = await watch(tasks, (await tasks.submit(comfy_task())).task_id)
+    assert done.status == "COMPLETED", done.error
+    assert done.result is not None
+    assert [o["node"] for o in done.result["outputs"]] == ["3"]
+
+
+async def test_progress_counts_only_the_nodes_comfyui_runs(
+    tmp_path: Path, standin: tuple[StandIn, str], tasks: TaskClient
+) -> None:
+    comfy, url = standin
+    comfy.hold_at = "3"  # stop before the SaveImage: LoadImage and KSampler are done
+    # node 9 feeds no output node: ComfyUI does not run it
+    graph = {**GRAPH, "9": {"class_type": "KSampler", "inputs": {"steps": 0, "model": ["1", 0]}}}
+    async with running_worker(tasks.queue, settings_for(tmp_path, url)):
+        created = await tasks.submit(comfy_task("inline", graph, steps=2))
+        deadline = time.monotonic() + 20
+        while comfy.executed.get(next(iter(comfy.prompts), ""), []) != ["1", "2"]:
+            assert time.monotonic() < deadline, "the prompt never reached node 3"
+            await asyncio.sleep(0.05)
+        expected = 0.05 + 0.85 * 2 / 3  # two of the three nodes that run
+        deadline = time.monotonic() + 5
+        while (progress := (await tasks.get(created.task_id)).progress) < expected - 0.01:
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.1)
+        comfy.hold_at = None
+        done, _ = await watch(tasks, created.task_id)
+    assert progress == pytest.approx(expected, abs=0.01)
+    assert done.status == "COMPLETED", done.error
+    assert "9" not in comfy.executed[done.result["prompt_id"] if done.result else ""]
+
+
+async def test_a_cancel_interrupts_a_prompt_that_started_while_it_was_being_deleted(
+    tmp_path: Path, standin: tuple[StandIn, str], tasks: TaskClient
+) -> None:
+    comfy, url = standin
+    comfy.hold = True
+    comfy.start_on_queue_read = True  # pending when the queue is read, running by the delete
+    async with running_worker(tasks.queue, settings_for(tmp_path, url)):
+        created = await tasks.submit(comfy_task(steps=200))
+        deadline = time.monotonic() + 20
+        while not comfy.pending:
+            assert time.monotonic() < deadline, "the prompt was never queued"
+            await asyncio.sleep(0.05)
+        await tasks.cancel(created.task_id)
+        done, _ = await watch(tasks, created.task_id)
+    assert done.status == "CANCELLED"
+    assert comfy.deleted == []
+    assert comfy.interrupted == list(comfy.prompts)
+
+
+async def test_a_task_picked_up_during_a_comfyui_restart_waits_for_it(
+    tmp_path: Path, restartable: tuple[StandIn, Server], tasks: TaskClient
+) -> None:
+    comfy, server = restartable
+    async with running_worker(tasks.queue, settings_for(tmp_path, server.url)):
+        back = server.restart(3.0, comfy.restarted)
+        await asyncio.sleep(0.3)  # down: connections are refused
+        done, _ = await watch(tasks, (await tasks.submit(comfy_task())).task_id)
+        await asyncio.to_thread(back.join)
+    assert done.status == "COMPLETED", done.error
+    assert done.attempts == 1
+
+
+async def test_a_task_running_during_a_comfyui_restart_runs_again_once_it_is_back(
+    tmp_path: Path, restartable: tuple[StandIn, Server], tasks: TaskClient
+) -> None:
+    comfy, server = restartable
+    async with running_worker(tasks.queue, settings_for(tmp_path, server.url)):
+        created = await tasks.submit(comfy_task(steps=20))
+        deadline = time.monotonic() + 20
+        while comfy.progress_sent < 2:
+            assert time.monotonic() < deadline, "the prompt never started"
+            await asyncio.sleep(0.05)
+        back = server.restart(2.0, comfy.restarted)
+        done, _ = await watch(tasks, created.task_id, timeout=60)
+        await asyncio.to_thread(back.join)
+    assert done.status == "COMPLETED", done.error
+    assert done.attempts == 2
+    assert len(comfy.prompts) == 2  # the lost prompt, then the one of the second try
 
 
 def test_unknown_workflows_are_refused_at_creation_unless_comfyui_can_run_them(tmp_path: Path) -> None:

@@ -130,11 +130,11 @@ def prompt_of(comfy: StandIn, task_id: str) -> dict[str, Any]:
     (graph,) = [
         p["prompt"]
         for p in comfy.prompts.values()
-        if p["prompt"]["1"]["inputs"]["image"].startswith(f"{task_id}-")
+        if p["prompt"]["1"]["inputs"]["image"].startswith(f"faceswap/{task_id}-")
     ]
     for node in graph.values():
         if node["class_type"] == "LoadImage":
-            node["inputs"]["image"] = node["inputs"]["image"].removeprefix(f"{task_id}-")
+            node["inputs"]["image"] = node["inputs"]["image"].removeprefix(f"faceswap/{task_id}-")
     return dict(graph)
 
 
@@ -174,7 +174,8 @@ def test_a_remote_worker_reads_every_named_input_like_a_queue_worker(
     # every input reached ComfyUI, bound to its node, with the bytes the task named
     for task in (by_remote, by_queue):
         for name, data in expected.items():
-            uploaded = [v for k, v in standin.uploads.items() if k.startswith(f"{task['taskId']}-{name}.")]
+            prefix = f"faceswap/{task['taskId']}-{name}."
+            uploaded = [v for k, v in standin.uploads.items() if k.startswith(prefix)]
             assert uploaded == [data], (task["taskId"], name)
     # the same graph, and the same stored results, whichever worker ran the task
     assert prompt_of(standin, by_remote["taskId"]) == prompt_of(standin, by_queue["taskId"])

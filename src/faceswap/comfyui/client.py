@@ -2,7 +2,7 @@
 
 Routes used (ComfyUI's server): ``POST /upload/image``, ``POST /prompt``, ``GET /history/{id}``,
 ``GET /view``, ``GET /queue``, ``POST /queue`` (``{"delete": [...]}``), ``POST /interrupt`` and
-``GET /system_stats``; messages arrive as JSON text on ``/ws?clientId=<id>`` (binary previews are skipped).
+``GET /system_stats`` and ``GET /object_info/{class}``; messages arrive as JSON text on ``/ws?clientId=<id>`` (binary previews are skipped).
 
 ``COMFYUI_URL`` is operator configuration, so these requests do not go through the SSRF guard. A
 refused connection, a network error, a timeout or a 5xx is ``comfyui_unavailable`` (transient, retried);
@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -70,18 +72,42 @@ class ComfyClient:
             raise ComfyUIUnavailableError(f"ComfyUI sent no JSON for {method} {path}") from exc
 
     async def system_stats(self) -> dict[str, Any]:
+        """ComfyUI's ``/system_stats`` (version, devices): answers once the server is up."""
         return dict(await self._json("GET", "/system_stats"))
 
-    async def upload_image(self, data: bytes, name: str) -> str:
-        """Uploads an input file; returns the name the graph refers to it by (``subfolder/name``)."""
+    async def upload_image(self, data: bytes, name: str, subfolder: str = "") -> str:
+        """Uploads an input file (into ``subfolder`` of ComfyUI's input folder); returns the name the graph
+        refers to it by (``subfolder/name``)."""
         files = {"image": (name, data, "application/octet-stream")}
-        answer = await self._json("POST", "/upload/image", files=files, data={"overwrite": "true"})
+        form = {"overwrite": "true", **({"subfolder": subfolder} if subfolder else {})}
+        answer = await self._json("POST", "/upload/image", files=files, data=form)
         stored = str(answer.get("name") or name)
-        subfolder = str(answer.get("subfolder") or "")
-        return f"{subfolder}/{stored}" if subfolder else stored
+        folder = str(answer.get("subfolder") or "")
+        return f"{folder}/{stored}" if folder else stored
+
+    async def output_classes(self, class_types: Iterable[str]) -> set[str] | None:
+        """Which of ``class_types`` are output nodes (``/object_info/{class}``'s ``output_node``); None
+        when ComfyUI cannot say (an older server, an unknown class)."""
+        found = set()
+        for class_type in sorted(set(class_types)):
+            response = await self._call("GET", f"/object_info/{quote(class_type, safe='')}")
+            try:
+                info = response.json().get(class_type) if response.status_code == 200 else None
+            except (ValueError, AttributeError):
+                info = None
+            if not isinstance(info, dict):
+                return None
+            if info.get("output_node"):
+                found.add(class_type)
+        return found
 
     async def queue_prompt(self, graph: Graph) -> str:
-        """Queues the graph under this client's id; returns the prompt id."""
+        """Queues the graph under this client's id; returns the prompt id.
+
+        A graph ComfyUI refuses outright (400) or in part raises ``comfyui_execution_error``: when some
+        output branches fail validation ComfyUI answers 200 with a prompt id and ``node_errors`` and runs
+        the valid branches only, so that prompt is taken back (deleted, or interrupted) before raising.
+        """
         response = await self._call("POST", "/prompt", json={"prompt": graph, "client_id": self.client_id})
         try:
             body = response.json()
@@ -89,7 +115,14 @@ class ComfyClient:
             body = {}
         if response.status_code >= 400 or not isinstance(body, dict) or "prompt_id" not in body:
             raise ComfyUIExecutionError(f"ComfyUI refused the workflow: {_refusal(body, response)}")
-        return str(body["prompt_id"])
+        prompt_id = str(body["prompt_id"])
+        if body.get("node_errors"):
+            try:
+                await self.cancel(prompt_id)
+            except ComfyUIUnavailableError as exc:
+                logger.warning("partly refused ComfyUI prompt %s could not be taken back: %s", prompt_id, exc)
+            raise ComfyUIExecutionError(f"ComfyUI refused part of the workflow: {_refusal(body, response)}")
+        return prompt_id
 
     async def history(self, prompt_id: str) -> dict[str, Any] | None:
         """The prompt's ``/history`` entry once it has finished, else None."""
@@ -114,11 +147,17 @@ class ComfyClient:
         return None
 
     async def cancel(self, prompt_id: str) -> str | None:
-        """Removes a pending prompt from the queue, or interrupts it if running; returns what was done."""
+        """Removes a pending prompt from the queue, or interrupts it if running; returns what was done.
+
+        A prompt may start between the look at the queue and the delete (which leaves a running prompt
+        alone), so the queue is read again after deleting and a prompt found running then is interrupted.
+        """
         state = await self.queue_state(prompt_id)
         if state == "pending":
             await self._call("POST", "/queue", json={"delete": [prompt_id]})
-        elif state == "running":
+            if await self.queue_state(prompt_id) == "running":
+                state = "running"
+        if state == "running":
             await self._call("POST", "/interrupt", json={"prompt_id": prompt_id})
         logger.info("ComfyUI prompt %s cancelled (%s)", prompt_id, state or "no longer queued")
         return state
@@ -160,18 +199,26 @@ def parse_message(raw: str | bytes) -> Message | None:
 
 
 def _refusal(body: object, response: httpx.Response) -> str:
+    """ComfyUI's reasons for refusing a prompt: its ``error`` (message and ``details``, which name the
+    node, e.g. ``Node ID '#4'``) and each node's ``node_errors`` (node id, class, message, details)."""
     if isinstance(body, dict):
         error = body.get("error")
         parts = []
         if isinstance(error, dict):
-            parts.append(str(error.get("message") or error.get("type") or "invalid prompt"))
+            message = str(error.get("message") or error.get("type") or "invalid prompt").strip()
+            details = str(error.get("details") or "").strip()
+            parts.append(f"{message} ({details})" if details else message)
         elif error:
             parts.append(str(error))
-        for node_id, info in (body.get("node_errors") or {}).items():
+        node_errors = body.get("node_errors")
+        for node_id, info in (node_errors if isinstance(node_errors, dict) else {}).items():
             errors = info.get("errors") if isinstance(info, dict) else None
+            class_type = info.get("class_type") if isinstance(info, dict) else None
+            node = f"node {node_id}" + (f" ({class_type})" if class_type else "")
             for item in errors or []:
                 if isinstance(item, dict):
-                    parts.append(f"node {node_id}: {item.get('message')} {item.get('details') or ''}".strip())
+                    details = str(item.get("details") or "").strip()
+                    parts.append(f"{node}: {item.get('message')}" + (f": {details}" if details else ""))
         if parts:
             return "; ".join(parts)[:1000]
     return f"HTTP {response.status_code}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,6 +146,43 @@ def substitute(workflow: ComfyWorkflow, files: Mapping[str, str], values: Mappin
         binding = resolve_binding(workflow, name, is_file=name in files)
         graph[binding.node].setdefault("inputs", {})[binding.field] = value
     return graph
+
+
+def feeding(graph: Graph, outputs: Iterable[str]) -> set[str]:
+    """The nodes ComfyUI runs for ``outputs``: those output nodes and every node their inputs link to,
+    directly or not (a link is ``[node_id, index]``). Nodes feeding no output are not run."""
+    found: set[str] = set()
+    pending = [str(n) for n in outputs if str(n) in graph]
+    while pending:
+        node_id = pending.pop()
+        if node_id in found:
+            continue
+        found.add(node_id)
+        for value in (graph[node_id].get("inputs") or {}).values():
+            if isinstance(value, list) and len(value) == 2 and str(value[0]) in graph:
+                pending.append(str(value[0]))
+    return found
+
+
+def sinks(graph: Graph) -> set[str]:
+    """The nodes no other node links to: the output nodes, when ComfyUI cannot say which they are."""
+    linked = {
+        str(value[0])
+        for node in graph.values()
+        for value in (node.get("inputs") or {}).values()
+        if isinstance(value, list) and len(value) == 2
+    }
+    return {node_id for node_id in graph if node_id not in linked}
+
+
+def nodes_to_run(graph: Graph, output_classes: set[str] | None) -> set[str]:
+    """The nodes ComfyUI will run: those feeding a node of one of ``output_classes`` (ComfyUI's output
+    nodes), or feeding a sink when the classes are unknown (None); every node if that finds none."""
+    if output_classes is None:
+        outputs = sinks(graph)
+    else:
+        outputs = {nid for nid, node in graph.items() if node.get("class_type") in output_classes}
+    return feeding(graph, outputs) or set(graph)
 
 
 def output_files(entry: Mapping[str, Any]) -> list[OutputFile]:

@@ -20,7 +20,8 @@ Message = dict[str, Any]
 
 @dataclass
 class PromptProgress:
-    """The state of prompt ``prompt_id`` of a graph with ``total`` nodes."""
+    """The state of prompt ``prompt_id``, of which ComfyUI runs ``total`` nodes (those feeding an output
+    node: :func:`faceswap.comfyui.graph.nodes_to_run`, not every node of the graph)."""
 
     prompt_id: str
     total: int
@@ -31,7 +32,7 @@ class PromptProgress:
 
     @property
     def fraction(self) -> float:
-        """Nodes done (cached ones included) plus the running node's own progress, over all nodes."""
+        """Nodes done (cached ones included) plus the running node's own progress, over ``total``."""
         if self.finished:
             return 1.0
         current = self.within if self.running is not None and self.running not in self.done else 0.0

@@ -17,7 +17,9 @@ class ServiceSettings(BaseModel):
     image_timeout_s: int = Field(default=300, ge=1, description="longest an image task may run")
     video_timeout_s: int = Field(default=3600, ge=1, description="longest a video task may run")
     retries: int = Field(default=3, ge=1, description="attempts per task; only transient errors retry")
-    retry_delay_s: float = Field(default=2.0, ge=0.0, description="first retry delay, doubled each time")
+    retry_delay_s: float = Field(
+        default=2.0, ge=0.0, description="bound of the first retry delay (random up to it), doubled per retry"
+    )
     heartbeat_s: int = Field(
         default=30, ge=2, description="a running task not touched for this long is swept (worker lost)"
     )

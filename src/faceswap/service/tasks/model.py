@@ -29,6 +29,7 @@ from faceswap.choices import (
     TaskStatus,
     VideoContainer,
     Workflow,
+    choices,
 )
 from faceswap.engine.options import SwapOptions
 from faceswap.errors import BadOptionError
@@ -162,7 +163,8 @@ class TaskParams(BaseModel):
 
 
 class TaskCreate(BaseModel):
-    """A new task in the unified format."""
+    """A new task in the unified format. ``environment`` is ``face_swap`` by default and always ``comm``
+    for a ComfyUI workflow (one that is not built in)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -173,6 +175,8 @@ class TaskCreate(BaseModel):
 
     @model_validator(mode="after")
     def _check_inputs(self) -> TaskCreate:
+        if self.workflow not in choices(Workflow):
+            self.environment = "comm"  # a ComfyUI workflow runs in the "comm" environment, not face_swap
         wf = self.params.input_data.wf_json
         if self.workflow in ("face_swap", "face_preview") and not wf.sources():
             raise ValueError(f"a {self.workflow} task needs source_url or source_urls")
