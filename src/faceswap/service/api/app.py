@@ -22,6 +22,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from faceswap import __version__
 from faceswap.config import Settings
@@ -52,6 +53,8 @@ from faceswap.storage.retention import cleanup_expired, retention_rules
 logger = logging.getLogger(__name__)
 
 RETENTION_EVERY_S = 900.0
+DOCS_ASSETS = "/docs-assets"
+"""Where Swagger UI's and ReDoc's scripts and styles are served from (no CDN)."""
 
 
 async def retention_loop(state: ServiceState) -> None:
@@ -111,7 +114,9 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
             await storage.aclose()
             await queue.disconnect()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the assets fastapi-offline ships: /docs and /redoc work with no network
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
         title="faceswap",
         version=__version__,
         summary="Self-hostable face swap: tasks with progress, cancel, retries, webhooks",
