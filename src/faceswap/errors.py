@@ -7,6 +7,7 @@ whether a task that failed with it may be retried (``transient``).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import ClassVar
 
@@ -332,3 +333,12 @@ def error_for_code(code: str) -> type[FaceswapError]:
             return cls
         pending.extend(cls.__subclasses__())
     return FaceswapError
+
+
+def log_level(error: FaceswapError) -> int:
+    """How loud a task's failure with ``error`` is in the log: INFO for a cancel or a client's error (no
+    face, a bad input or option: the 4xx codes), WARNING for the rest (a missing model, an outage). One
+    line with the code, never a traceback: unexpected exceptions alone keep theirs."""
+    if isinstance(error, CancelledError) or error.http_status < 500:
+        return logging.INFO
+    return logging.WARNING

@@ -69,17 +69,23 @@ class Live:
 
 
 def start_server(
-    data_dir: Path, *, workers: int = 1, extra_env: dict[str, str] | None = None, **settings: str
+    data_dir: Path,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    cli_options: tuple[str, ...] = (),
+    **settings: str,
 ) -> Live:
-    """``faceswap serve`` on a free port; returns once ``/api/health`` answers. ``settings`` are
-    ``FACESWAP_SERVICE__*`` values; ``extra_env`` (e.g. ``FACESWAP_QUEUE__URL``) goes to its workers too."""
+    """``faceswap [CLI_OPTIONS] serve`` on a free port; returns once ``/api/health`` answers. ``settings``
+    are ``FACESWAP_SERVICE__*`` values; ``extra_env`` (e.g. ``FACESWAP_QUEUE__URL``) goes to its workers
+    too; ``cli_options`` are the group's (``-v``, ``--log-format json``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {**service_env(data_dir, **settings), **(extra_env or {})}
     log = data_dir / "server.log"
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [str(FACESWAP), "serve", "--port", str(port), "--workers", str(workers)],
+            [str(FACESWAP), *cli_options, "serve", "--port", str(port), "--workers", str(workers)],
             env=env,
             stdout=out,
             stderr=out,

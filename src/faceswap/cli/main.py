@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import get_args
 
 import click
 
-from faceswap import __version__, redact
+from faceswap import __version__
 from faceswap.cli.engine_cmd import engine_serve_command
 from faceswap.cli.keys_cmd import keys_group
+from faceswap.cli.logs import LogFormat, configure
 from faceswap.cli.models_cmd import models_group
 from faceswap.cli.service_cmd import serve_command, worker_command
 from faceswap.cli.swap_cmd import swap_command
@@ -17,11 +19,17 @@ from faceswap.cli.swap_cmd import swap_command
 @click.group()
 @click.version_option(__version__, prog_name="faceswap")
 @click.option("-v", "--verbose", count=True, help="more log output (-v info, -vv debug)")
-def cli(verbose: int) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(get_args(LogFormat)),
+    default="text",
+    show_default=True,
+    envvar="FACESWAP_LOG_FORMAT",
+    help="log lines as text or one JSON object per line (or FACESWAP_LOG_FORMAT)",
+)
+def cli(verbose: int, log_format: LogFormat) -> None:
     """Swap faces in photos and videos, locally or as a service."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redact.install()  # no key, token or URL password reaches the log
+    configure(logging.WARNING - 10 * min(verbose, 2), log_format)
 
 
 cli.add_command(swap_command)

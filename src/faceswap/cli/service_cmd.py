@@ -65,20 +65,42 @@ def serve_command(host: str, port: int, workers: int, device: int | None) -> Non
     "--name", default="remote", show_default=True, help="this remote worker's name in the API's logs"
 )
 @click.option("--device", type=click.IntRange(min=0), default=None, metavar="N", help=DEVICE_HELP)
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="PORT",
+    help="serve this worker's Prometheus metrics (tasks ended, engine load times) on PORT",
+)
 @reports_errors
 def worker_command(
-    concurrency: int, api_url: str | None, token: str | None, name: str, device: int | None
+    concurrency: int,
+    api_url: str | None,
+    token: str | None,
+    name: str,
+    device: int | None,
+    metrics_port: int | None,
 ) -> None:
     """Run tasks from the configured queue (or, with --api, leased from an API) until SIGTERM
     (running tasks finish first)."""
     settings = on_device(load_context().settings, device)
+    if api_url is not None and not token:
+        raise BadOptionError("--api needs a worker token (--token or FACESWAP_WORKER_TOKEN)")
+    from faceswap.service.metrics import ServiceMetrics
+
+    metrics = ServiceMetrics()
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, registry=metrics.registry)
     if api_url is None:
         from faceswap.service.worker.runner import run_worker
 
-        asyncio.run(run_worker(settings, concurrency=concurrency))
+        asyncio.run(run_worker(settings, concurrency=concurrency, metrics=metrics))
         return
-    if not token:
-        raise BadOptionError("--api needs a worker token (--token or FACESWAP_WORKER_TOKEN)")
     from faceswap.service.remote.worker import run_remote_worker
 
-    asyncio.run(run_remote_worker(settings, api_url, token, name=name, concurrency=concurrency))
+    assert token is not None
+    asyncio.run(
+        run_remote_worker(settings, api_url, token, name=name, concurrency=concurrency, metrics=metrics)
+    )

@@ -57,6 +57,10 @@ class ServiceSettings(BaseModel):
         "unix:// URL shared by every replica; empty: the queue's Redis when the queue is on Redis, "
         "else memory://",
     )
+    metrics: bool = Field(
+        default=True,
+        description="serve Prometheus metrics at /metrics (outside /api/: API keys do not apply)",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="origins allowed to call the API from a browser (CORS); empty (the default): none",

@@ -29,6 +29,7 @@ from faceswap.config import Settings
 from faceswap.service.api.auth import WORKER_PREFIX, Authenticator, AuthMiddleware
 from faceswap.service.api.body_limit import BodyBounds, BodyLimitMiddleware
 from faceswap.service.api.envelope import ERROR_RESPONSES, install_error_handlers
+from faceswap.service.api.http_metrics import HttpMetricsMiddleware
 from faceswap.service.api.ratelimit import RateLimiter
 from faceswap.service.api.routes import (
     batch,
@@ -41,10 +42,14 @@ from faceswap.service.api.routes import (
     uploads,
     web,
 )
+from faceswap.service.api.routes import (
+    metrics as metrics_route,
+)
 from faceswap.service.api.state import ServiceState
 from faceswap.service.comm.upkeep import remote_leases
 from faceswap.service.keys.store import open_key_store
 from faceswap.service.leftovers import sweep_leftovers
+from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.queue import open_queue
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.open import storage_from_settings
@@ -78,7 +83,7 @@ async def _workers(state: ServiceState, count: int) -> AsyncIterator[None]:
     from faceswap.service.worker.context import WorkerContext
     from faceswap.service.worker.runner import build_worker
 
-    context = WorkerContext.from_settings(state.settings, state.storage)
+    context = WorkerContext.from_settings(state.settings, state.storage, state.metrics)
     workers = [build_worker(state.queue, context, handle_signals=False) for _ in range(count)]
     running = [asyncio.create_task(w.start()) for w in workers]
     logger.info("%d in-process worker(s) started", count)
@@ -92,12 +97,15 @@ async def _workers(state: ServiceState, count: int) -> AsyncIterator[None]:
 def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
     """The API; ``workers`` in-process task workers run inside it (0: API only)."""
 
+    metrics = ServiceMetrics()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         queue = open_queue(settings.queue.url, name=settings.queue.name, data_dir=settings.data_dir)
         await queue.connect()
         storage = storage_from_settings(settings)
-        state = ServiceState(settings, queue, storage, TaskClient(queue, settings.service))
+        tasks = TaskClient(queue, settings.service, metrics=metrics)
+        state = ServiceState(settings, queue, storage, tasks, metrics=metrics)
         app.state.faceswap = state
         keys = open_key_store(settings)
         auth = Authenticator(keys, settings.service, RateLimiter.from_settings(settings))
@@ -129,6 +137,9 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
     # larger than its input); its route checks the worker token before it reads the body
     bounds = BodyBounds(limits.multipart_bytes, limits.max_body_bytes, multipart_exempt=(WORKER_PREFIX,))
     app.add_middleware(BodyLimitMiddleware, bounds=bounds)
+    if settings.service.metrics:
+        app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+        app.include_router(metrics_route.router)
     if settings.service.cors_origins:  # outermost, so that preflights and refusals carry CORS headers
         app.add_middleware(
             CORSMiddleware,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from fastapi import Request
@@ -11,6 +11,7 @@ from saq.queue.base import Queue
 
 from faceswap.config import InputLimits, Settings
 from faceswap.service.api.request_files import RequestStorage
+from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.base import Storage
 
@@ -23,6 +24,8 @@ class ServiceState:
     tasks: TaskClient
     owner: str | None = None
     """The API key id a request was made with (None: keys are not in use); tasks and storage are scoped."""
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
+    """The API process's metrics (``/metrics``), shared with its in-process workers."""
 
     def owned_by(self, owner: str) -> ServiceState:
         """This state as one API key sees it: its own tasks and files only."""

@@ -23,9 +23,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faceswap.config import Settings
-from faceswap.errors import BadOptionError, FaceswapError, LeaseLostError, NotFoundError, WorkerLostError
+from faceswap.errors import (
+    BadOptionError,
+    FaceswapError,
+    LeaseLostError,
+    NotFoundError,
+    WorkerLostError,
+    log_level,
+)
 from faceswap.service.comm.messages import LeasedTask
 from faceswap.service.leftovers import sweep_leftovers
+from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.processors.registry import load_processor
 from faceswap.service.remote.client import CommClient
@@ -155,7 +163,14 @@ class RemoteWorker:
             raise
         except FaceswapError as error:
             if not run.abort_requested:
-                logger.warning("task %s: %s: %s", task_id, error.code, error.message)
+                logger.log(
+                    log_level(error),
+                    "task %s: %s: %s",
+                    task_id,
+                    error.code,
+                    error.message,
+                    extra={"task_id": task_id, "code": error.code},
+                )
                 await self._report(task_id, lease_id, "fail", error.to_dict())
         except Exception as error:
             logger.exception("task %s: failed", task_id)
@@ -215,12 +230,19 @@ def stop(run: TaskRun, work: asyncio.Task[Any]) -> None:
 
 
 async def run_remote_worker(
-    settings: Settings, api_url: str, token: str, *, name: str = "remote", concurrency: int = 1
+    settings: Settings,
+    api_url: str,
+    token: str,
+    *,
+    name: str = "remote",
+    concurrency: int = 1,
+    metrics: ServiceMetrics | None = None,
 ) -> None:
     """Runs a remote worker against the API at ``api_url`` until SIGTERM/SIGINT, then drains."""
     client = CommClient(api_url, token, worker=name)
     storage = ApiStorage(client)
-    worker = RemoteWorker(client, storage, WorkerContext.from_settings(settings, storage), concurrency)
+    context = WorkerContext.from_settings(settings, storage, metrics)
+    worker = RemoteWorker(client, storage, context, concurrency)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, worker.stopping.set)

@@ -23,6 +23,7 @@ from faceswap.errors import (
     TaskNotRetryableError,
     TaskTimeoutError,
 )
+from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.queue.attempts import Requeues, attempt_of
 from faceswap.service.tasks.model import Task, TaskCreate, TaskPage, is_terminal
 from faceswap.service.tasks.preview import PREVIEW_TTL_S
@@ -65,14 +66,22 @@ class TaskClient:
     that owner's tasks: any other task is "not found"; without one it sees every task.
     """
 
-    def __init__(self, queue: Queue, settings: ServiceSettings, owner: str | None = None) -> None:
+    def __init__(
+        self,
+        queue: Queue,
+        settings: ServiceSettings,
+        owner: str | None = None,
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
         self.queue = queue
         self.settings = settings
         self.owner = owner
+        self.metrics = metrics
+        """Where created tasks are counted (None: nowhere)."""
 
     def for_owner(self, owner: str | None) -> TaskClient:
         """This client scoped to ``owner``'s tasks."""
-        return TaskClient(self.queue, self.settings, owner)
+        return TaskClient(self.queue, self.settings, owner, self.metrics)
 
     def owns(self, job: Job) -> bool:
         return self.owner is None or (isinstance(job.meta, dict) and job.meta.get("owner") == self.owner)
@@ -121,6 +130,8 @@ class TaskClient:
                 raise ConflictError(f"task {task_id} already exists")
             return found
         logger.info("task %s: created (%s)", task_id, create.workflow)
+        if self.metrics is not None:
+            self.metrics.tasks_created.labels(create.workflow).inc()
         return task_from_job(enqueued)
 
     async def _existing(self, task_id: str, digest: str) -> Task | None:

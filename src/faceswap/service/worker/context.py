@@ -26,6 +26,7 @@ from faceswap.choices import EngineName, EnhancerName, FaceParserName, Landmarke
 from faceswap.config import Settings
 from faceswap.engine.options import SwapOptions
 from faceswap.models.registry import ModelRegistry
+from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.worker.engines import EnginePool
 from faceswap.storage.base import Storage
 
@@ -51,13 +52,25 @@ class WorkerContext:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     background: set[asyncio.Task[bool]] = field(default_factory=set)
     """Webhook deliveries in flight; awaited when the worker stops."""
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
+    """This process's metrics: tasks ended here, engine load times."""
 
     def __post_init__(self) -> None:
-        self._engines = EnginePool(self._open_engine)
+        self._engines = EnginePool(self._open_engine, on_load=self._loaded)
 
     @classmethod
-    def from_settings(cls, settings: Settings, storage: Storage) -> WorkerContext:
-        return cls(settings=settings, storage=storage, registry=ModelRegistry(settings.models_path))
+    def from_settings(
+        cls, settings: Settings, storage: Storage, metrics: ServiceMetrics | None = None
+    ) -> WorkerContext:
+        return cls(
+            settings=settings,
+            storage=storage,
+            registry=ModelRegistry(settings.models_path),
+            metrics=metrics or ServiceMetrics(),
+        )
+
+    def _loaded(self, name: str, seconds: float) -> None:
+        self.metrics.engine_load_seconds.labels(name).observe(seconds)
 
     @contextmanager
     def engine(

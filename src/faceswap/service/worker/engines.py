@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,8 +45,14 @@ class _Kind:
 class EnginePool:
     """Engines by name, loaded by ``load`` on first use and lent out with :meth:`lease`."""
 
-    def __init__(self, load: Callable[[EngineName], Engine]) -> None:
+    def __init__(
+        self,
+        load: Callable[[EngineName], Engine],
+        on_load: Callable[[str, float], None] = lambda name, seconds: None,
+    ) -> None:
         self._load = load
+        self._on_load = on_load
+        """Told each load's engine name and seconds (metrics)."""
         self._lock = threading.Lock()
         self._kinds: dict[EngineName, _Kind] = {}
 
@@ -85,7 +92,11 @@ class EnginePool:
             if (engine := self._ready(kind)) is not None:
                 return engine
             logger.info("loading engine %s", name)
+            started = time.monotonic()
             engine = self._load(name)
+            seconds = time.monotonic() - started
+            logger.info("engine %s loaded in %.2f s", engine.name, seconds)
+            self._on_load(engine.name, seconds)
             with self._lock:
                 kind.loaded += 1
                 if engine.thread_safe:

@@ -29,13 +29,14 @@ from typing import Any
 
 from saq.job import Job, Status
 
-from faceswap.errors import CancelledError, FaceswapError, LeaseLostError
+from faceswap.errors import CancelledError, FaceswapError, LeaseLostError, log_level
 from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.processors.registry import load_processor
 from faceswap.service.queue.attempts import FINISHED, attempt_name, attempt_of
-from faceswap.service.tasks.model import TaskCreate
+from faceswap.service.tasks.model import TaskCreate, is_terminal
+from faceswap.service.tasks.records import task_error, task_status
 from faceswap.service.webhooks import notify_in_background
 from faceswap.service.worker.context import WorkerContext
 
@@ -80,7 +81,14 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             await _await_abort(job)  # SAQ normally cancels us here; else end FAILED/cancelled
             failure = CancelledError("cancelled by the client")
         _record(job, failure.to_dict(), retry=failure.transient)
-        logger.warning("task %s: %s: %s", job.key, failure.code, failure.message)
+        logger.log(
+            log_level(failure),
+            "task %s: %s: %s",
+            job.key,
+            failure.code,
+            failure.message,
+            extra={"task_id": job.key, "code": failure.code},
+        )
         if failure is not error:
             raise failure from error
         raise
@@ -177,4 +185,16 @@ async def after_process(ctx: dict[str, Any]) -> None:
     if stored is None or attempt_of(stored) != attempt_of(job) or stored.status != job.status:
         logger.info("task %s: attempt %d no longer owns the job; no webhook", job.key, job.attempts)
         return
+    count_end(worker, stored)
     await notify(worker, stored)
+
+
+def count_end(worker: WorkerContext, job: Job) -> None:
+    """Counts a task that this attempt ended (not one it hands back for a retry) in the metrics."""
+    status = task_status(job)
+    if not is_terminal(status) or job.kwargs is None or "task" not in job.kwargs:
+        return
+    error = task_error(job, status)
+    seconds = (job.completed - job.started) / 1000 if job.completed and job.started else None
+    workflow = str(job.kwargs["task"].get("workflow", "")) if isinstance(job.kwargs["task"], dict) else ""
+    worker.metrics.task_finished(workflow, status, error.code if error else None, seconds)

@@ -19,6 +19,7 @@ from saq.queue.base import Queue
 
 from faceswap.config import Settings
 from faceswap.service.leftovers import sweep_leftovers
+from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.queue import open_queue
 from faceswap.service.tasks.records import TASK_FUNCTION
 from faceswap.service.worker.context import WorkerContext
@@ -93,14 +94,23 @@ def build_worker(
     return worker
 
 
-async def run_worker(settings: Settings, *, concurrency: int = 1, storage: Storage | None = None) -> None:
-    """Runs one worker until SIGTERM/SIGINT, then drains (see the module docstring)."""
+async def run_worker(
+    settings: Settings,
+    *,
+    concurrency: int = 1,
+    storage: Storage | None = None,
+    metrics: ServiceMetrics | None = None,
+) -> None:
+    """Runs one worker until SIGTERM/SIGINT, then drains (see the module docstring); its tasks and
+    engine loads are counted in ``metrics``."""
     queue = queue_from_settings(settings)
     await queue.connect()
     store = storage or storage_from_settings(settings)
     try:
         await sweep_leftovers(store, settings.data_dir)  # what a killed run of this worker left
-        worker = build_worker(queue, WorkerContext.from_settings(settings, store), concurrency=concurrency)
+        worker = build_worker(
+            queue, WorkerContext.from_settings(settings, store, metrics), concurrency=concurrency
+        )
         logger.info("worker %s on %r, concurrency %d", worker.id, queue, concurrency)
         await worker.start()
     finally:
