@@ -156,3 +156,15 @@ def test_a_worker_process_serves_its_own_metrics(tmp_path: Path) -> None:
         assert value(found, "faceswap_engine_load_seconds_count", engine="classic") == 1
     finally:
         server.stop()
+
+
+async def test_a_refused_webhook_is_logged_with_its_task_id(caplog: pytest.LogCaptureFixture) -> None:
+    from faceswap.service.webhooks import deliver
+
+    with caplog.at_level(logging.INFO, logger="faceswap.service.webhooks"):
+        sent = await deliver("http://10.1.2.3/hook", {"x": 1}, secret=None, attempts=3, task_id="t-42")
+    assert sent is False
+    refused = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) == 1  # refused once, not retried
+    assert getattr(refused[0], "task_id", None) == "t-42"
+    assert "t-42" in refused[0].getMessage()

@@ -56,8 +56,9 @@ async def deliver(
     attempts: int,
     event: str = "task.status",
     fetch: FetchSettings | None = None,
+    task_id: str = "",
 ) -> bool:
-    """Posts ``payload`` to ``url``; True once a 2xx answer came back.
+    """Posts ``payload`` to ``url``; True once a 2xx answer came back. Log lines name ``task_id``.
 
     The request goes through the SSRF guard (:mod:`faceswap.net`): a webhook pointing at a private, loopback
     or link-local address is refused (not retried) unless ``fetch.allow_private`` lets it through.
@@ -76,15 +77,35 @@ async def deliver(
                 if response.is_success:
                     return True
                 if not _retryable(response.status_code):
-                    logger.warning("webhook %s answered %d; not retried", url, response.status_code)
+                    logger.warning(
+                        "task %s: webhook %s answered %d; not retried",
+                        task_id,
+                        redact(url),
+                        response.status_code,
+                        extra={"task_id": task_id},
+                    )
                     return False
                 reason = f"HTTP {response.status_code}"
             except UrlForbiddenError as exc:
-                logger.warning("webhook %s refused: %s", redact(url), exc.message)
+                logger.warning(
+                    "task %s: webhook %s refused: %s",
+                    task_id,
+                    redact(url),
+                    exc.message,
+                    extra={"task_id": task_id},
+                )
                 return False
             except httpx.HTTPError as exc:
                 reason = str(exc) or type(exc).__name__
-            logger.info("webhook %s attempt %d/%d failed: %s", url, attempt, attempts, reason)
+            logger.info(
+                "task %s: webhook %s attempt %d/%d failed: %s",
+                task_id,
+                redact(url),
+                attempt,
+                attempts,
+                reason,
+                extra={"task_id": task_id},
+            )
             if attempt < attempts:
                 await asyncio.sleep(delay)
                 delay *= 2
@@ -109,6 +130,7 @@ def notify_in_background(settings: Settings, background: set[asyncio.Task[bool]]
             secret=service.webhook_secret,
             attempts=service.webhook_attempts,
             fetch=settings.fetch,
+            task_id=task.task_id,
         )
     )
     background.add(sending)
