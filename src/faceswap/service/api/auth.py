@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
+from fastapi import Request
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -35,6 +37,11 @@ CACHE_S = 2.0
 """How long a lookup (a key, or whether any key exists) is reused: a revoked key stops working within
 this many seconds on every replica."""
 _MISSING = "an API key is required (Authorization: Bearer <key> or X-API-Key: <key>)"
+KEY_COOKIE = "faceswap_key"
+"""A cookie the web page sets to the key it holds, so that what the browser fetches by itself (images,
+downloads, the events stream) carries it; accepted on GET and HEAD only, so a form another site posts
+can never act with it (it is also ``SameSite=Strict``)."""
+COOKIE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def guarded(path: str) -> bool:
@@ -42,8 +49,9 @@ def guarded(path: str) -> bool:
     return path.startswith("/api/") and not path.startswith(WORKER_PREFIX) and path not in PUBLIC_PATHS
 
 
-def presented_key(headers: Headers) -> str | None:
-    """The key a request presents (``X-API-Key`` or a bearer ``Authorization``), if any."""
+def presented_key(headers: Headers, method: str = "GET") -> str | None:
+    """The key a request presents (``X-API-Key`` or a bearer ``Authorization``; for a GET or HEAD also
+    the :data:`KEY_COOKIE` cookie), if any."""
     if api_key := headers.get("x-api-key", "").strip():
         return api_key
     scheme, _, token = headers.get("authorization", "").partition(" ")
@@ -51,7 +59,21 @@ def presented_key(headers: Headers) -> str | None:
         return token.strip()
     if scheme:
         raise UnauthorizedError("the Authorization header must be 'Bearer <key>'")
+    if method in COOKIE_METHODS:
+        cookie = SimpleCookie()
+        try:
+            cookie.load(headers.get("cookie", ""))
+        except CookieError:
+            return None
+        morsel = cookie.get(KEY_COOKIE)
+        return morsel.value.strip() or None if morsel is not None else None
     return None
+
+
+async def keys_required(request: Request) -> bool:
+    """Whether this API wants a key on ``/api/*`` now (for ``/api/options``, so a page can ask for one)."""
+    auth: Authenticator | None = getattr(request.app.state, "faceswap_auth", None)
+    return auth is not None and await auth.required()
 
 
 @dataclass
@@ -87,12 +109,16 @@ class Authenticator:
         self._cache[digest] = (time.monotonic(), key)
         return key
 
-    async def authenticate(self, headers: Headers) -> ApiKey | None:
+    async def required(self) -> bool:
+        """Whether requests need a key now: ``service.require_api_key``, or a key exists."""
+        return self.settings.require_api_key or await self._keys_exist()
+
+    async def authenticate(self, headers: Headers, method: str = "GET") -> ApiKey | None:
         """The request's key; None when keys are not in use. Raises 401 or 429 errors."""
-        secret = presented_key(headers)
+        secret = presented_key(headers, method)
         if secret is not None and self.workers.enabled and self.workers.accepts(secret):
             raise UnauthorizedError("worker tokens are only accepted on /api/comm/*; use an API key")
-        if not (self.settings.require_api_key or await self._keys_exist()):
+        if not await self.required():
             return None
         if secret is None:
             raise UnauthorizedError(_MISSING)
@@ -133,7 +159,7 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            key = await auth.authenticate(Headers(scope=scope))
+            key = await auth.authenticate(Headers(scope=scope), scope["method"])
         except FaceswapError as exc:
             logger.info("%s %s refused: %s", scope["method"], scope["path"], exc.code)
             await error_response(exc)(scope, receive, send)

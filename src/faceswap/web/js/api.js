@@ -1,4 +1,5 @@
 // The HTTP API as the page uses it. Every failure becomes an ApiError with a stable code.
+import { authHeaders, keyNeeded } from "./key.js";
 
 export class ApiError extends Error {
   constructor(code, message, status = 0) {
@@ -11,7 +12,7 @@ export class ApiError extends Error {
 async function call(path, init = {}) {
   let response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(path, { ...init, headers: { ...authHeaders(), ...(init.headers ?? {}) } });
   } catch {
     throw new ApiError("network", "The server could not be reached.");
   }
@@ -23,9 +24,16 @@ async function call(path, init = {}) {
   }
   if (!response.ok || body?.success === false) {
     const error = body?.error ?? {};
+    if (response.status === 401) keyNeeded(keyMessage());
     throw new ApiError(error.code ?? `http_${response.status}`, error.message ?? response.statusText, response.status);
   }
   return body?.data ?? body;
+}
+
+function keyMessage() {
+  return authHeaders().Authorization
+    ? "The saved API key was refused: check it, or ask for a new one."
+    : "This server needs an API key: paste yours here.";
 }
 
 function postJson(path, data) {

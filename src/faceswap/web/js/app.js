@@ -3,6 +3,7 @@ import { api } from "./api.js";
 import { h } from "./dom.js";
 import { refuseStrayDrops } from "./dropzone.js";
 import { errorBox } from "./errors.js";
+import { keyForm } from "./key.js";
 import { Follower } from "./tasks/follow.js";
 import { TaskPanel } from "./tasks/panel.js";
 import { TaskStore } from "./tasks/store.js";
@@ -48,6 +49,7 @@ async function main() {
     root.replaceChildren(h("h1", {}, "The service is not answering"), errorBox(error));
     return;
   }
+  document.querySelector("header.top .docs")?.before(keyForm({ required: Boolean(options.auth?.required) }));
   const ctx = {
     store,
     follower,

@@ -37,6 +37,14 @@ const MESSAGES = {
   input_expired: ["A file this used is no longer on the server.", "Files are kept for a limited time: pick them again and start a new swap."],
   network: ["The server could not be reached.", "Check your connection; the page keeps following your tasks when it is back."],
   internal_error: ["Something went wrong on the server.", RETRY],
+  unauthorized: ["This server needs an API key.", "Paste the key you were given under \u201cAPI key\u201d at the top of the page, then start again."],
+  invalid_key: ["That API key is not valid.", "Check the key under \u201cAPI key\u201d at the top of the page, or ask for a new one."],
+  rate_limited: ["Too many requests with this key right now.", "Wait a minute and start again: the key has a limit of requests per minute."],
+  comfyui_unavailable: ["The workflow server is not answering.", RETRY],
+  comfyui_execution_error: ["The workflow failed on the workflow server.", "Check the workflow's nodes and inputs; the details say which node failed."],
+  remote_engine_unavailable: ["The swap service behind this server is not answering.", RETRY],
+  lease_lost: ["The machine working on this lost it to another.", "It is being run again; wait for it."],
+  attempt_superseded: ["The machine working on this lost it to another.", "It is being run again; wait for it."],
 };
 
 /** {title, hint, detail} for an error code and the server's own message. */

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from faceswap.choices import (
     EngineName,
@@ -22,6 +22,7 @@ from faceswap.choices import (
     angle_choices,
     choices,
 )
+from faceswap.service.api.auth import keys_required
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.state import ServiceState, get_state
 
@@ -33,7 +34,7 @@ State = Annotated[ServiceState, Depends(get_state)]
     "/options",
     summary="The choices of engine, enhancer, face mode, landmarker, detector angles and output formats",
 )
-async def options(state: State) -> dict[str, Any]:
+async def options(state: State, request: Request) -> dict[str, Any]:
     engine = state.settings.engine
     return ok(
         {
@@ -58,5 +59,6 @@ async def options(state: State) -> dict[str, Any]:
                 "detector_angles": list(engine.detector_angles),
             },
             "max_upload_bytes": state.max_upload_bytes,
+            "auth": {"required": await keys_required(request)},
         }
     )
