@@ -110,6 +110,9 @@ for ``POST /api/preview``, which alone creates it)."""
 TaskEnvironment = Literal["face_swap", "comm"]
 MediaKind = Literal["image", "video"]
 """What an input is used as: a still image, or a video (animated GIF/WebP count as videos there)."""
+StorageDownloads = Literal["direct", "api"]
+"""How clients download stored objects: direct (a presigned or public URL of the backend, where it has
+one) or api (always through the API's ``/api/download``)."""
 StorageProvider = Literal["local", "r2", "s3", "gcs", "cf-images"]
 """The legacy ``STORAGE_PROVIDER`` names; a storage URL (``FACESWAP_STORAGE__URL``) says the same and more."""
 

@@ -87,3 +87,62 @@ def test_dockerfiles_install_extras_that_exist() -> None:
             assert (ROOT / copied).exists(), f"{dockerfile} copies missing {copied}"
     assert "onnxruntime-gpu" in (DEPLOY / "Dockerfile.worker").read_text()
     assert '--workers", "0"' in (DEPLOY / "Dockerfile.api").read_text()
+
+
+def test_only_the_load_balancer_publishes_a_port_so_the_api_scales(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"lb"}  # `--scale api=N` cannot collide on a host port
+    assert services["lb"]["ports"] == ["8000:8000"]
+    assert "8000" in [str(port) for port in services["api"]["expose"]]
+    caddyfile = compose["configs"]["caddyfile"]["content"]
+    # every replica Docker's DNS knows under `api`, looked up again as replicas come and go
+    assert re.search(r"dynamic a \{\s*name api\s*port 8000", caddyfile)
+    assert "flush_interval -1" in caddyfile  # server-sent events pass through unbuffered
+
+
+def test_results_are_downloaded_through_the_api_not_from_the_internal_s3(compose: dict[str, Any]) -> None:
+    env = compose["services"]["api"]["environment"]
+    assert env["FACESWAP_STORAGE__DOWNLOADS"] == "api"
+    assert "s3:8333" in env["FACESWAP_STORAGE__URL"]  # a name only containers resolve
+    assert "ports" not in compose["services"]["s3"]
+
+
+def test_the_worker_image_owns_its_models_folder() -> None:
+    text = (DEPLOY / "Dockerfile.worker").read_text()
+    # a new named volume mounted at /data/models copies the image's folder and its owner
+    assert "mkdir -p /data/models" in text
+    assert "chown -R faceswap /data" in text
+    assert text.index("chown -R faceswap /data") < text.index("USER faceswap")
+
+
+def test_the_api_image_leaves_the_engine_out_and_the_worker_image_has_it() -> None:
+    def extras(dockerfile: str) -> set[str]:
+        found = re.search(r'pip install "\.\[([a-z,]+)\]"', (DEPLOY / dockerfile).read_text())
+        assert found is not None
+        return set(found.group(1).split(","))
+
+    assert "engine" not in extras("Dockerfile.api")
+    assert {"engine", "service"} <= extras("Dockerfile.worker")
+    core = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    heavy = ("onnxruntime", "opencv", "av>", "dlib", "onnx>")
+    assert not [dep for dep in core if dep.startswith(heavy)]
+
+
+def test_docker_compose_accepts_the_file() -> None:
+    import shutil
+    import subprocess
+
+    docker = shutil.which("docker")
+    if (
+        docker is None
+        or subprocess.run([docker, "compose", "version"], check=False, capture_output=True).returncode != 0
+    ):
+        pytest.skip("docker compose is not installed here; the file is checked by the tests above")
+    checked = subprocess.run(
+        [docker, "compose", "-f", str(DEPLOY / "compose.yaml"), "config", "--quiet"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr

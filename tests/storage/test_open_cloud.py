@@ -152,3 +152,30 @@ def test_opening_local_storage_imports_no_cloud_sdk(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+async def test_downloads_through_the_api_replace_presigned_urls(tmp_path: Path) -> None:
+    from faceswap.storage.api_downloads import ApiDownloads
+
+    settings = Settings(
+        data_dir=tmp_path,
+        storage=StorageSettings(
+            url="s3://media/p?endpoint=http://s3:8333&region=us-east-1",
+            access_key_id="id",
+            secret_access_key="secret",  # type: ignore[arg-type]
+            downloads="api",
+        ),
+    )
+    storage = storage_from_settings(settings)
+    assert isinstance(storage, ApiDownloads)
+    assert isinstance(storage.inner, S3Storage)
+    assert storage.scheme == "s3"
+    assert await storage.url("results/t/out.png") is None  # so results are served at /api/download/...
+    with pytest.raises(BadOptionError):
+        await storage.url("../escape")
+    direct = storage_from_settings(
+        settings.model_copy(update={"storage": settings.storage.model_copy(update={"downloads": "direct"})})
+    )
+    assert str(await direct.url("results/t/out.png")).startswith("http://s3:8333/media/p/results/t/out.png?")
+    await storage.aclose()
+    await direct.aclose()

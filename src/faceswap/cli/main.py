@@ -8,15 +8,24 @@ from typing import get_args
 import click
 
 from faceswap import __version__
-from faceswap.cli.engine_cmd import engine_serve_command
 from faceswap.cli.keys_cmd import keys_group
+from faceswap.cli.lazy import LazyCommand, LazyGroup
 from faceswap.cli.logs import LogFormat, configure
 from faceswap.cli.models_cmd import models_group
 from faceswap.cli.service_cmd import serve_command, worker_command
-from faceswap.cli.swap_cmd import swap_command
+
+ENGINE_COMMANDS = {
+    "swap": LazyCommand(
+        "faceswap.cli.swap_cmd:swap_command", "Swap faces in a photo, a group photo or a video."
+    ),
+    "engine-serve": LazyCommand(
+        "faceswap.cli.engine_cmd:engine_serve_command", "Serve the engine as a POST /process swap service."
+    ),
+}
+"""Commands that need the engine extra: imported only when they run."""
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy=ENGINE_COMMANDS)
 @click.version_option(__version__, prog_name="faceswap")
 @click.option("-v", "--verbose", count=True, help="more log output (-v info, -vv debug)")
 @click.option(
@@ -32,12 +41,10 @@ def cli(verbose: int, log_format: LogFormat) -> None:
     configure(logging.WARNING - 10 * min(verbose, 2), log_format)
 
 
-cli.add_command(swap_command)
 cli.add_command(models_group, "models")
 cli.add_command(keys_group, "keys")
 cli.add_command(serve_command)
 cli.add_command(worker_command)
-cli.add_command(engine_serve_command)
 
 
 def main() -> None:

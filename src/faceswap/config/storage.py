@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, SecretStr
 
-from faceswap.choices import StorageProvider
+from faceswap.choices import StorageDownloads, StorageProvider
 
 
 class StorageSettings(BaseModel):
@@ -27,7 +27,13 @@ class StorageSettings(BaseModel):
     )
     public_base_url: str | None = Field(
         default=None,
-        description="a public (CDN) URL that serves the stored keys; None: downloads go through the API",
+        description="a public (CDN) URL that serves the stored keys; None: presigned URLs where the "
+        "backend has them (S3, GCS), else downloads through the API",
+    )
+    downloads: StorageDownloads = Field(
+        default="direct",
+        description="direct: clients download from the storage (public or presigned URLs); api: always "
+        "through the API's /api/download (a backend clients cannot reach)",
     )
     provider: StorageProvider | None = Field(
         default=None, description="legacy STORAGE_PROVIDER: used with bucket/account_id when url is empty"

@@ -199,10 +199,15 @@ def storage_url(settings: StorageSettings) -> str:
 
 
 def storage_from_settings(settings: Settings) -> Storage:
-    """The storage ``settings.storage`` configures."""
-    return open_storage(
+    """The storage ``settings.storage`` configures (downloads through the API when it says so)."""
+    storage = open_storage(
         storage_url(settings.storage),
         data_dir=settings.data_dir,
         public_base_url=settings.storage.public_base_url,
         settings=settings.storage,
     )
+    if settings.storage.downloads == "api":
+        from faceswap.storage.api_downloads import ApiDownloads
+
+        return ApiDownloads(storage)
+    return storage
