@@ -3,6 +3,7 @@ memory bounded by the output and one band of tiles."""
 
 from __future__ import annotations
 
+import itertools
 import tracemalloc
 
 import numpy as np
@@ -30,7 +31,7 @@ def test_tiles_start_every_step_and_the_last_ends_on_the_edge() -> None:
     for length in range(64, 400, 7):
         starts = tile_starts(length, 64, 16)
         assert starts[-1] + 64 == length
-        assert all(b - a <= 48 for a, b in zip(starts, starts[1:], strict=False))  # overlap >= 16
+        assert all(b - a <= 48 for a, b in itertools.pairwise(starts))  # overlap >= 16
 
 
 @pytest.mark.parametrize(("length", "scale"), [(64, 1), (100, 2), (517, 4), (200, 3)])
