@@ -113,7 +113,9 @@ def build_enhancer(settings: Settings, name: EnhancerModelName, model_path: Mode
     geometry = None
     if wants_gpu_geometry(settings.engine.gpu_geometry, providers):
         geometry = load_device_geometry(model, entry.template, size, SYMMETRIC_RGB)
-    return OnnxEnhancer(model, entry.template, size, geometry=geometry)
+    return OnnxEnhancer(
+        model, entry.template, size, fidelity=settings.engine.enhancer_weight, geometry=geometry
+    )
 
 
 def build_frame_enhancer(
