@@ -26,7 +26,7 @@ from faceswap.errors import BadOptionError
 
 TileModel = Callable[[NDArray[np.uint8]], NDArray[np.float32]]
 """A batch of ``N x tile x tile x 3`` BGR uint8 tiles in, ``N x tile*scale x tile*scale x 3`` BGR pixel
-values (0..255, float32) out."""
+values (0..255, float32) out; the answer is handed over (the stitching weights it in place)."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +115,14 @@ def upscale_tiled(image: ImageBGR, grid: TileGrid, model: TileModel, batch: int 
             outputs = model(np.stack([padded[y : y + tile, xs[c] : xs[c] + tile] for c in columns]))
             if outputs.shape[1:] != (size, size, 3):
                 raise ValueError(f"the model gave tiles of {outputs.shape[1:]}; expected {(size, size, 3)}")
-            for out, column in zip(outputs, columns, strict=True):
-                weight = np.outer(weights_y[row], weights_x[column])[..., None]
+            # weighted in place: the model's answer is ours (a read-only one is copied first)
+            weighted = (
+                np.asarray(outputs, np.float32) if outputs.flags.writeable else np.array(outputs, np.float32)
+            )
+            for out, column in zip(weighted, columns, strict=True):
+                out *= np.outer(weights_y[row], weights_x[column])[..., None]
                 left = xs[column] * scale
-                band[:, left : left + size] += out * weight
+                band[:, left : left + size] += out
         done = (ys[row + 1] - y) * scale if row + 1 < len(ys) else size
         top = y * scale
         finished = band[:done]
