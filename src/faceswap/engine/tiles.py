@@ -119,10 +119,10 @@ def upscale_tiled(image: ImageBGR, grid: TileGrid, model: TileModel, batch: int 
             weighted = (
                 np.asarray(outputs, np.float32) if outputs.flags.writeable else np.array(outputs, np.float32)
             )
-            for out, column in zip(weighted, columns, strict=True):
-                out *= np.outer(weights_y[row], weights_x[column])[..., None]
+            for index, column in enumerate(columns):
+                weighted[index] *= np.outer(weights_y[row], weights_x[column])[..., None]
                 left = xs[column] * scale
-                band[:, left : left + size] += out
+                band[:, left : left + size] += weighted[index]
         done = (ys[row + 1] - y) * scale if row + 1 < len(ys) else size
         top = y * scale
         finished = band[:done]
