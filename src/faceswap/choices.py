@@ -7,7 +7,23 @@ from typing import Literal, get_args
 DetectorName = Literal["scrfd_2.5g", "retinaface_10g", "yunet"]
 RecognizerName = Literal["arcface_w600k_r50"]
 SwapperName = Literal["inswapper_128", "inswapper_128_fp16"]
-EnhancerModelName = Literal["gfpgan_1.4", "codeformer", "restoreformer_plus_plus"]
+EnhancerModelName = Literal[
+    "gfpgan_1.4",
+    "codeformer",
+    "restoreformer_plus_plus",
+    "gfpgan_1.2",
+    "gfpgan_1.3",
+    "gpen_bfr_256",
+    "gpen_bfr_512",
+    "gpen_bfr_1024",
+    "gpen_bfr_2048",
+]
+"""Face restorers: an aligned face crop in, the same crop restored out; each model's alignment template and
+crop size are catalog data (:class:`faceswap.models.catalog.ModelSpec`)."""
+FrameEnhancerName = Literal[
+    "real_esrgan_x2", "real_esrgan_x2_fp16", "real_esrgan_x4", "real_esrgan_x4_fp16", "span_kendata_x4"
+]
+"""Whole-frame super-resolution models: a frame in, the frame 2 or 4 times as wide and high out (tiled)."""
 OccluderName = Literal["xseg_1", "xseg_2", "xseg_3"]
 FaceParserName = Literal["bisenet_resnet_18", "bisenet_resnet_34"]
 LandmarkerModelName = Literal["2dfan4", "fan_68_5"]
@@ -29,8 +45,21 @@ ModelName = Literal[
     "bisenet_resnet_34",
     "2dfan4",
     "fan_68_5",
+    "gfpgan_1.2",
+    "gfpgan_1.3",
+    "gpen_bfr_256",
+    "gpen_bfr_512",
+    "gpen_bfr_1024",
+    "gpen_bfr_2048",
+    "real_esrgan_x2",
+    "real_esrgan_x2_fp16",
+    "real_esrgan_x4",
+    "real_esrgan_x4_fp16",
+    "span_kendata_x4",
 ]
-ModelRole = Literal["detector", "recognizer", "swapper", "enhancer", "occluder", "face_parser", "landmarker"]
+ModelRole = Literal[
+    "detector", "recognizer", "swapper", "enhancer", "occluder", "face_parser", "landmarker", "frame_enhancer"
+]
 ModelStatus = Literal["installed", "missing", "corrupt"]
 """installed: file present (and, when checked deeply, matching its sidecar); corrupt: empty, bad sidecar or
 CRC32 mismatch."""
@@ -44,7 +73,28 @@ raw BGR 0..255 as is (YuNet); points: no pixels, key points normalised through a
 
 EngineName = Literal["auto", "classic", "inswapper_128", "inswapper_128_fp16"]
 ConcreteEngineName = Literal["classic", "inswapper_128", "inswapper_128_fp16"]
-EnhancerName = Literal["none", "gfpgan_1.4", "codeformer", "restoreformer_plus_plus"]
+EnhancerName = Literal[
+    "none",
+    "gfpgan_1.4",
+    "codeformer",
+    "restoreformer_plus_plus",
+    "gfpgan_1.2",
+    "gfpgan_1.3",
+    "gpen_bfr_256",
+    "gpen_bfr_512",
+    "gpen_bfr_1024",
+    "gpen_bfr_2048",
+]
+UpscaleName = Literal[
+    "none",
+    "real_esrgan_x2",
+    "real_esrgan_x2_fp16",
+    "real_esrgan_x4",
+    "real_esrgan_x4_fp16",
+    "span_kendata_x4",
+]
+"""The frame enhancer that upscales a whole photo or every frame of a video after the swap; none: the
+output keeps the target's size."""
 LandmarkerName = Literal["none", "2dfan4"]
 """The 68-point landmarker that refines the detector's 5 key points before alignment (2dfan4, with fan_68_5
 for the faces it is unsure of); none: the detector's points as they are."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -173,7 +173,7 @@ def test_codeformer_receives_its_fidelity_weight(standins: Standins, astronaut: 
     codeformer = build_enhancer(standins.settings, "codeformer", paths.__getitem__)
     assert isinstance(codeformer, OnnxEnhancer)
     face = face_of(ASTRONAUT)
-    zero_weight = OnnxEnhancer(codeformer.model, fidelity=0.0)
+    zero_weight = replace(codeformer, fidelity=0.0)
     # weight 0 makes the stand-in output 0, i.e. mid-grey
     np.testing.assert_allclose(zero_weight.enhance(astronaut, face, 1.0)[120, 225], [128] * 3, atol=2)
     assert not np.array_equal(

@@ -214,7 +214,8 @@ def test_the_enhancer_weight_reaches_codeformers_weight_input(tmp_path: Path) ->
     from faceswap.testing.standins import write_enhancer_standin
 
     path = write_enhancer_standin(tmp_path / "codeformer.onnx", "codeformer")  # output: -input * weight
-    step = EnhancerStep("codeformer", OnnxEnhancer(open_session("codeformer", path, SETTINGS)), blend=1.0)
+    model = open_session("codeformer", path, SETTINGS)
+    step = EnhancerStep("codeformer", OnnxEnhancer(model, "ffhq_512", 512), blend=1.0)
     image = astronaut()
     nose = (127, 225)
     full = step.enhancer.enhance(image, face(), 1.0)

@@ -9,24 +9,34 @@ from typing import cast
 
 import click
 
-from faceswap.choices import EngineName, EnhancerName, FaceMode, LandmarkerName, VideoPreset, choices
+from faceswap.choices import (
+    EngineName,
+    EnhancerName,
+    FaceMode,
+    LandmarkerName,
+    UpscaleName,
+    VideoPreset,
+    choices,
+)
 from faceswap.cli.context import load_context
 from faceswap.cli.errors import reports_errors
 from faceswap.cli.quality_flags import quality_options
 from faceswap.cli.target_kind import target_kind
 from faceswap.cli.video_run import run_video, video_options
 from faceswap.engine.analysis import open_landmarker, with_analysis
-from faceswap.engine.factory import open_engine, open_enhancer, open_mask_models
+from faceswap.engine.factory import open_engine, open_enhancer, open_mask_models, open_upscaler
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.pipeline import SwapOutcome, SwapRequest, swap_image
 from faceswap.engine.rotation import check_angles
 from faceswap.engine.selection import parse_mapping
+from faceswap.engine.upscale import UpscaleStep, check_upscaled_size, resize_alpha
 from faceswap.errors import BadOptionError
 from faceswap.imaging.decode import DecodedImage, read_image
 from faceswap.imaging.encode import format_for_path, write_image
 from faceswap.imaging.provenance import Provenance
 from faceswap.limits import check_face_room
-from faceswap.video.options import output_format
+from faceswap.video.options import VideoOptions, output_format
+from faceswap.video.pixels import target_size
 from faceswap.video.probe import probe
 
 
@@ -75,6 +85,16 @@ from faceswap.video.probe import probe
 @click.option(
     "--enhancer-weight", type=click.FloatRange(0, 1), help="CodeFormer's fidelity (0 quality, 1 input)"
 )
+@click.option(
+    "--upscale",
+    type=click.Choice(choices(UpscaleName)),
+    help="frame enhancer that upscales the whole photo or video after the swap (default: settings, none)",
+)
+@click.option(
+    "--upscale-blend",
+    type=click.FloatRange(0, 1),
+    help="how much of the upscaler's output is kept (default 1)",
+)
 @quality_options
 @reports_errors
 def swap_command(
@@ -98,6 +118,8 @@ def swap_command(
     preset: str,
     enhancer_blend: float | None,
     enhancer_weight: float | None,
+    upscale: str | None,
+    upscale_blend: float | None,
     swap_options: SwapOptions,
 ) -> None:
     """Swap the face(s) of SOURCE photo(s) into TARGET (a photo or a video) and write OUTPUT.
@@ -124,8 +146,14 @@ def swap_command(
     photos = [read_photo(p).bgr for p in source_paths]
     sources = [[s] for s in photos] if parsed_mapping is not None else [photos]
     reference_photos = [read_photo(p).bgr for p in references]
+    upscale_name = cast(UpscaleName, upscale or settings.engine.upscale)
+    upscaler = open_upscaler(settings, upscale_name, registry.path)
+    if upscaler is not None:
+        upscaler = upscaler.tuned(upscale_blend)
     if options is not None:
-        check_face_room(*probe(target_path).display_size, target_path.name)
+        display = probe(target_path).display_size
+        check_face_room(*display, target_path.name)
+        check_upscaled_video(display, options, upscaler, settings.limits.max_video_pixels)
     threshold = threshold if threshold is not None else settings.engine.reference_threshold
     loaded = open_engine(
         settings, cast(EngineName, engine or settings.engine.engine), registry.path, registry.is_installed
@@ -155,6 +183,7 @@ def swap_command(
             as_json=as_json,
             swap_options=swap_options,
             mask_models=mask_models,
+            upscale=upscaler,
         )
         return
     request = SwapRequest(
@@ -166,7 +195,8 @@ def swap_command(
         options=swap_options,
     )
     target = read_photo(target_path)
-    outcome = swap_image(loaded, target.bgr, request, step, mask_models)
+    check_upscaled_size(target.width, target.height, upscaler, settings.limits.max_image_pixels)
+    outcome = swap_image(loaded, target.bgr, request, step, mask_models, upscaler)
     write_result(output, target, outcome)
     report = outcome_report(output, outcome)
     if as_json:
@@ -176,6 +206,7 @@ def swap_command(
             f"wrote {output}: {outcome.faces_swapped} of {outcome.faces_found} face(s) swapped with "
             f"{outcome.engine} ({', '.join(outcome.models)})"
             + (f" + {outcome.enhancer}" if outcome.enhancer else "")
+            + (f", upscaled with {outcome.upscale}" if outcome.upscale else "")
             + f" in {sum(outcome.times.ms.values()):.0f} ms"
         )
 
@@ -191,6 +222,15 @@ def parse_angles(text: str | None) -> tuple[int, ...]:
     return check_angles(values)
 
 
+def check_upscaled_video(
+    display: tuple[int, int], options: VideoOptions, step: UpscaleStep | None, max_pixels: int
+) -> None:
+    """``bad_option`` when ``step`` would make the video's frames (at the output resolution) larger than
+    ``max_pixels``."""
+    width, height = target_size(display, options.resolution)
+    check_upscaled_size(width, height, step, max_pixels, "the video's frames")
+
+
 def read_photo(path: Path) -> DecodedImage:
     """The photo at ``path``, decoded; ``bad_input`` when it has no room for a face (:func:`check_face_room`)."""
     photo = read_image(path)
@@ -201,11 +241,12 @@ def read_photo(path: Path) -> DecodedImage:
 def write_result(output: Path, target: DecodedImage, outcome: SwapOutcome) -> None:
     provenance = Provenance(
         engine=outcome.engine,
-        models=outcome.models,
+        models=outcome.provenance_models,
         enhancer=outcome.enhancer,
         created=datetime.now(UTC),
     )
-    write_image(output, outcome.image, target.alpha, provenance=provenance)
+    alpha = resize_alpha(target.alpha, (outcome.image.shape[1], outcome.image.shape[0]))
+    write_image(output, outcome.image, alpha, provenance=provenance)
 
 
 def outcome_report(output: Path, outcome: SwapOutcome) -> dict[str, object]:
@@ -216,5 +257,8 @@ def outcome_report(output: Path, outcome: SwapOutcome) -> dict[str, object]:
         "enhancer": outcome.enhancer,
         "faces_found": outcome.faces_found,
         "faces_swapped": outcome.faces_swapped,
+        "upscale": outcome.upscale,
+        "width": int(outcome.image.shape[1]),
+        "height": int(outcome.image.shape[0]),
         "times_ms": {k: round(v, 2) for k, v in outcome.times.ms.items()},
     }

@@ -15,6 +15,7 @@ from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.pipeline import EnhancerStep
 from faceswap.engine.protocols import Engine
 from faceswap.engine.types import ImageBGR
+from faceswap.engine.upscale import UpscaleStep
 from faceswap.video.options import VideoOptions, parse_resolution
 from faceswap.video.swap import VideoSwapRequest, swap_video
 from faceswap.video.transcode import Progress
@@ -37,6 +38,7 @@ def run_video(
     as_json: bool,
     swap_options: SwapOptions = DEFAULT_OPTIONS,
     mask_models: MaskModels = NO_MASK_MODELS,
+    upscale: UpscaleStep | None = None,
 ) -> None:
     request = VideoSwapRequest(
         sources=sources,
@@ -57,7 +59,15 @@ def run_video(
             bar.refresh()
 
         outcome = swap_video(
-            engine, target, output, request, options, enhancer, progress=show, mask_models=mask_models
+            engine,
+            target,
+            output,
+            request,
+            options,
+            enhancer,
+            progress=show,
+            mask_models=mask_models,
+            upscale=upscale,
         )
     report = outcome.report
     if as_json:

@@ -17,6 +17,7 @@ from faceswap.choices import (
     ExecutionProvider,
     GpuGeometry,
     LandmarkerName,
+    UpscaleName,
     choices,
 )
 
@@ -55,6 +56,22 @@ class EngineSettings(BaseModel):
         description="open batch-1 models with a symbolic batch when they pass a check: auto (GPU only), on, off",
     )
     enhancer_blend: float = Field(default=0.8, ge=0.0, le=1.0)
+    enhancer_weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="CodeFormer's fidelity: 0 favours restoration quality, 1 the input face (others ignore it)",
+    )
+    upscale: UpscaleName = Field(
+        default="none",
+        description="frame enhancer upscaling every photo and video frame after the swap (none: keep the size)",
+    )
+    upscale_blend: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="how much of the frame enhancer's output is kept (the rest bicubic)",
+    )
     cudnn_conv_algo_search: CudnnAlgoSearch = Field(
         default="EXHAUSTIVE", description="CUDA provider: cuDNN convolution algorithm search"
     )

@@ -7,13 +7,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast, get_args
 
-from faceswap.choices import EngineName, EnhancerName, FaceParserName, ModelName, OccluderName, SwapperName
+from faceswap.choices import (
+    EngineName,
+    EnhancerName,
+    FaceParserName,
+    ModelName,
+    OccluderName,
+    SwapperName,
+    UpscaleName,
+)
 from faceswap.config import Settings
 from faceswap.engine import needs
 from faceswap.engine.mask_models import FaceParser, MaskModels, Occluder
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.pipeline import EnhancerStep
 from faceswap.engine.protocols import Engine
+from faceswap.engine.upscale import UpscaleStep
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +82,17 @@ def open_enhancer(settings: Settings, name: EnhancerName, model_path: ModelPath)
     return EnhancerStep(
         name=name, enhancer=build_enhancer(settings, name, model_path), blend=settings.engine.enhancer_blend
     )
+
+
+def open_upscaler(settings: Settings, name: UpscaleName, model_path: ModelPath) -> UpscaleStep | None:
+    """The frame enhancer ``name`` loaded as an upscale step (None for ``none``), with the settings'
+    ``upscale_blend``; ``model_missing`` when it is not installed."""
+    if name == "none":
+        return None
+    from faceswap.engine.onnx.engine import build_frame_enhancer
+
+    model = build_frame_enhancer(settings, name, model_path)
+    return UpscaleStep(name=name, upscaler=model, blend=settings.engine.upscale_blend)
 
 
 def open_mask_model(

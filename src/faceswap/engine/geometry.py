@@ -111,18 +111,29 @@ def feather_mask(
 
 
 def _feather_mask(size: int, blur: float, padding: tuple[float, float, float, float]) -> Mask:
-    mask = np.ones((size, size), dtype=np.float32)
     blur_amount = int(size * 0.5 * blur)
     edge = max(blur_amount // 2, 1)
     top, right, bottom, left = (int(size * p / 100) for p in padding)
-    mask[: max(edge, top), :] = 0
-    mask[size - max(edge, bottom) :, :] = 0
-    mask[:, : max(edge, left)] = 0
-    mask[:, size - max(edge, right) :] = 0
-    if blur_amount > 0:
-        blurred = cv2.GaussianBlur(mask, (0, 0), blur_amount * 0.25, borderType=cv2.BORDER_CONSTANT)
-        return np.clip(blurred, 0.0, 1.0).astype(np.float32)
-    return mask
+    rows = _feather_profile(size, max(edge, top), max(edge, bottom), blur_amount * 0.25)
+    columns = _feather_profile(size, max(edge, left), max(edge, right), blur_amount * 0.25)
+    # the box is the product of a row and a column profile, and a Gaussian blur is separable: blurring
+    # each profile gives the blurred box (a 2048 px mask in milliseconds instead of seconds)
+    return np.clip(np.outer(rows, columns), 0.0, 1.0).astype(np.float32)
+
+
+def _feather_profile(size: int, start: int, end: int, sigma: float) -> NDArray[np.float32]:
+    """1 between ``start`` zeros at the front and ``end`` at the back, Gaussian-blurred (zeros outside)."""
+    profile = np.ones(size, np.float32)
+    profile[:start] = 0
+    profile[size - end :] = 0
+    if sigma <= 0:
+        return profile
+    ksize = round(sigma * 8 + 1) | 1  # OpenCV's own choice for float images
+    kernel = cv2.getGaussianKernel(ksize, sigma, cv2.CV_32F)
+    blurred = cv2.sepFilter2D(
+        profile.reshape(-1, 1), -1, np.ones(1, np.float32), kernel, borderType=cv2.BORDER_CONSTANT
+    )
+    return np.asarray(blurred, np.float32).reshape(-1)
 
 
 def paste_box(crop_shape: tuple[int, int], matrix: Matrix, frame_shape: tuple[int, int]) -> tuple[int, ...]:

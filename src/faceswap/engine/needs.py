@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faceswap.choices import DetectorName, EnhancerName, ModelName, SwapperName
+from faceswap.choices import DetectorName, EnhancerName, ModelName, SwapperName, UpscaleName
 from faceswap.engine.options import SwapOptions
 
 RECOGNIZER: ModelName = "arcface_w600k_r50"
@@ -13,11 +13,15 @@ def neural_models(detector: DetectorName, swapper: SwapperName) -> tuple[ModelNa
     return (detector, RECOGNIZER, swapper)
 
 
-def option_models(options: SwapOptions, enhancer: EnhancerName) -> tuple[ModelName, ...]:
-    """The models the enhancer and the mask types of ``options`` need."""
+def option_models(
+    options: SwapOptions, enhancer: EnhancerName, upscale: UpscaleName = "none"
+) -> tuple[ModelName, ...]:
+    """The models the enhancer, the upscale (frame enhancer) and the mask types of ``options`` need."""
     needed: list[ModelName] = []
     if enhancer != "none":
         needed.append(enhancer)
+    if upscale != "none":
+        needed.append(upscale)
     if "occlusion" in options.masks:
         needed.append(options.occluder)
     if "region" in options.masks:

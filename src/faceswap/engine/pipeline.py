@@ -16,6 +16,7 @@ from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.protocols import Engine, FaceEnhancer
 from faceswap.engine.selection import Selection, assign, average_embedding, make_identity, sort_left_to_right
 from faceswap.engine.types import Face, Identity, ImageBGR, SourceFace, StageTimes
+from faceswap.engine.upscale import UpscaleStep
 from faceswap.errors import BadOptionError, NoFaceInSourceError
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,13 @@ class SwapOutcome:
     faces_found: int
     faces_swapped: int
     times: StageTimes = field(default_factory=StageTimes)
+    upscale: str | None = None
+    """The frame enhancer that upscaled the whole image after the swap, if any."""
+
+    @property
+    def provenance_models(self) -> tuple[str, ...]:
+        """Every model that shaped the output: the engine's and the upscaler."""
+        return self.models + ((self.upscale,) if self.upscale else ())
 
 
 @contextmanager
@@ -113,9 +121,10 @@ def swap_image(
     request: SwapRequest,
     enhancer: EnhancerStep | None = None,
     mask_models: MaskModels = NO_MASK_MODELS,
+    upscale: UpscaleStep | None = None,
 ) -> SwapOutcome:
-    """Swaps faces in ``target`` as ``request`` says (the masks' models in ``mask_models``); raises a
-    :class:`FaceswapError` subclass on bad input."""
+    """Swaps faces in ``target`` as ``request`` says (the masks' models in ``mask_models``), then upscales
+    the whole image with ``upscale`` when given; raises a :class:`FaceswapError` subclass on bad input."""
     if not request.sources or any(not photos for photos in request.sources):
         raise BadOptionError("at least one source photo is needed")
     if request.mapping is None and len(request.sources) > 1:
@@ -140,6 +149,9 @@ def swap_image(
         with _timed(times, "enhance"):
             for face, _ in pairs:
                 result = enhancer.enhancer.enhance(result, face, enhancer.blend)
+    if upscale is not None:
+        with _timed(times, "upscale"):
+            result = upscale.apply(result)
     log.info("swapped %d of %d face(s) with engine %s", len(pairs), len(faces), engine.name)
     return SwapOutcome(
         image=result,
@@ -149,4 +161,5 @@ def swap_image(
         faces_found=len(faces),
         faces_swapped=len(pairs),
         times=times,
+        upscale=upscale.name if upscale else None,
     )

@@ -26,6 +26,15 @@ def release_bases(release: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class Tiling:
+    """How a frame enhancer covers a frame: ``input_size`` tiles, ``overlap`` input pixels shared by
+    neighbouring tiles (blended there), each tile's output ``scale`` times as wide and high."""
+
+    scale: int
+    overlap: int
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: ModelName
     role: ModelRole
@@ -38,6 +47,7 @@ class ModelSpec:
     commercial_use: bool
     summary: str
     release: str = DEFAULT_RELEASE  # the FaceFusion assets release tag that publishes the file
+    tiling: Tiling | None = None  # frame enhancers: input_size is the tile, see Tiling
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -54,6 +64,7 @@ class ModelSpec:
 
 
 NON_COMMERCIAL = "non-commercial research (InsightFace)"
+GPEN_LICENCE = "non-commercial (GPEN, yangxy / Alibaba DAMO)"
 
 CATALOG: dict[ModelName, ModelSpec] = {
     spec.name: spec
@@ -235,6 +246,84 @@ CATALOG: dict[ModelName, ModelSpec] = {
             licence="OpenRAIL-M (use-based restrictions)",
             commercial_use=True,
             summary="lifts 5 key points (normalised through the ffhq_512 template) to 68 landmarks (FaceFusion)",
+        ),
+        *(
+            ModelSpec(
+                name=name,
+                role="enhancer",
+                file=f"{name}.onnx",
+                size_bytes=340_000_000,
+                input_size=(512, 512),
+                template="ffhq_512",
+                normalisation="symmetric",
+                licence="Apache-2.0",
+                commercial_use=True,
+                summary=f"GFPGAN v{version} blind face restoration (Tencent ARC)",
+            )
+            for name, version in cast(
+                tuple[tuple[ModelName, str], ...], (("gfpgan_1.2", "1.2"), ("gfpgan_1.3", "1.3"))
+            )
+        ),
+        *(
+            ModelSpec(
+                name=name,
+                role="enhancer",
+                file=f"{name}.onnx",
+                size_bytes=size_bytes,
+                input_size=(size, size),
+                template=template,
+                normalisation="symmetric",
+                licence=GPEN_LICENCE,
+                commercial_use=False,
+                summary=f"GPEN blind face restoration at {size}x{size} (GAN prior embedded network)",
+            )
+            for name, size, template, size_bytes in cast(
+                tuple[tuple[ModelName, int, WarpTemplateName, int], ...],
+                (
+                    ("gpen_bfr_256", 256, "arcface_128", 79_000_000),
+                    ("gpen_bfr_512", 512, "ffhq_512", 284_000_000),
+                    ("gpen_bfr_1024", 1024, "ffhq_512", 285_000_000),
+                    ("gpen_bfr_2048", 2048, "ffhq_512", 285_000_000),
+                ),
+            )
+        ),
+        *(
+            ModelSpec(
+                name=name,
+                role="frame_enhancer",
+                file=f"{name}.onnx",
+                size_bytes=size_bytes,
+                input_size=(256, 256),
+                template=None,
+                normalisation="unit",
+                licence="BSD-3-Clause",
+                commercial_use=True,
+                summary=f"Real-ESRGAN x{scale} super-resolution of the whole frame (xinntao)"
+                + (", half-precision weights" if name.endswith("_fp16") else ""),
+                tiling=Tiling(scale=scale, overlap=16),
+            )
+            for name, scale, size_bytes in cast(
+                tuple[tuple[ModelName, int, int], ...],
+                (
+                    ("real_esrgan_x2", 2, 67_000_000),
+                    ("real_esrgan_x2_fp16", 2, 34_000_000),
+                    ("real_esrgan_x4", 4, 67_000_000),
+                    ("real_esrgan_x4_fp16", 4, 34_000_000),
+                ),
+            )
+        ),
+        ModelSpec(
+            name="span_kendata_x4",
+            role="frame_enhancer",
+            file="span_kendata_x4.onnx",
+            size_bytes=2_000_000,
+            input_size=(128, 128),
+            template=None,
+            normalisation="unit",
+            licence="non-commercial (SPAN, Kendata weights by terrainer)",
+            commercial_use=False,
+            summary="SPAN x4 super-resolution of the whole frame, small and fast (Kendata training)",
+            tiling=Tiling(scale=4, overlap=8),
         ),
     )
 }

@@ -8,7 +8,9 @@ no downloaded weights. Each writer builds a graph with the ``onnx`` helper API a
 * ArcFace projects 8x8-pooled pixels with a fixed random matrix (same face -> same embedding);
 * inswapper returns its ``target`` (``identity``) or a fixed colour (``constant``); its last initializer
   is the 512x512 ``emap``;
-* enhancers return the inverted input (times CodeFormer's ``weight``), a change easy to see;
+* enhancers return the inverted input (times CodeFormer's ``weight``), a change easy to see, at each one's
+  catalog size; the random-weight ones that test conventions are in :mod:`faceswap.testing.enhancer_standins`;
+* frame enhancers upscale by repeating pixels (:mod:`faceswap.testing.enhancer_standins`);
 * the landmark models come from :mod:`faceswap.testing.landmark_standins`.
 Every graph uses every input (times 0 where needed) so ONNX Runtime keeps them.
 """
@@ -45,7 +47,8 @@ from faceswap.engine.onnx.signature import (
     YUNET_STRIDES,
 )
 from faceswap.errors import BadOptionError
-from faceswap.models.catalog import spec
+from faceswap.models.catalog import names_for_role, spec
+from faceswap.testing.enhancer_standins import write_frame_enhancer_standin
 from faceswap.testing.landmark_standins import write_2dfan4_standin, write_fan_68_5_standin
 from faceswap.testing.onnx_files import save_standin
 
@@ -232,12 +235,14 @@ def oriented_pattern(size: int = 128) -> NDArray[np.float32]:
     return np.stack([red, red.T, np.full_like(red, 0.5)])[None]
 
 
-def write_enhancer_standin(path: Path, kind: Literal["gfpgan", "codeformer"] = "gfpgan") -> Path:
-    """Enhancer stand-in: ``input`` 1x3x512x512 (+ CodeFormer's double ``weight`` [1]) -> ``output``.
+def write_enhancer_standin(
+    path: Path, kind: Literal["gfpgan", "codeformer"] = "gfpgan", size: int = 512
+) -> Path:
+    """Enhancer stand-in: ``input`` 1x3xSxS (+ CodeFormer's double ``weight`` [1]) -> ``output``.
 
     The output is ``-input`` (times ``weight`` for CodeFormer): the colours inverted.
     """
-    inputs = [helper.make_tensor_value_info(ENHANCER_INPUT, TensorProto.FLOAT, [1, 3, 512, 512])]
+    inputs = [helper.make_tensor_value_info(ENHANCER_INPUT, TensorProto.FLOAT, [1, 3, size, size])]
     if kind == "codeformer":
         inputs.append(helper.make_tensor_value_info(ENHANCER_WEIGHT, TensorProto.DOUBLE, [1]))
         nodes = [
@@ -247,7 +252,7 @@ def write_enhancer_standin(path: Path, kind: Literal["gfpgan", "codeformer"] = "
         ]
     else:
         nodes = [helper.make_node("Neg", [ENHANCER_INPUT], [ENHANCER_OUTPUT])]
-    output = helper.make_tensor_value_info(ENHANCER_OUTPUT, TensorProto.FLOAT, [1, 3, 512, 512])
+    output = helper.make_tensor_value_info(ENHANCER_OUTPUT, TensorProto.FLOAT, [1, 3, size, size])
     return save_standin(path, nodes, inputs, [output], [])
 
 
@@ -272,9 +277,11 @@ def write_standin_models(
     write_arcface_standin(target("arcface_w600k_r50"))
     write_inswapper_standin(target("inswapper_128"), swapper)
     write_inswapper_standin(target("inswapper_128_fp16"), swapper, fp16=True)
-    write_enhancer_standin(target("gfpgan_1.4"))
-    write_enhancer_standin(target("codeformer"), "codeformer")
-    write_enhancer_standin(target("restoreformer_plus_plus"))
+    for name in names_for_role("enhancer"):
+        kind: Literal["gfpgan", "codeformer"] = "codeformer" if name == "codeformer" else "gfpgan"
+        write_enhancer_standin(target(name), kind, spec(name).input_size[0])
+    for name in names_for_role("frame_enhancer"):
+        write_frame_enhancer_standin(target(name), name)
     write_2dfan4_standin(target("2dfan4"))
     write_fan_68_5_standin(target("fan_68_5"))
     return paths

@@ -16,11 +16,12 @@ from faceswap.engine.pipeline import EnhancerStep, SwapRequest, build_identities
 from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection, sort_left_to_right
 from faceswap.engine.types import ImageBGR
+from faceswap.engine.upscale import UpscaleStep
 from faceswap.errors import BadOptionError, NoFaceInTargetError
 from faceswap.video.decode import read_frames
 from faceswap.video.options import VideoOptions
 from faceswap.video.probe import probe
-from faceswap.video.transcode import Progress, VideoReport, transcode
+from faceswap.video.transcode import ProcessBatch, Progress, VideoReport, transcode
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class VideoSwapOutcome:
     models: tuple[str, ...]
     enhancer: str | None
     stats: FrameStats
+    upscale: str | None = None
 
     def summary(self) -> dict[str, object]:
         """What ran and what came out, as the CLI's JSON report and a task's result show it."""
@@ -59,6 +61,7 @@ class VideoSwapOutcome:
             "engine": self.engine,
             "models": list(self.models),
             "enhancer": self.enhancer,
+            "upscale": self.upscale,
             "frames": self.report.frames,
             "frames_with_faces": self.stats.frames_with_faces,
             "faces_swapped": self.stats.faces_swapped,
@@ -117,9 +120,11 @@ def swap_video(
     progress: Callable[[Progress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     mask_models: MaskModels = NO_MASK_MODELS,
+    upscale: UpscaleStep | None = None,
 ) -> VideoSwapOutcome:
     """Swaps faces through ``input_path`` into ``output_path``; all or nothing, like :func:`transcode`.
-    ``request.swap_options`` shape each swap (the masks' models in ``mask_models``)."""
+    ``request.swap_options`` shape each swap (the masks' models in ``mask_models``); ``upscale`` then
+    enlarges every frame, and the output video is that much larger (time stamps and audio as they were)."""
     options = options or VideoOptions()
     if options.batch_size is None:
         options = dataclasses.replace(options, batch_size=engine.batch_size)
@@ -141,8 +146,15 @@ def swap_video(
         options=request.swap_options,
         mask_models=mask_models,
     )
+    process: ProcessBatch = swapper
+    if upscale is not None:
+        step = upscale
+
+        def process(frames: list[ImageBGR]) -> list[ImageBGR]:
+            return step.apply_batch(swapper(frames))
+
     report = transcode(
-        input_path, output_path, swapper, options, progress=progress, should_cancel=should_cancel
+        input_path, output_path, process, options, progress=progress, should_cancel=should_cancel
     )
     log.info(
         "video swapped: %d frames, %d with faces, %d faces swapped, %.1f fps",
@@ -157,4 +169,5 @@ def swap_video(
         models=engine.models,
         enhancer=enhancer.name if enhancer else None,
         stats=swapper.stats,
+        upscale=upscale.name if upscale else None,
     )

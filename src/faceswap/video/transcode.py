@@ -37,8 +37,9 @@ from faceswap.video.stages import Channel, Stage
 log = logging.getLogger(__name__)
 
 ProcessBatch = Callable[[list[ImageBGR]], list[ImageBGR]]
-"""Turns a batch of BGR frames into as many frames of the same size (the face swap plugs in here). The
-frames are freshly decoded and not used again: it may write into them and return them."""
+"""Turns a batch of BGR frames into as many frames (the face swap plugs in here), all of one size: the
+input's, or another (an upscale), which the encoder takes from the first frame. The frames are freshly
+decoded and not used again: it may write into them and return them."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from faceswap.choices import (
     DetectorName,
     EnhancerModelName,
     FaceParserName,
+    FrameEnhancerName,
     ModelName,
     OccluderName,
     SwapperName,
@@ -18,7 +19,8 @@ from faceswap.config import Settings
 from faceswap.engine.onnx.analyser import ARCFACE_REFERENCE_THRESHOLD, NeuralAnalyser
 from faceswap.engine.onnx.detector import make_detector
 from faceswap.engine.onnx.device_geometry import load_device_geometry
-from faceswap.engine.onnx.enhancer import ENHANCER_SIZE, OnnxEnhancer
+from faceswap.engine.onnx.enhancer import OnnxEnhancer
+from faceswap.engine.onnx.frame_enhancer import OnnxFrameEnhancer
 from faceswap.engine.onnx.geometry_graphs import SYMMETRIC_RGB, UNIT_RGB
 from faceswap.engine.onnx.landmarker import Fan68From5, FanLandmarker
 from faceswap.engine.onnx.masker import BiSeNetParser, XSegOccluder
@@ -28,6 +30,8 @@ from faceswap.engine.onnx.session import ModelSession, open_session
 from faceswap.engine.onnx.swapper import INSWAPPER_SIZE, InSwapper, load_inswapper
 from faceswap.engine.onnx.uploads import SharedUploads
 from faceswap.engine.protocols import Engine
+from faceswap.engine.tiles import TileGrid
+from faceswap.models.catalog import spec
 
 logger = logging.getLogger(__name__)
 
@@ -98,14 +102,30 @@ def build_neural_engine(
 
 
 def build_enhancer(settings: Settings, name: EnhancerModelName, model_path: ModelPath) -> OnnxEnhancer:
-    """A face restorer (GFPGAN 1.4, CodeFormer or RestoreFormer++) with its session loaded, with warp and
-    paste back on its device when ``engine.gpu_geometry`` says."""
+    """A face restorer (GFPGAN, CodeFormer, RestoreFormer++, GPEN) with its session loaded, aligned with its
+    catalog template at its catalog size, with warp and paste back on its device when
+    ``engine.gpu_geometry`` says."""
     model = _open(settings, name, model_path)
+    entry = spec(name)
+    assert entry.template is not None, f"{name} has no alignment template"
+    size = entry.input_size[0]
     providers: Providers = [(provider, {}) for provider in model.providers]
     geometry = None
     if wants_gpu_geometry(settings.engine.gpu_geometry, providers):
-        geometry = load_device_geometry(model, "ffhq_512", ENHANCER_SIZE, SYMMETRIC_RGB)
-    return OnnxEnhancer(model, geometry=geometry)
+        geometry = load_device_geometry(model, entry.template, size, SYMMETRIC_RGB)
+    return OnnxEnhancer(
+        model, entry.template, size, fidelity=settings.engine.enhancer_weight, geometry=geometry
+    )
+
+
+def build_frame_enhancer(
+    settings: Settings, name: FrameEnhancerName, model_path: ModelPath
+) -> OnnxFrameEnhancer:
+    """A super-resolution model with its session loaded, tiled as its catalog entry says."""
+    entry = spec(name)
+    assert entry.tiling is not None, f"{name} has no tiling"
+    grid = TileGrid(tile=entry.input_size[0], overlap=entry.tiling.overlap, scale=entry.tiling.scale)
+    return OnnxFrameEnhancer(_open(settings, name, model_path), grid)
 
 
 def build_occluder(settings: Settings, name: OccluderName, model_path: ModelPath) -> XSegOccluder:

@@ -1,4 +1,9 @@
-"""Face restoration on 512x512 FFHQ-aligned crops: GFPGAN 1.4, CodeFormer, RestoreFormer++."""
+"""Face restoration on aligned crops: GFPGAN, CodeFormer, RestoreFormer++, GPEN.
+
+Each model's alignment template and crop size come from its catalog entry (``gpen_bfr_256``: ``arcface_128``
+at 256 px; the others ``ffhq_512`` at 512, 1024 or 2048 px); every one is fed RGB in [-1, 1] and answers
+the same.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +14,26 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from faceswap.choices import WarpTemplateName
 from faceswap.engine.geometry import feather_mask, paste_back_all, warp_face
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
 from faceswap.engine.onnx.session import ModelSession, run_batched
 from faceswap.engine.onnx.signature import ENHANCER_WEIGHT
 from faceswap.engine.types import Face, ImageBGR
 
-ENHANCER_SIZE = 512
 MASK_BLUR = 0.3
 CODEFORMER_FIDELITY = 1.0
 """CodeFormer's ``weight``: 0 favours restoration quality, 1 fidelity to the input face."""
 
 
 def prepare_enhance_crops(crops: Sequence[ImageBGR]) -> NDArray[np.float32]:
-    """Nx3x512x512 enhancer input: RGB in [-1, 1]."""
+    """Nx3xSxS enhancer input of S x S BGR crops: RGB in [-1, 1]."""
     rgb = np.stack(crops)[..., ::-1].astype(np.float32) / 127.5 - 1.0
     return np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))
 
 
 def normalize_enhance_output(output: NDArray[Any]) -> list[ImageBGR]:
-    """The enhancer's Nx3x512x512 RGB [-1, 1] output as BGR uint8 crops."""
+    """The enhancer's Nx3xSxS RGB [-1, 1] output as S x S BGR uint8 crops."""
     pixels = (np.clip(np.asarray(output, np.float32), -1.0, 1.0) + 1.0) * 127.5
     bgr = np.rint(pixels.transpose(0, 2, 3, 1)[..., ::-1]).astype(np.uint8)
     return [np.ascontiguousarray(crop) for crop in bgr]
@@ -36,9 +41,12 @@ def normalize_enhance_output(output: NDArray[Any]) -> list[ImageBGR]:
 
 @dataclass(frozen=True)
 class OnnxEnhancer:
-    """Implements :class:`faceswap.engine.protocols.FaceEnhancer`."""
+    """Implements :class:`faceswap.engine.protocols.FaceEnhancer`: faces aligned with ``template`` at
+    ``size`` x ``size`` pixels (the model's catalog entry, see :func:`faceswap.engine.onnx.engine.build_enhancer`)."""
 
     model: ModelSession
+    template: WarpTemplateName
+    size: int
     fidelity: float = CODEFORMER_FIDELITY
     mask_blur: float = MASK_BLUR
     geometry: DeviceGeometry | None = None
@@ -47,7 +55,7 @@ class OnnxEnhancer:
     """The feathered paste-back mask, built once per loaded model."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mask", feather_mask(ENHANCER_SIZE, self.mask_blur))
+        object.__setattr__(self, "mask", feather_mask(self.size, self.mask_blur))
 
     def _constants(self) -> dict[str, NDArray[Any]]:
         if ENHANCER_WEIGHT not in self.model.input_names():
@@ -83,7 +91,7 @@ class OnnxEnhancer:
                 in_place=in_place,
             )
         warped = [
-            warp_face(f, face.kps, "ffhq_512", ENHANCER_SIZE) for f, face in zip(frames, faces, strict=True)
+            warp_face(f, face.kps, self.template, self.size) for f, face in zip(frames, faces, strict=True)
         ]
         output = self.forward_enhance(prepare_enhance_crops([crop for crop, _ in warped]))
         if in_place and self.geometry is not None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from faceswap.choices import ModelName
 from faceswap.errors import ModelSignatureError
+from faceswap.models.catalog import names_for_role
+from faceswap.models.catalog import spec as catalog_spec
 
 Dim = int | str | None
 """A declared tensor dimension: a size, a symbolic name (dynamic) or unknown."""
@@ -42,6 +44,9 @@ ENHANCER_WEIGHT = "weight"
 """CodeFormer's fidelity input (double, shape ``[1]``)."""
 ENHANCER_OUTPUT = "output"
 
+FRAME_ENHANCER_INPUT = "input"
+FRAME_ENHANCER_OUTPUT = "output"
+
 FAN_INPUT = "input"
 FAN_SIZE = 256
 FAN_HEATMAP_SIZE = 64
@@ -67,12 +72,33 @@ class Signature:
 
 
 _DETECTOR_INPUT = TensorSpec(None, (None, 3, None, None))
-_ENHANCER = Signature(
-    inputs=(TensorSpec(None, (None, 3, 512, 512)),),
-    outputs=(TensorSpec(None, (None, 3, 512, 512)),),
-    optional_inputs=(ENHANCER_WEIGHT,),
-    exact_outputs=False,
-)
+
+
+def _enhancer(name: ModelName) -> Signature:
+    """A face restorer: its catalog crop size in and out, CodeFormer's ``weight`` optional."""
+    width, height = catalog_spec(name).input_size
+    return Signature(
+        inputs=(TensorSpec(None, (None, 3, height, width)),),
+        outputs=(TensorSpec(None, (None, 3, height, width)),),
+        optional_inputs=(ENHANCER_WEIGHT,),
+        exact_outputs=False,
+    )
+
+
+def _frame_enhancer(name: ModelName) -> Signature:
+    """A super-resolution model: an NCHW tile in (the catalog's tile size where the file fixes it), the
+    tile ``scale`` times as wide and high out."""
+    model = catalog_spec(name)
+    assert model.tiling is not None, f"{name} has no tiling"
+    width, height = model.input_size
+    scale = model.tiling.scale
+    return Signature(
+        inputs=(TensorSpec(FRAME_ENHANCER_INPUT, (None, 3, height, width)),),
+        outputs=(TensorSpec(None, (None, 3, height * scale, width * scale)),),
+        exact_outputs=False,
+    )
+
+
 _SWAPPER = Signature(
     inputs=(
         TensorSpec(INSWAPPER_TARGET, (None, 3, 128, 128)),
@@ -106,9 +132,8 @@ SIGNATURES: dict[ModelName, Signature] = {
     ),
     "inswapper_128": _SWAPPER,
     "inswapper_128_fp16": _SWAPPER,
-    "gfpgan_1.4": _ENHANCER,
-    "codeformer": _ENHANCER,
-    "restoreformer_plus_plus": _ENHANCER,
+    **{name: _enhancer(name) for name in names_for_role("enhancer")},
+    **{name: _frame_enhancer(name) for name in names_for_role("frame_enhancer")},
     "xseg_1": _OCCLUDER,
     "xseg_2": _OCCLUDER,
     "xseg_3": _OCCLUDER,

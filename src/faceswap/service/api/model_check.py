@@ -1,6 +1,6 @@
 """At task creation: the models a face swap names must be installed, when this process can tell.
 
-A task naming a neural engine, an enhancer or a model mask whose files are missing is refused at once
+A task naming a neural engine, an enhancer, an upscale (frame enhancer) or a model mask whose files are missing is refused at once
 with ``model_missing``, every missing model named in one message, instead of failing on a worker after
 it was queued. The API checks its own models folder; an API without one (its workers keep the models
 on other machines) leaves the check to the worker, as before. ``auto`` needs nothing: it falls back to
@@ -30,7 +30,8 @@ def required_models(create: TaskCreate, settings: Settings) -> tuple[ModelName, 
     needed: list[ModelName] = []
     if engine in get_args(SwapperName):
         needed.extend(neural_models(settings.engine.detector, cast(SwapperName, engine)))
-    needed.extend(option_models(wf.swap_options(), wf.enhancer or settings.engine.enhancer))
+    enhancer = wf.enhancer or settings.engine.enhancer
+    needed.extend(option_models(wf.swap_options(), enhancer, wf.upscale or settings.engine.upscale))
     return tuple(dict.fromkeys(needed))
 
 

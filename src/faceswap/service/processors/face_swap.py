@@ -19,6 +19,7 @@ from faceswap.service.processors.base import TaskRun
 
 if TYPE_CHECKING:
     from faceswap.engine.pipeline import EnhancerStep
+    from faceswap.engine.upscale import UpscaleStep
 from faceswap.service.scratch import scratch_root, task_scratch
 
 if TYPE_CHECKING:
@@ -98,31 +99,40 @@ async def _image(run: TaskRun, inputs: Inputs) -> dict[str, Any]:
 
 def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any]]:
     from faceswap.engine.pipeline import swap_image
+    from faceswap.engine.upscale import check_upscaled_size, resize_alpha
     from faceswap.imaging.decode import decode_image
     from faceswap.imaging.encode import encode_image
     from faceswap.imaging.provenance import Provenance
 
     wf = run.task.wf
     target = decode_image(inputs.target)
+    upscale = upscale_step(run)
+    check_upscaled_size(target.width, target.height, upscale, run.worker.settings.limits.max_image_pixels)
     enhancer = enhancer_step(run)
     request = swap_request(run, inputs)
     masks = run.worker.mask_models(request.options)
     with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
         run.progress(0.1)
-        outcome = swap_image(engine, target.bgr, request, enhancer, masks)
+        outcome = swap_image(engine, target.bgr, request, enhancer, masks, upscale)
     provenance = Provenance(
-        engine=outcome.engine, models=outcome.models, enhancer=outcome.enhancer, created=datetime.now(UTC)
+        engine=outcome.engine,
+        models=outcome.provenance_models,
+        enhancer=outcome.enhancer,
+        created=datetime.now(UTC),
     )
     fmt = _image_format(wf.output_format, target.format)
-    encoded = encode_image(outcome.image, target.alpha, fmt, provenance=provenance)
+    height, width = outcome.image.shape[:2]
+    alpha = resize_alpha(target.alpha, (width, height))
+    encoded = encode_image(outcome.image, alpha, fmt, provenance=provenance)
     report = {
         "engine": outcome.engine,
         "models": list(outcome.models),
         "enhancer": outcome.enhancer,
+        "upscale": outcome.upscale,
         "faces_found": outcome.faces_found,
         "faces_swapped": outcome.faces_swapped,
-        "width": target.width,
-        "height": target.height,
+        "width": int(width),
+        "height": int(height),
     }
     return encoded, fmt, report
 
@@ -133,6 +143,13 @@ def enhancer_step(run: TaskRun) -> EnhancerStep | None:
     wf = run.task.wf
     step = run.worker.enhancer(wf.enhancer)
     return None if step is None else step.tuned(wf.enhancer_blend, wf.enhancer_weight)
+
+
+def upscale_step(run: TaskRun) -> UpscaleStep | None:
+    """The task's upscale step (None: none), with the task's ``upscale_blend`` when it gives one."""
+    wf = run.task.wf
+    step = run.worker.upscaler(wf.upscale)
+    return None if step is None else step.tuned(wf.upscale_blend)
 
 
 def swap_request(run: TaskRun, inputs: Inputs) -> SwapRequest:
@@ -176,10 +193,19 @@ async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
 
 
 def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dict[str, Any]:
+    from faceswap.engine.upscale import check_upscaled_size
     from faceswap.video.options import VideoOptions, parse_resolution
+    from faceswap.video.pixels import target_size
+    from faceswap.video.probe import probe
     from faceswap.video.swap import VideoSwapRequest, swap_video
 
     wf = run.task.wf
+    video_options = VideoOptions(resolution=parse_resolution(wf.resolution), preset="veryfast")
+    upscale = upscale_step(run)
+    if upscale is not None:
+        width, height = target_size(probe(source).display_size, video_options.resolution)
+        limit = run.worker.settings.limits.max_video_pixels
+        check_upscaled_size(width, height, upscale, limit, "the video's frames")
     enhancer = enhancer_step(run)
     options = wf.swap_options()
     masks = run.worker.mask_models(options)
@@ -197,10 +223,11 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
             source,
             output,
             request,
-            VideoOptions(resolution=parse_resolution(wf.resolution), preset="veryfast"),
+            video_options,
             enhancer,
             progress=lambda p: run.progress(0.99 * p.fraction),
             should_cancel=run.should_cancel,
             mask_models=masks,
+            upscale=upscale,
         )
     return outcome.summary()

@@ -27,6 +27,7 @@ from faceswap.choices import (
     PixelBoost,
     TaskEnvironment,
     TaskStatus,
+    UpscaleName,
     VideoContainer,
     Workflow,
     choices,
@@ -128,6 +129,17 @@ class WfJson(BaseModel):
     )
     enhancer_weight: float | None = Field(
         default=None, ge=0.0, le=1.0, description="CodeFormer's fidelity: 0 quality, 1 the input face"
+    )
+    upscale: UpscaleName | None = Field(
+        default=None,
+        description="frame enhancer upscaling the whole photo or every video frame after the swap; "
+        "default from settings (none)",
+    )
+    upscale_blend: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="how much of the upscaler's output is kept (the rest bicubic)",
     )
 
     def swap_options(self) -> SwapOptions:

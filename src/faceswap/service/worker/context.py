@@ -1,7 +1,7 @@
 """``WorkerContext``: what a worker loads once and every task it runs shares (no module globals).
 
-Engines are heavy (ONNX sessions, dlib models): each engine and enhancer is loaded on first use and kept
-for the worker's life. Engines are lent to a task for its duration (:meth:`WorkerContext.engine`,
+Engines are heavy (ONNX sessions, dlib models): each engine, enhancer and upscaler is loaded on first use
+and kept for the worker's life. Engines are lent to a task for its duration (:meth:`WorkerContext.engine`,
 :class:`~faceswap.service.worker.engines.EnginePool`): concurrent tasks share a thread-safe engine and
 get an instance each of one that is not. Enhancers and landmarkers are ONNX sessions, shared; a lock
 makes sure two concurrent tasks never load the same one twice.
@@ -22,7 +22,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from faceswap.choices import EngineName, EnhancerName, FaceParserName, LandmarkerName, OccluderName
+from faceswap.choices import (
+    EngineName,
+    EnhancerName,
+    FaceParserName,
+    LandmarkerName,
+    OccluderName,
+    UpscaleName,
+)
 from faceswap.config import Settings
 from faceswap.engine.options import SwapOptions
 from faceswap.models.registry import ModelRegistry
@@ -35,6 +42,7 @@ if TYPE_CHECKING:
     from faceswap.engine.onnx.landmarker import FanLandmarker
     from faceswap.engine.pipeline import EnhancerStep
     from faceswap.engine.protocols import Engine
+    from faceswap.engine.upscale import UpscaleStep
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,6 +57,7 @@ class WorkerContext:
     _enhancers: dict[str, EnhancerStep | None] = field(default_factory=dict)
     _mask_models: dict[str, Any] = field(default_factory=dict)
     _landmarkers: dict[str, FanLandmarker | None] = field(default_factory=dict)
+    _upscalers: dict[str, UpscaleStep | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     background: set[asyncio.Task[bool]] = field(default_factory=set)
     """Webhook deliveries in flight; awaited when the worker stops."""
@@ -120,6 +129,16 @@ class WorkerContext:
         wanted: EnhancerName = name or self.settings.engine.enhancer
         return self._cached(
             self._enhancers, wanted, lambda: open_enhancer(self.settings, wanted, self.registry.path)
+        )
+
+    def upscaler(self, name: UpscaleName | None) -> UpscaleStep | None:
+        """The loaded frame enhancer ``name`` as an upscale step (settings' default when None; None for
+        ``none``); blocking, call it on a thread."""
+        from faceswap.engine.factory import open_upscaler
+
+        wanted: UpscaleName = name or self.settings.engine.upscale
+        return self._cached(
+            self._upscalers, wanted, lambda: open_upscaler(self.settings, wanted, self.registry.path)
         )
 
     def landmarker(self, name: LandmarkerName | None) -> FanLandmarker | None:

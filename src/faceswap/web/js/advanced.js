@@ -1,10 +1,18 @@
 // The "Advanced" options of a swap (pixel boost, identity strength, mask, landmarks, rotated faces, kept
-// mouth, enhancer blend),
+// mouth, enhancer blend and CodeFormer's fidelity, upscale and its blend),
 // built from GET /api/options; only values that differ from the defaults are sent.
 import { h, uid } from "./dom.js";
 import { select } from "./options.js";
 
 const MASK_LABELS = { box: "Box", occlusion: "Keep what covers the face (hands, hair, glasses)", region: "Only skin and features", area: "Face areas (landmarks)" };
+const UPSCALE_LABELS = {
+  none: "Off (original size)",
+  real_esrgan_x2: "Real-ESRGAN x2",
+  real_esrgan_x2_fp16: "Real-ESRGAN x2 (half precision)",
+  real_esrgan_x4: "Real-ESRGAN x4",
+  real_esrgan_x4_fp16: "Real-ESRGAN x4 (half precision)",
+  span_kendata_x4: "SPAN x4 (fast)",
+};
 const BOOST_LABELS = { native: "Off (model size)", 128: "128 px", 256: "256 px", 512: "512 px", 768: "768 px", 1024: "1024 px" };
 
 function slider({ name, label, min, max, step, value, hint }) {
@@ -28,6 +36,10 @@ export function advancedFields(options) {
   const weight = slider({ name: "swapper_weight", label: "Identity strength", min: 0, max: 1, step: 0.05, value: 1, hint: "1: the source's face; lower keeps more of the original person." });
   const blur = slider({ name: "mask_blur", label: "Edge softness", min: 0, max: 1, step: 0.05, value: 0.3, hint: "How soft the edge of the pasted face is." });
   const blend = slider({ name: "enhancer_blend", label: "Enhancer blend", min: 0, max: 1, step: 0.05, value: 0.8, hint: "How much of the enhanced face is kept (with an enhancer)." });
+  const defaults = options.defaults ?? {};
+  const fidelity = slider({ name: "enhancer_weight", label: "CodeFormer fidelity", min: 0, max: 1, step: 0.05, value: defaults.enhancer_weight ?? 1, hint: "With CodeFormer: 0 favours quality, 1 the original face." });
+  const upscale = select({ name: "upscale", label: "Upscale the whole result", values: options.upscale ?? ["none"], selected: defaults.upscale ?? "none", labels: UPSCALE_LABELS });
+  const upscaleBlend = slider({ name: "upscale_blend", label: "Upscale blend", min: 0, max: 1, step: 0.05, value: defaults.upscale_blend ?? 1, hint: "How much of the upscaler's picture is kept (the rest a plain resize)." });
   const masks = (options.mask_types ?? ["box"]).map((type) => ({ type, ...checkbox({ name: `mask-${type}`, label: MASK_LABELS[type] ?? type, checked: type === "box" }) }));
   const mouth = checkbox({ name: "keep_mouth", label: "Keep the original mouth (needs face landmarks)" });
   const landmarker = select({ name: "landmarker", label: "Face landmarks", values: options.landmarker ?? ["none"], selected: options.defaults?.landmarker ?? "none", labels: { none: "From the detector (5 points)", "2dfan4": "2DFAN4 (68 points, better alignment)" } });
@@ -37,7 +49,7 @@ export function advancedFields(options) {
     "details",
     { class: "advanced" },
     h("summary", {}, "Advanced"),
-    h("div", { class: "advanced-fields" }, boost.element, weight.element, blur.element, blend.element, landmarker.element, maskGroup, mouth.element, rotated.element),
+    h("div", { class: "advanced-fields" }, boost.element, weight.element, blur.element, blend.element, fidelity.element, upscale.element, upscaleBlend.element, landmarker.element, maskGroup, mouth.element, rotated.element),
   );
   function values() {
     const out = {};
@@ -45,6 +57,9 @@ export function advancedFields(options) {
     if (weight.field.value !== weight.initial) out.swapper_weight = Number(weight.field.value);
     if (blur.field.value !== blur.initial) out.mask_blur = Number(blur.field.value);
     if (blend.field.value !== blend.initial) out.enhancer_blend = Number(blend.field.value);
+    if (fidelity.field.value !== fidelity.initial) out.enhancer_weight = Number(fidelity.field.value);
+    if (upscale.field.value && upscale.field.value !== (defaults.upscale ?? "none")) out.upscale = upscale.field.value;
+    if (upscaleBlend.field.value !== upscaleBlend.initial) out.upscale_blend = Number(upscaleBlend.field.value);
     const chosen = masks.filter((m) => m.field.checked).map((m) => m.type);
     if (chosen.length && (chosen.length !== 1 || chosen[0] !== "box")) out.mask_types = chosen;
     if (mouth.field.checked) out.keep_mouth = true;

@@ -42,6 +42,7 @@ function facts(result) {
     ["Engine", result.engine],
     ["Models", (result.models ?? []).join(", ") || "none (classic)"],
     ["Enhancer", result.enhancer ?? "none"],
+    ["Upscaled with", result.upscale ?? null],
     ["Faces changed", result.faces_swapped != null ? `${result.faces_swapped}${result.faces_found != null ? ` of ${result.faces_found}` : ""}` : null],
     ["Size", result.width ? `${result.width} \u00d7 ${result.height}` : null],
     ["Frames", result.frames],

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
-from faceswap.choices import EngineName, EnhancerName
+from faceswap.choices import EngineName, EnhancerName, UpscaleName
 from faceswap.service.api.envelope import ok, recorded_error
 from faceswap.service.api.routes.tasks import absolute, create_task
 from faceswap.service.api.state import ServiceState, get_state
@@ -25,6 +25,7 @@ class FaceSwapBody(BaseModel):
     resolution: str | None = Field(default=None, description="video output WIDTHxHEIGHT")
     model: EngineName | None = None
     enhancer: EnhancerName | None = None
+    upscale: UpscaleName | None = Field(default=None, description="frame enhancer upscaling the output")
     webhook: WebhookUrl | None = None
 
     def task(self) -> TaskCreate:

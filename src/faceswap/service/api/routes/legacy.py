@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 
-from faceswap.choices import EngineName, EnhancerName
+from faceswap.choices import EngineName, EnhancerName, UpscaleName
 from faceswap.errors import BadOptionError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import base64_ref, input_ref, store_file
@@ -101,6 +101,7 @@ async def single_image_swap(
     target_base64: OptText = None,
     model: Annotated[EngineName | None, Form()] = None,
     enhancer: Annotated[EnhancerName | None, Form()] = None,
+    upscale: Annotated[UpscaleName | None, Form(description="frame enhancer upscaling the output")] = None,
     webhook: OptWebhook = None,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
@@ -113,6 +114,7 @@ async def single_image_swap(
         ),
         "model": model,
         "enhancer": enhancer,
+        "upscale": upscale,
     }
     return await submit(request, state, wf, webhook, idempotency_key)
 
@@ -130,6 +132,7 @@ async def multi_image_swap(
     target_base64: OptText = None,
     model: Annotated[EngineName | None, Form()] = None,
     enhancer: Annotated[EnhancerName | None, Form()] = None,
+    upscale: Annotated[UpscaleName | None, Form(description="frame enhancer upscaling the output")] = None,
     webhook: OptWebhook = None,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
@@ -151,6 +154,7 @@ async def multi_image_swap(
         "mapping": parsed_mapping,
         "model": model,
         "enhancer": enhancer,
+        "upscale": upscale,
     }
     return await submit(request, state, wf, webhook, idempotency_key)
 
@@ -168,6 +172,7 @@ async def video_swap(
     resolution: OptText = None,
     model: Annotated[EngineName | None, Form()] = None,
     enhancer: Annotated[EnhancerName | None, Form()] = None,
+    upscale: Annotated[UpscaleName | None, Form(description="frame enhancer upscaling the output")] = None,
     webhook: OptWebhook = None,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
@@ -177,6 +182,7 @@ async def video_swap(
         "resolution": resolution,
         "model": model,
         "enhancer": enhancer,
+        "upscale": upscale,
     }
     return await submit(request, state, wf, webhook, idempotency_key)
 

@@ -18,6 +18,7 @@ from faceswap.choices import (
     MaskType,
     OccluderName,
     PixelBoost,
+    UpscaleName,
     VideoContainer,
     angle_choices,
     choices,
@@ -32,7 +33,8 @@ State = Annotated[ServiceState, Depends(get_state)]
 
 @router.get(
     "/options",
-    summary="The choices of engine, enhancer, face mode, landmarker, detector angles and output formats",
+    summary="The choices of engine, enhancer, upscale, face mode, landmarker, detector angles and output "
+    "formats",
 )
 async def options(state: State, request: Request) -> dict[str, Any]:
     engine = state.settings.engine
@@ -51,12 +53,17 @@ async def options(state: State, request: Request) -> dict[str, Any]:
             "mask_areas": list(choices(FaceArea)),
             "occluder": list(choices(OccluderName)),
             "face_parser": list(choices(FaceParserName)),
+            "upscale": list(choices(UpscaleName)),
             "defaults": {
                 "engine": engine.engine,
                 "enhancer": engine.enhancer,
                 "face_mode": "one",
                 "landmarker": engine.landmarker,
                 "detector_angles": list(engine.detector_angles),
+                "upscale": engine.upscale,
+                "upscale_blend": engine.upscale_blend,
+                "enhancer_blend": engine.enhancer_blend,
+                "enhancer_weight": engine.enhancer_weight,
             },
             "max_upload_bytes": state.max_upload_bytes,
             "auth": {"required": await keys_required(request)},
