@@ -165,3 +165,39 @@ def test_an_allow_listed_address_is_accepted_at_creation(data_dir: Path) -> None
     with TestClient(create_app(settings)) as client:
         swap = {"source_url": "https://example.com/a.jpg", "target_url": "http://127.0.0.1:9/b.jpg"}
         assert client.post("/api/face-swap/create-task", json=swap).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("mapping", "says"),
+    [
+        ("0=0,2=1", "names source 2, but the task has 2 source(s)"),
+        ("0=1,1=1", "several sources to the same face (1)"),
+        ('{"-1": 0}', "indexes start at 0"),
+        ("", "mapping"),
+    ],
+)
+def test_a_mapping_that_fits_no_target_is_refused_at_creation(
+    client: TestClient, data_dir: Path, mapping: str, says: str
+) -> None:
+    sources = [("source_images", (f"s{i}.jpg", GRACE.read_bytes())) for i in range(2)]
+    target = [("target_image", ("astronaut.png", ASTRONAUT.read_bytes()))]
+    response = client.post("/api/multi-image-swap", files=sources + target, data={"mapping": mapping})
+    assert refused(response) in ("bad_option", "bad_request")
+    assert says in response.json()["error"]["message"]
+    assert "--map" not in response.json()["error"]["message"]  # the API's words, not the CLI's
+    assert stored_files(data_dir) == []
+    assert no_tasks(client)
+
+
+def test_a_mapping_past_the_sources_is_refused_in_the_task_format(client: TestClient) -> None:
+    wf = {
+        "source_urls": ["https://example.com/a.jpg", "https://example.com/b.jpg"],
+        "target_url": "https://example.com/c.jpg",
+        "mapping": {"0": 0, "3": 1},
+    }
+    response = client.post(
+        "/api/tasks/create", json={"workflow": "face_swap", "params": {"input_data": {"wf_json": wf}}}
+    )
+    assert refused(response) == "bad_request"
+    assert "names source 3, but the task has 2 source(s)" in response.json()["error"]["message"]
+    assert no_tasks(client)

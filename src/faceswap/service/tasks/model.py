@@ -164,6 +164,25 @@ class WfJson(BaseModel):
         return [self.source_url] if self.source_url else []
 
 
+def check_mapping(mapping: dict[int, int], sources: int) -> None:
+    """Refuses (``ValueError``, a 422 at creation) a mapping that cannot fit any target: empty, a negative
+    index, a source index past the ``sources`` given, or two sources sent to one face. Whether each face
+    index exists is known only once the target's faces are found."""
+    if not mapping:
+        raise ValueError("mapping is empty: give at least one source index -> target face index")
+    for source, face in mapping.items():
+        if source < 0 or face < 0:
+            raise ValueError(f"mapping indexes start at 0; got {source} -> {face}")
+        if source >= sources:
+            raise ValueError(
+                f"mapping names source {source}, but the task has {sources} source(s) (indexes 0 to {sources - 1})"
+            )
+    faces = list(mapping.values())
+    if len(set(faces)) != len(faces):
+        twice = sorted({face for face in faces if faces.count(face) > 1})
+        raise ValueError(f"mapping sends several sources to the same face ({', '.join(map(str, twice))})")
+
+
 class InputData(BaseModel):
     model_config = ConfigDict(extra="allow")
     wf_json: WfJson
@@ -194,6 +213,8 @@ class TaskCreate(BaseModel):
             raise ValueError(f"a {self.workflow} task needs source_url or source_urls")
         if wf.source_urls and len(wf.source_urls) > 1 and wf.mapping is None:
             raise ValueError("several source_urls need a mapping (source index -> target face index)")
+        if wf.mapping is not None:
+            check_mapping(wf.mapping, len(wf.sources()))
         try:
             wf.swap_options()
         except BadOptionError as exc:

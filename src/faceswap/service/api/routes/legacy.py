@@ -19,7 +19,14 @@ from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import base64_ref, input_ref, store_file
 from faceswap.service.api.routes.tasks import absolute, create_task, retry_task
 from faceswap.service.api.state import ServiceState, get_state
-from faceswap.service.tasks.model import MAX_SOURCES, Task, TaskCreate, WebhookUrl, legacy_status
+from faceswap.service.tasks.model import (
+    MAX_SOURCES,
+    Task,
+    TaskCreate,
+    WebhookUrl,
+    check_mapping,
+    legacy_status,
+)
 
 router = APIRouter(prefix="/api", tags=["jobs (legacy)"])
 State = Annotated[ServiceState, Depends(get_state)]
@@ -144,6 +151,10 @@ async def multi_image_swap(
     if count > MAX_SOURCES:
         raise BadOptionError(f"at most {MAX_SOURCES} sources per task; got {count}")
     parsed_mapping = parse_mapping(mapping)  # refused before any file is stored
+    try:
+        check_mapping(parsed_mapping, count)
+    except ValueError as exc:
+        raise BadOptionError(str(exc)) from exc
     sources = [(await store_file(state.storage, f, limit)).file_id for f in source_images or []]
     sources.extend([await input_ref(state.storage, file_id, limit) for file_id in file_ids])
     wf = {
