@@ -131,3 +131,14 @@ async def test_an_internal_error_is_recorded_without_its_text(
     assert "RuntimeError" in done.error.message
     assert "secret detail" not in done.error.message
     assert str(tmp_path) not in done.error.message
+
+
+def test_saved_names_keep_the_stored_extension_and_only_safe_characters() -> None:
+    from faceswap.service.api.served import saved_name
+
+    assert saved_name("astronaut-swapped.png", "output.png") == "astronaut-swapped.png"
+    assert saved_name("astronaut-swapped.html", "output.png") == "astronaut-swapped.png"  # the bytes decide
+    assert saved_name('a"b; c/../d.png', "output.jpg") == "a-b-c-..-d.jpg"
+    assert saved_name("", "output.png") == "output.png"
+    assert saved_name("...", "output.png") == "output.png"
+    assert saved_name(None, "output.mp4") == "output.mp4"

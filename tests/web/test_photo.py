@@ -39,6 +39,7 @@ def test_photo_swap_from_pick_to_download(page: Any, shots: Any, tmp_path: Path)
     shots(page, "photo-result")
     with page.expect_download() as info:
         page.get_by_role("link", name="Download the result").click()
+    assert info.value.suggested_filename == "grace_hopper-swapped.png"  # named after the target
     saved = tmp_path / "result.png"
     info.value.save_as(saved)
     swapped = np.asarray(Image.open(saved).convert("L"), dtype=np.int16)

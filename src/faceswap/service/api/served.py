@@ -14,6 +14,7 @@ API's origin, whatever its bytes:
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from faceswap.imaging.sniff import MIME_TYPES
@@ -22,6 +23,8 @@ from faceswap.storage.base import StoredObject
 DOWNLOAD_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 INLINE_TYPES: Final = frozenset(MIME_TYPES.values())
 CACHE_CONTROL: Final = "private, max-age=3600"
+MAX_DOWNLOAD_NAME: Final = 120
+_UNSAFE: Final = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def is_inline(content_type: str) -> bool:
@@ -29,13 +32,23 @@ def is_inline(content_type: str) -> bool:
     return content_type.partition(";")[0].strip().lower() in INLINE_TYPES
 
 
-def download_headers(obj: StoredObject) -> dict[str, str]:
-    """The headers of a download of ``obj`` (its key's last segment is a safe file name: see
-    :mod:`faceswap.storage.keys`)."""
+def saved_name(wanted: str | None, stored: str) -> str:
+    """The file name a download is saved under: ``wanted`` cut to letters, digits, ``-``, ``_`` and ``.``
+    with the stored file's extension (the bytes' type decides it, never the caller), else ``stored``."""
+    stem = _UNSAFE.sub("-", (wanted or "").rsplit(".", 1)[0]).strip("-.")[:MAX_DOWNLOAD_NAME]
+    if not stem:
+        return stored
+    extension = stored.rsplit(".", 1)[1] if "." in stored else ""
+    return f"{stem}.{extension}" if extension else stem
+
+
+def download_headers(obj: StoredObject, name: str | None = None) -> dict[str, str]:
+    """The headers of a download of ``obj``, saved as ``name`` when given (:func:`saved_name`), else by
+    its key's last segment (a safe file name: see :mod:`faceswap.storage.keys`)."""
     disposition = "inline" if is_inline(obj.content_type) else "attachment"
     headers = {
         "Content-Length": str(obj.size),
-        "Content-Disposition": f'{disposition}; filename="{obj.name}"',
+        "Content-Disposition": f'{disposition}; filename="{saved_name(name, obj.name)}"',
         "Cache-Control": CACHE_CONTROL,
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": DOWNLOAD_CSP,

@@ -52,9 +52,21 @@ function facts(result) {
   return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", { dataset: { fact: term.toLowerCase() } }, String(value))]));
 }
 
-function downloadName(entry) {
-  const extension = String(entry.result.file_id ?? entry.result.output_url).split(".").pop();
-  return `faceswap-${entry.id.slice(0, 8)}.${extension}`;
+/** The result's file name: the target's own name with "-swapped" and the result's extension
+ * (astronaut.png -> astronaut-swapped.png); the task id's start when the target's name is not known. */
+export function downloadName(entry) {
+  const extension = String(entry.result?.file_id ?? entry.result?.output_url ?? "").split("?")[0].split(".").pop();
+  const stem = String(entry.targetName ?? "").replace(/\.[^.]*$/, "").replace(/[^\w.-]+/g, "-").replace(/^[-.]+|-+$/g, "");
+  return `${stem || `faceswap-${entry.id.slice(0, 8)}`}-swapped.${extension}`;
+}
+
+/** ``url`` asking the API to name the saved file (its Content-Disposition wins over `download`); a
+ * storage's own URL (presigned, public) is left as it is. */
+export function namedUrl(url, entry) {
+  const parsed = new URL(url, location.href);
+  if (parsed.origin !== location.origin || !parsed.pathname.startsWith("/api/download/")) return url;
+  parsed.searchParams.set("name", downloadName(entry));
+  return parsed.href;
 }
 
 /** The whole result section of a COMPLETED entry. */
@@ -69,7 +81,7 @@ export function resultView(entry) {
     { class: "result", "aria-labelledby": "result-title" },
     h("h2", { id: "result-title" }, "Result"),
     comparison,
-    h("p", { class: "actions" }, h("a", { class: "button primary", href: afterUrl, download: downloadName(entry) }, "Download the result")),
+    h("p", { class: "actions" }, h("a", { class: "button primary", href: namedUrl(afterUrl, entry), download: downloadName(entry) }, "Download the result")),
     facts(result),
   );
 }

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from saq.job import Status
 
 from faceswap.errors import NotFoundError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import store_file
-from faceswap.service.api.served import download_headers
+from faceswap.service.api.served import MAX_DOWNLOAD_NAME, download_headers
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.queue.attempts import attempt_name
 from faceswap.service.worker.inputs import stored_key
@@ -42,7 +42,17 @@ async def upload(state: State, file: Annotated[UploadFile, File()]) -> dict[str,
     response_class=StreamingResponse,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-async def download(state: State, file_id: str) -> StreamingResponse:
+async def download(
+    state: State,
+    file_id: str,
+    name: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_DOWNLOAD_NAME,
+            description="the file name the download is saved under (its extension is the stored file's)",
+        ),
+    ] = None,
+) -> StreamingResponse:
     """``file_id`` is an upload's id or a stored key such as ``results/<task_id>/<attempt>/output.png``
     (``results/<task_id>/output.png`` names the completed task's ``output.png``)."""
     key = await stored_key(state.storage, file_id)
@@ -56,7 +66,7 @@ async def download(state: State, file_id: str) -> StreamingResponse:
         async for chunk in stream:
             yield chunk
 
-    return StreamingResponse(body(), media_type=obj.content_type, headers=download_headers(obj))
+    return StreamingResponse(body(), media_type=obj.content_type, headers=download_headers(obj, name))
 
 
 async def completed_result_key(state: ServiceState, key: str) -> str:

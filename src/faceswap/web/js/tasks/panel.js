@@ -1,5 +1,6 @@
 // The task panel (bottom-right on every page): live progress, stop, try again, results; updated in place.
 import { api, fileUrl } from "../api.js";
+import { downloadName, namedUrl } from "../result.js";
 import { announce, h } from "../dom.js";
 import { errorBox, explain } from "../errors.js";
 import { isActive } from "./store.js";
@@ -106,7 +107,7 @@ export class TaskPanel {
     }
     out.push(h("a", { href: `#/task/${entry.id}`, class: "view" }, entry.status === "COMPLETED" ? "View result" : "Details"));
     if (entry.status === "COMPLETED" && entry.result?.output_url) {
-      out.push(h("a", { href: fileUrl(entry.result.output_url), download: "", class: "download" }, "Download"));
+      out.push(h("a", { href: namedUrl(fileUrl(entry.result.output_url), entry), download: downloadName(entry), class: "download" }, "Download"));
     }
     out.push(h("button", { type: "button", class: "link remove", "aria-label": `Remove ${title} from the list`, onClick: () => this.store.remove(entry.id) }, "Remove"));
     return out;

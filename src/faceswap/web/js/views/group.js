@@ -42,7 +42,7 @@ export function groupView(ctx) {
       wf.source_urls = await Promise.all(chosen.map(([, file]) => uploads.fileId(file)));
       wf.mapping = Object.fromEntries(chosen.map(([face], index) => [String(index), face]));
       const people = chosen.length === 1 ? "1 person" : `${chosen.length} people`;
-      await ctx.start(wf, { kind: "group", title: `Group swap (${people}) \u00b7 ${target.file.name}` });
+      await ctx.start(wf, { kind: "group", title: `Group swap (${people}) \u00b7 ${target.file.name}`, targetName: target.file.name });
     });
   });
   return h("div", { class: "view" }, pageHead("Swap faces in a group photo", "Pick a photo with several people; the faces found appear below, numbered left to right."), form);

@@ -66,7 +66,7 @@ export function singleView(ctx, kind) {
     event.preventDefault();
     submit.run(async () => {
       const wf = await collect();
-      await ctx.start(wf, { kind, title: `${text.task} \u00b7 ${target.file.name}` });
+      await ctx.start(wf, { kind, title: `${text.task} \u00b7 ${target.file.name}`, targetName: target.file.name });
     });
   });
   return h("div", { class: "view" }, pageHead(text.title, text.intro), form);
