@@ -6,6 +6,7 @@ import pytest
 
 from faceswap.choices import (
     DetectorName,
+    EmbeddingConverterName,
     EnhancerModelName,
     EnhancerName,
     ModelName,
@@ -29,6 +30,7 @@ def test_every_model_name_has_exactly_one_entry() -> None:
         ("recognizer", RecognizerName),
         ("swapper", SwapperName),
         ("enhancer", EnhancerModelName),
+        ("embedding_converter", EmbeddingConverterName),
     ],
 )
 def test_roles_match_the_role_literals(role: str, literal: object) -> None:
@@ -55,15 +57,22 @@ def test_files_urls_and_sidecars_are_consistent() -> None:
         assert all(url.endswith("/" + spec.hash_file) for url in spec.hash_urls)
         assert all(spec.release in url for url in (*spec.urls, *spec.hash_urls))
         assert spec.size_bytes > 0
-        # OpenRAIL-M allows commercial use under its use-based restrictions
-        assert spec.commercial_use == (spec.licence.split(" ")[0] in {"Apache-2.0", "MIT", "OpenRAIL-M"})
+        # OpenRAIL-M(S) allows commercial use under its use-based restrictions
+        permissive = {"Apache-2.0", "MIT", "OpenRAIL-M", "OpenRAIL-MS"}
+        assert spec.commercial_use == (spec.licence.split(" ")[0] in permissive)
 
 
 def test_templates_and_input_sizes_follow_roles() -> None:
     for spec in CATALOG.values():
-        if spec.role == "detector" or spec.name == "2dfan4":  # 2dfan4 crops the box, no template
+        # 2dfan4 crops the box, no template; the converters take embeddings
+        if spec.role in ("detector", "embedding_converter") or spec.name == "2dfan4":
             assert spec.template is None
         else:
             assert spec.template is not None
     assert {CATALOG[n].input_size for n in choices(EnhancerModelName)} == {(512, 512)}
-    assert {CATALOG[n].template for n in choices(SwapperName)} == {"arcface_128"}
+    assert {CATALOG[n].template for n in choices(SwapperName)} == {
+        "arcface_128",
+        "arcface_112_v1",
+        "mtcnn_512",
+        "ffhq_512",
+    }
