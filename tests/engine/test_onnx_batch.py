@@ -18,11 +18,11 @@ from faceswap.engine.onnx.detector import ScrfdDetector, YunetDetector
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
 from faceswap.engine.onnx.session import ModelSession, open_session
 from faceswap.engine.onnx.swapper import load_swapper
-from faceswap.models.swappers import SWAPPERS
 from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection
 from faceswap.engine.types import Face, Identity, SourceFace
 from faceswap.errors import ModelSignatureError
+from faceswap.models.swappers import SWAPPERS
 from faceswap.testing.moving import write_moving_scrfd_standin
 from faceswap.testing.standins import (
     StandinFace,

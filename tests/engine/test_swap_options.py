@@ -17,11 +17,11 @@ from faceswap.engine.onnx.masker import BiSeNetParser, XSegOccluder, prepare_occ
 from faceswap.engine.onnx.session import open_session
 from faceswap.engine.onnx.swap_sources import prepare_latents, read_emap
 from faceswap.engine.onnx.swapper import OnnxSwapper, load_swapper
-from faceswap.models.swappers import SWAPPERS
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.pixel_boost import explode, implode
 from faceswap.engine.types import Face, Identity, SourceFace
 from faceswap.errors import BadOptionError
+from faceswap.models.swappers import SWAPPERS
 from faceswap.testing.mask_standins import write_bisenet_standin, write_xseg_standin
 from faceswap.testing.photos import ASTRONAUT
 from faceswap.testing.standins import write_inswapper_standin

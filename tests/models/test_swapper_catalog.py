@@ -134,7 +134,9 @@ def test_swapper_spec_follows_the_published_convention(name: SwapperName) -> Non
     assert (entry.template, entry.input_size) == (template, (size, size))
     assert entry.normalisation == {UNIT: "unit", HALF: "symmetric", IMAGENET: "imagenet"}[(mean, std)]
     assert entry.commercial_use is commercial
-    assert entry.licence and entry.summary and entry.size_bytes > 1_000_000
+    assert entry.licence
+    assert entry.summary
+    assert entry.size_bytes > 1_000_000
 
 
 @pytest.mark.parametrize("name", choices(EmbeddingConverterName))
@@ -196,4 +198,4 @@ def test_auto_preference_and_recommended_set() -> None:
     assert AUTO_PREFERENCE[:3] == ("hyperswap_1a_256", "hyperswap_1b_256", "hyperswap_1c_256")
     assert AUTO_PREFERENCE.index("inswapper_128") < AUTO_PREFERENCE.index("simswap_unofficial_512")
     assert AUTO_PREFERENCE[-2:] == ("uniface_256", "blendswap_256")  # image sources last
-    assert RECOMMENDED == neural_models("scrfd_2.5g", AUTO_PREFERENCE[0])
+    assert neural_models("scrfd_2.5g", AUTO_PREFERENCE[0]) == RECOMMENDED
