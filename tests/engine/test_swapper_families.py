@@ -208,7 +208,6 @@ def test_swap_follows_the_published_convention(tmp_path: Path, name: SwapperName
         if what == "de-normalisation" and (mean, std) == UNIT:
             continue  # with mean 0 and std 1 de-normalising changes nothing
         assert differs(variant(), expected) > 0.3, what
-    # fmt: skip
 
 
 @pytest.mark.parametrize("name", FAMILIES)
@@ -225,7 +224,6 @@ def test_pixel_boost_runs_model_sized_sub_images(tmp_path: Path, name: SwapperNa
     if not_a_multiple is not None:
         with pytest.raises(BadOptionError, match="multiple"):
             case.swapper.check_options(SwapOptions(pixel_boost=not_a_multiple))  # type: ignore[arg-type]
-    # fmt: skip
 
 
 @pytest.mark.parametrize("name", FAMILIES)
@@ -258,7 +256,6 @@ def test_identity_weight_blends_in_the_family_space(tmp_path: Path, name: Swappe
     np.testing.assert_allclose(
         case.swapper.source_inputs([target], [case.identity], 1.0), case.source(kind, None), atol=1e-4
     )
-    # fmt: skip
 
 
 def test_hyperswap_mask_output_is_ignored_and_the_first_output_pasted(tmp_path: Path) -> None:
