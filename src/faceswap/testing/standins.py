@@ -44,6 +44,7 @@ from faceswap.engine.onnx.signature import (
 )
 from faceswap.errors import BadOptionError
 from faceswap.models.catalog import spec
+from faceswap.models.swappers import converter_of
 from faceswap.testing.landmark_standins import write_2dfan4_standin, write_fan_68_5_standin
 from faceswap.testing.onnx_files import save_standin
 from faceswap.testing.swapper_standins import (
@@ -227,14 +228,20 @@ def write_enhancer_standin(path: Path, kind: Literal["gfpgan", "codeformer"] = "
     return save_standin(path, nodes, inputs, [output], [])
 
 
+INSWAPPERS: tuple[SwapperName, ...] = ("inswapper_128", "inswapper_128_fp16")
+
+
 def write_standin_models(
     directory: Path,
     faces: Sequence[StandinFace],
-    swapper: Literal["identity", "constant", "pattern"] = "identity",
+    swapper: StandinKind = "identity",
+    swappers: Sequence[SwapperName] = INSWAPPERS,
 ) -> dict[ModelName, Path]:
-    """Every catalog model as a stand-in, under its catalog file name in ``directory``.
+    """Every catalog model but the swappers left out of ``swappers`` (default: the two inswappers; pass
+    ``get_args(SwapperName)`` for all) as a stand-in, under its catalog file name in ``directory``, with
+    the embedding converters those swappers need.
 
-    ``faces`` (detector pixels) are what both detectors report.
+    ``faces`` (detector pixels) are what both detectors report; ``swapper`` is the swappers' kind.
     """
     paths: dict[ModelName, Path] = {}
 
@@ -246,10 +253,11 @@ def write_standin_models(
     write_scrfd_standin(target("retinaface_10g"), faces)
     write_yunet_standin(target("yunet"), faces)
     write_arcface_standin(target("arcface_w600k_r50"))
-    for name in get_args(SwapperName):
+    for name in swappers:
         write_swapper_standin(target(name), name, swapper, fp16=name.endswith("_fp16"))
     for seed, converter in enumerate(get_args(EmbeddingConverterName)):
-        write_converter_standin(target(converter), seed)
+        if any(converter_of(name) == converter for name in swappers):
+            write_converter_standin(target(converter), seed)
     write_enhancer_standin(target("gfpgan_1.4"))
     write_enhancer_standin(target("codeformer"), "codeformer")
     write_enhancer_standin(target("restoreformer_plus_plus"))
