@@ -23,6 +23,7 @@ from faceswap.choices import (
     choices,
 )
 from faceswap.service.api.envelope import ok
+from faceswap.service.api.swapper_options import swapper_options
 from faceswap.service.api.state import ServiceState, get_state
 
 router = APIRouter(prefix="/api", tags=["options"])
@@ -38,6 +39,7 @@ async def options(state: State) -> dict[str, Any]:
     return ok(
         {
             "engine": list(choices(EngineName)),
+            "swappers": swapper_options(state.settings),
             "enhancer": list(choices(EnhancerName)),
             "face_mode": list(choices(FaceMode)),
             "landmarker": list(choices(LandmarkerName)),
