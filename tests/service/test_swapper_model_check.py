@@ -39,7 +39,8 @@ def test_a_missing_converter_is_refused_at_creation(tmp_path: Path) -> None:
         assert "ghost_1_256" not in str(error["message"]).replace("crossface_ghost", "")
         status, body = create(client, "simswap_256")  # neither the swapper nor its converter
         assert status == 503
-        assert "simswap_256" in str(body["error"]) and "crossface_simswap" in str(body["error"])
+        assert "simswap_256" in str(body["error"])
+        assert "crossface_simswap" in str(body["error"])
         status, _ = create(client, "inswapper_128")
         assert status == 200
         data = client.get("/api/options").json()["data"]

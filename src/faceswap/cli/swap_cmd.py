@@ -21,12 +21,12 @@ from faceswap.engine.options import SwapOptions
 from faceswap.engine.pipeline import SwapOutcome, SwapRequest, swap_image
 from faceswap.engine.rotation import check_angles
 from faceswap.engine.selection import parse_mapping
-from faceswap.models.swappers import AUTO_PREFERENCE
 from faceswap.errors import BadOptionError
 from faceswap.imaging.decode import DecodedImage, read_image
 from faceswap.imaging.encode import format_for_path, write_image
 from faceswap.imaging.provenance import Provenance
 from faceswap.limits import check_face_room
+from faceswap.models.swappers import AUTO_PREFERENCE
 from faceswap.video.options import output_format
 from faceswap.video.probe import probe
 

@@ -23,8 +23,8 @@ from faceswap.choices import (
     choices,
 )
 from faceswap.service.api.envelope import ok
-from faceswap.service.api.swapper_options import swapper_options
 from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.api.swapper_options import swapper_options
 
 router = APIRouter(prefix="/api", tags=["options"])
 State = Annotated[ServiceState, Depends(get_state)]
