@@ -39,7 +39,7 @@ def normalize_swap_output(
 ) -> list[ImageBGR]:
     """The swapper's ``Nx3xSxS`` RGB output as BGR uint8 crops: de-normalised (``y * std + mean``) when
     ``denormalise``, clipped to [0, 1], times 255, rounded. The float work runs on the contiguous NCHW
-    array, the layout change on the 4 times smaller uint8 one."""
+    array, the layout change (planes merged in BGR order) on the 4 times smaller uint8 one."""
     pixels = np.asarray(output, np.float32)
     if denormalise:
         scale = np.asarray(std, np.float32).reshape(1, 3, 1, 1) * np.float32(255.0)
@@ -48,8 +48,8 @@ def normalize_swap_output(
         pixels = pixels * np.float32(255.0)
     np.clip(pixels, 0.0, 255.0, out=pixels)
     np.rint(pixels, out=pixels)
-    bgr = pixels.astype(np.uint8)[:, ::-1].transpose(0, 2, 3, 1)
-    return [np.ascontiguousarray(crop) for crop in bgr]
+    planes = pixels.astype(np.uint8)
+    return [np.asarray(cv2.merge((item[2], item[1], item[0])), np.uint8) for item in planes]
 
 
 def prepare_source_crops(faces: Sequence[SourceFace], spec: SwapperSpec) -> NDArray[np.float32]:

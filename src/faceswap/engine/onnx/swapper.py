@@ -48,6 +48,8 @@ class OnnxSwapper:
     spec: SwapperSpec
     feed: SourceFeed
     """Makes the ``source`` input (read once at load: inswapper's emap, a converter's session)."""
+    converter: EmbeddingConverter | None = None
+    """The embedding converter ``feed`` runs (None for families without one)."""
     mask_blur: float = MASK_BLUR
     geometry: DeviceGeometry | None = None
     """Warp and paste back as graphs on the model's device, crops kept there (None: OpenCV on the host)."""
@@ -162,4 +164,5 @@ def load_swapper(
 ) -> OnnxSwapper:
     """The swapper on a loaded ``model`` described by ``spec`` (with its embedding converter when the spec
     names one)."""
-    return OnnxSwapper(model=model, spec=spec, feed=source_feed(spec, model, converter), geometry=geometry)
+    feed = source_feed(spec, model, converter)
+    return OnnxSwapper(model=model, spec=spec, feed=feed, converter=converter, geometry=geometry)
