@@ -163,7 +163,9 @@ def converter_file(folder: Path, name: SwapperName, weights: Path | None) -> dic
     real = weights / spec(converter).file if weights else None
     if real is not None and real.is_file():
         return {converter: real}
-    return {converter: write_converter_standin(folder / spec(converter).file)}
+    path = folder / spec(converter).file
+    write_converter_standin(path)
+    return {converter: path}
 
 
 def e2e_models(folder: Path, swapper_path: Path, name: SwapperName, weights: Path | None) -> dict[str, Path]:

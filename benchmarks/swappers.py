@@ -6,8 +6,10 @@ measured anyway (each session's ``run`` is wrapped) and taken out. What is left 
 per face on a 1920x1080 frame: the source input (emap latent, converter call around its model time,
 source crop), alignment at the model's size, normalisation, reading the output back, mask and paste back.
 
-Prints one JSON line per swapper: ``outside_model_ms`` (median over ``--repeat`` swaps), ``model_ms`` and
-``ratio`` to inswapper_128's outside-model figure (goal: at most 1.5). See docs/benchmarks.md.
+Prints one JSON line per swapper: the wall time outside the model (median over ``--repeat`` swaps, the
+minimum beside it; the swappers take turns within each repetition), the calling thread's CPU time outside
+the model (``cpu_ms``: steadier on a shared machine, complete with ``--opencv-threads 1``), the model's
+wall time and the ratios to inswapper_128's figures (goal: at most 1.5). See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -39,20 +41,22 @@ WIDTH, HEIGHT = 1920, 1080
 
 
 class Clock:
-    """Milliseconds inside the wrapped sessions' ``run``."""
+    """Milliseconds inside the wrapped sessions' ``run``: wall time and the calling thread's CPU time."""
 
     def __init__(self) -> None:
         self.ms = 0.0
+        self.cpu_ms = 0.0
 
     def wrap(self, session: Any) -> None:
         run = session.run
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.thread_time()
             try:
                 return run(*args, **kwargs)
             finally:
                 self.ms += (time.perf_counter() - start) * 1000.0
+                self.cpu_ms += (time.thread_time() - cpu) * 1000.0
 
         session.run = timed
 
@@ -96,23 +100,36 @@ def build(directory: Path, name: SwapperName, clock: Clock) -> OnnxSwapper:
 
 
 def measure(
-    swapper: OnnxSwapper, clock: Clock, repeat: int, warmup: int, options: SwapOptions
-) -> dict[str, float]:
+    swappers: dict[str, tuple[OnnxSwapper, Clock, SwapOptions]], repeat: int, warmup: int
+) -> dict[str, dict[str, float]]:
+    """Median and minimum ms outside the model per swap, and the median model ms. The swappers take turns
+    within each repetition, so a busy neighbour on a shared machine slows all of them alike."""
     frame, face = frame_and_face()
     source = identity()
-    for _ in range(warmup):
-        swapper.swap(frame, face, source, options)
-    outside, model = [], []
-    for _ in range(repeat):
-        clock.ms = 0.0
-        start = time.perf_counter()
-        swapper.swap(
-            frame, face, Identity(source.faces, source.embedding), options
-        )  # a new identity each time
-        total = (time.perf_counter() - start) * 1000.0
-        outside.append(total - clock.ms)
-        model.append(clock.ms)
-    return {"outside_model_ms": statistics.median(outside), "model_ms": statistics.median(model)}
+    outside: dict[str, list[float]] = {name: [] for name in swappers}
+    cpu: dict[str, list[float]] = {name: [] for name in swappers}
+    model: dict[str, list[float]] = {name: [] for name in swappers}
+    for number in range(warmup + repeat):
+        for name, (swapper, clock, options) in swappers.items():
+            fresh = Identity(source.faces, source.embedding)  # a new identity per swap, as for one photo
+            clock.ms = clock.cpu_ms = 0.0
+            start, cpu_start = time.perf_counter(), time.thread_time()
+            swapper.swap(frame, face, fresh, options)
+            total = (time.perf_counter() - start) * 1000.0
+            cpu_total = (time.thread_time() - cpu_start) * 1000.0
+            if number >= warmup:
+                outside[name].append(total - clock.ms)
+                cpu[name].append(cpu_total - clock.cpu_ms)
+                model[name].append(clock.ms)
+    return {
+        name: {
+            "outside_model_ms": statistics.median(outside[name]),
+            "outside_model_min_ms": min(outside[name]),
+            "outside_model_cpu_ms": statistics.median(cpu[name]),
+            "model_ms": statistics.median(model[name]),
+        }
+        for name in swappers
+    }
 
 
 @click.command()
@@ -124,12 +141,17 @@ def measure(
 @click.option(
     "--pixel-boost", default="native", show_default=True, type=click.Choice(["native", "512", "1024"])
 )
-def main(names: tuple[str, ...], repeat: int, warmup: int, pixel_boost: str) -> None:
+@click.option("--opencv-threads", type=int, help="cv2.setNumThreads (default: OpenCV's own)")
+def main(
+    names: tuple[str, ...], repeat: int, warmup: int, pixel_boost: str, opencv_threads: int | None
+) -> None:
     """Prints JSON lines: each swapper's per-face cost outside the model, and its ratio to inswapper's."""
+    if opencv_threads is not None:
+        cv2.setNumThreads(opencv_threads)
     chosen = cast(tuple[SwapperName, ...], names or get_args(SwapperName))
     wanted = ("inswapper_128", *(n for n in chosen if n != "inswapper_128"))
-    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        built: dict[str, tuple[OnnxSwapper, Clock, SwapOptions]] = {}
         for name in wanted:
             clock = Clock()
             swapper = build(Path(tmp), name, clock)
@@ -138,8 +160,10 @@ def main(names: tuple[str, ...], repeat: int, warmup: int, pixel_boost: str) -> 
                 if pixel_boost == "native" or int(pixel_boost) % swapper.spec.size == 0
                 else "native"
             )
-            results[name] = measure(swapper, clock, repeat, warmup, SwapOptions(pixel_boost=boost))  # type: ignore[arg-type]
+            built[name] = (swapper, clock, SwapOptions(pixel_boost=boost))  # type: ignore[arg-type]
+        results = measure(built, repeat, warmup)
     base = results["inswapper_128"]["outside_model_ms"]
+    base_cpu = results["inswapper_128"]["outside_model_cpu_ms"]
     for name, figures in results.items():
         spec = SWAPPERS[cast(SwapperName, name)]
         line = {
@@ -151,8 +175,12 @@ def main(names: tuple[str, ...], repeat: int, warmup: int, pixel_boost: str) -> 
             "pixel_boost": pixel_boost,
             "value": round(figures["outside_model_ms"], 3),
             "unit": "ms",
+            "min": round(figures["outside_model_min_ms"], 3),
             "model_ms": round(figures["model_ms"], 3),
             "ratio": round(figures["outside_model_ms"] / base, 3),
+            "cpu_ms": round(figures["outside_model_cpu_ms"], 3),
+            "cpu_ratio": round(figures["outside_model_cpu_ms"] / base_cpu, 3),
+            "opencv_threads": cv2.getNumThreads(),
             "goal": "<= 1.5",
             "frame": f"{WIDTH}x{HEIGHT}",
             "repeat": repeat,
