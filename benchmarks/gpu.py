@@ -41,12 +41,11 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from faceswap.choices import ExecutionProvider, GpuGeometry
+from faceswap.choices import ExecutionProvider, GpuGeometry, ModelName, SwapperName, choices
 from faceswap.config import EngineSettings, Settings
 from faceswap.engine import frames as frame_swapper
 from faceswap.engine.frames import FrameSwapper
-from faceswap.engine.onnx import detector, device_geometry, recognizer, uploads
-from faceswap.engine.onnx import swapper as inswapper
+from faceswap.engine.onnx import detector, device_geometry, recognizer, swap_sources, swapper, uploads
 from faceswap.engine.onnx.binding import run_bound, to_device
 from faceswap.engine.onnx.engine import build_neural_engine
 from faceswap.engine.onnx.session import ModelSession, open_session
@@ -55,6 +54,7 @@ from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection
 from faceswap.engine.types import ImageBGR
 from faceswap.models.catalog import spec
+from faceswap.models.swappers import SWAPPERS
 from faceswap.testing.moving import write_moving_scrfd_standin
 from faceswap.testing.replicas import (
     detector_stats,
@@ -62,7 +62,8 @@ from faceswap.testing.replicas import (
     write_detector_replica,
     write_inswapper_replica,
 )
-from faceswap.testing.standins import write_arcface_standin, write_inswapper_standin
+from faceswap.testing.standins import write_arcface_standin
+from faceswap.testing.swapper_standins import write_converter_standin, write_swapper_standin
 from host_time import HostClock, Target, split
 
 log = logging.getLogger("benchmarks.gpu")
@@ -75,7 +76,8 @@ HOST_STAGES: dict[str, list[Target]] = {
     "detect_decode": [(detector, n) for n in ("split_batch", "decode_scrfd", "suppress", "to_faces")],
     "embed_prep": [(recognizer, "prepare_arcface_batch"), (recognizer, "normalize_embeddings")],
     "select_track": [(frame_swapper, n) for n in ("smooth_faces", "assign", "sort_left_to_right")],
-    "swap_prep": [(inswapper, "prepare_latents")]
+    "swap_prep": [(swap_sources, "normalize_embeddings"), (swap_sources, "prepare_source_crops")]
+    + [(swapper, "prepare_swap_crops"), (swapper, "normalize_swap_output")]
     + [(device_geometry, n) for n in ("estimate_matrix", "warp_boxes", "paste_boxes")],
     "frame_upload": [(uploads, "upload_frames")],
     "paste_writes": [(device_geometry, "write_regions")],
@@ -107,11 +109,15 @@ def timed(step: Callable[[], int], warmup: int, seconds_min: float, items_max: i
     return done, time.perf_counter() - start
 
 
-def swap_stage(model: ModelSession, batch: int, faces: int, warmup: int, bound: bool) -> tuple[int, float]:
+def swap_stage(
+    model: ModelSession, name: SwapperName, batch: int, faces: int, warmup: int, bound: bool
+) -> tuple[int, float]:
     dtype = model.input_dtype()
     rng = np.random.default_rng(0)
-    target = rng.random((batch, 3, 128, 128)).astype(dtype)
-    source = rng.standard_normal((batch, 512)).astype(dtype)
+    family = SWAPPERS[name]
+    target = rng.random((batch, 3, family.size, family.size)).astype(dtype)
+    side = family.source_size
+    source = (rng.random((batch, 3, side, side)) if side else rng.standard_normal((batch, 512))).astype(dtype)
     if not bound:
         return timed(
             lambda: (model.session.run(None, {"target": target, "source": source}), batch)[1],
@@ -149,24 +155,40 @@ def moving_detector(path: Path, dynamic_batch: bool = False) -> Path:
     return write_moving_scrfd_standin(path, band, (top, bottom), BACKGROUND, dynamic_batch=dynamic_batch)
 
 
-def e2e_models(folder: Path, swapper: Path) -> dict[str, Path]:
+def converter_file(folder: Path, name: SwapperName, weights: Path | None) -> dict[str, Path]:
+    """The swapper's embedding converter: the real file in ``weights`` when there, else a stand-in."""
+    converter = SWAPPERS[name].converter
+    if converter is None:
+        return {}
+    real = weights / spec(converter).file if weights else None
+    if real is not None and real.is_file():
+        return {converter: real}
+    path = folder / spec(converter).file
+    write_converter_standin(path)
+    return {converter: path}
+
+
+def e2e_models(folder: Path, swapper_path: Path, name: SwapperName, weights: Path | None) -> dict[str, Path]:
     detector_file = folder / spec("retinaface_10g").file
     write_detector_replica(detector_file, moving_detector(folder / "moving.onnx"))
     return {
         "retinaface_10g": detector_file,
         "arcface_w600k_r50": write_arcface_standin(folder / spec("arcface_w600k_r50").file),
-        "inswapper_128": swapper,
-        "inswapper_128_fp16": swapper,
+        name: swapper_path,
+        **converter_file(folder, name, weights),
     }
 
 
-def standin_models(folder: Path) -> dict[str, Path]:
+def standin_models(folder: Path, name: SwapperName = "inswapper_128") -> dict[str, Path]:
     """Tiny stand-ins saved with a dynamic batch: the model calls cost next to nothing."""
     folder.mkdir(exist_ok=True)
+    swapper_path = folder / f"{name}.onnx"
+    write_swapper_standin(swapper_path, name, "constant", fp16=name.endswith("_fp16"), dynamic_batch=True)
     return {
         "retinaface_10g": moving_detector(folder / "detector.onnx", dynamic_batch=True),
         "arcface_w600k_r50": write_arcface_standin(folder / "arcface.onnx"),
-        "inswapper_128": write_inswapper_standin(folder / "inswapper.onnx", "constant", dynamic_batch=True),
+        name: swapper_path,
+        **converter_file(folder, name, None),
     }
 
 
@@ -211,14 +233,14 @@ def e2e(
 
 
 def host_overhead(
-    folder: Path, settings: EngineSettings, frames: list[ImageBGR], batch: int, repeat: int
+    folder: Path, settings: EngineSettings, frames: list[ImageBGR], batch: int, repeat: int, name: SwapperName
 ) -> list[dict[str, float]]:
     """Per run of ``frames`` through our batched path with the stand-ins: ms per frame by label.
 
     Every batch gets fresh copies of its frames, made outside the timed calls, and the swapper may
     write into them: that is what ``swap_video`` does with the frames transcode's decoder hands over.
     """
-    engine = open_engine(folder, standin_models(folder / "standins"), settings, "inswapper_128")
+    engine = open_engine(folder, standin_models(folder / "standins", name), settings, name)
     process = FrameSwapper(engine, source_identities(engine), Selection(), overwrite=True)
     clock = HostClock()
     runs = []
@@ -278,7 +300,7 @@ def swap_figures(
 ) -> None:
     for way, dynamic, size in (("peers", "off", 1), ("ours", "on", batch)):
         model = open_session(swapper, path, engine_settings(device, dynamic_batch=dynamic))  # type: ignore[arg-type]
-        done, seconds = swap_stage(model, size, faces, warmup, bound=way == "ours")
+        done, seconds = swap_stage(model, swapper, size, faces, warmup, bound=way == "ours")  # type: ignore[arg-type]
         emit(
             {
                 "figure": "swap_faces_per_s",
@@ -298,13 +320,14 @@ def e2e_figures(
     device: str,
     folder: Path,
     path: Path,
-    swapper: str,
+    swapper: SwapperName,
     frames: list[ImageBGR],
     batch: int,
     gpu_geometry: GpuGeometry,
     common: dict[str, Any],
+    weights: Path | None,
 ) -> None:
-    paths = e2e_models(folder, path)
+    paths = e2e_models(folder, path, swapper, weights)
     for way in ("peers", "ours"):
         ours = way == "ours"
         settings = engine_settings(
@@ -342,6 +365,16 @@ FIGURES = ("swap", "e2e", "host")
 )
 @click.option("--batch", default=32, show_default=True, help="faces (swap) and frames (e2e) per call, ours")
 @click.option("--fp16", is_flag=True, help="the half-precision replica (as inswapper_128_fp16)")
+@click.option(
+    "--swapper",
+    "swapper_name",
+    type=click.Choice(choices(SwapperName)),
+    help="another swapper: its file (and converter) from --weights when there, else a stand-in of its "
+    "signature (inswapper: the full-size replica)",
+)
+@click.option(
+    "--weights", type=click.Path(path_type=Path, file_okay=False), help="folder of real model files"
+)
 @click.option("--faces", default=512, show_default=True, help="faces timed per swap figure")
 @click.option("--frames", "frame_count", default=256, show_default=True, help="1080p frames per e2e figure")
 @click.option("--gpu-geometry", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True)
@@ -359,6 +392,8 @@ def main(
     device: str,
     batch: int,
     fp16: bool,
+    swapper_name: str | None,
+    weights: Path | None,
     faces: int,
     frame_count: int,
     gpu_geometry: GpuGeometry,
@@ -372,23 +407,41 @@ def main(
     warmup = 1 if smoke else 5
     if smoke:
         faces, frame_count, host_frames, batch, repeat = 2, 2, 2, min(batch, 2), 1
-    common = {"device": device, "fp16": fp16, "onnxruntime": ort.__version__, "smoke": smoke}
-    swapper = "inswapper_128_fp16" if fp16 else "inswapper_128"
+    swapper: SwapperName = "inswapper_128_fp16" if fp16 else "inswapper_128"
+    if swapper_name:
+        swapper = swapper_name  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
+        path, model = swapper_file(folder, swapper, weights, fp16)
+        common = {"device": device, "fp16": fp16, "onnxruntime": ort.__version__, "smoke": smoke}
+        common |= {"swapper": swapper, "swapper_model": model}
         if "swap" in figures or "e2e" in figures:
-            emit_replicas(common)
-            path = folder / spec(swapper).file  # type: ignore[arg-type]
-            write_inswapper_replica(path, fp16=fp16)
+            if model == "replica":
+                emit_replicas(common)
             if "swap" in figures:
                 swap_figures(device, path, swapper, batch, faces, warmup, common)
             if "e2e" in figures:
                 frames = clip_frames(frame_count)
-                e2e_figures(device, folder, path, swapper, frames, batch, gpu_geometry, common)
+                e2e_figures(device, folder, path, swapper, frames, batch, gpu_geometry, common, weights)
         if "host" in figures:
             settings = engine_settings(device, dynamic_batch="on", gpu_geometry="on", batch_size=batch)
-            runs = host_overhead(folder, settings, clip_frames(host_frames), batch, repeat)
+            runs = host_overhead(folder, settings, clip_frames(host_frames), batch, repeat, swapper)
             emit_host(runs, host_frames, batch, common)
+
+
+def swapper_file(folder: Path, name: SwapperName, weights: Path | None, fp16: bool) -> tuple[Path, str]:
+    """The swapper's file and what it is: the real one from ``weights``, inswapper's full-size replica,
+    or a stand-in of the signature (its figures then show the code around the model, not the model)."""
+    model: ModelName = name
+    real = weights / spec(model).file if weights else None
+    if real is not None and real.is_file():
+        return real, "real"
+    path = folder / spec(model).file
+    if SWAPPERS[name].family == "inswapper":
+        write_inswapper_replica(path, fp16=fp16 or name.endswith("_fp16"))
+        return path, "replica"
+    write_swapper_standin(path, name, "constant")
+    return path, "stand-in"
 
 
 if __name__ == "__main__":

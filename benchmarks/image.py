@@ -25,12 +25,13 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 import cv2
 import numpy as np
 
+from faceswap.choices import SwapperName, choices
 from faceswap.config import EngineSettings, Settings
 from faceswap.engine.onnx.engine import build_enhancer, build_neural_engine
 from faceswap.engine.pipeline import EnhancerStep, SwapRequest, swap_image
@@ -154,9 +155,11 @@ class Ours:
         }
 
 
-def build_ours(directory: Path, paths: dict[str, Path], source: np.ndarray) -> tuple[Ours, list[str]]:
+def build_ours(
+    directory: Path, paths: dict[str, Path], source: np.ndarray, swapper_name: SwapperName = "inswapper_128"
+) -> tuple[Ours, list[str]]:
     settings = Settings(data_dir=directory, engine=EngineSettings(providers=["cpu"]))
-    engine = build_neural_engine(settings, "inswapper_128", "scrfd_2.5g", model_path=paths.__getitem__)
+    engine = build_neural_engine(settings, swapper_name, "scrfd_2.5g", model_path=paths.__getitem__)
     enhancer: Any = build_enhancer(settings, "gfpgan_1.4", paths.__getitem__)
     clock, times = ModelClock(), StageTimes()
     analyser: Any = engine.analyser
@@ -168,6 +171,8 @@ def build_ours(directory: Path, paths: dict[str, Path], source: np.ndarray) -> t
         (enhancer.model.session, "enhance"),
     ):
         clock.wrap(session, label)
+    if swapper.converter is not None:  # the embedding converter is model time of the swap
+        clock.wrap(swapper.converter.model.session, "swap")
     timed_analyser = dataclasses.replace(
         analyser,
         detector=TimedMethod(analyser.detector, "detect", times, "detect"),
@@ -264,7 +269,15 @@ def measure(
 @click.option("--repeat", default=20, show_default=True, type=click.IntRange(min=1), help="timed runs")
 @click.option("--warmup", default=3, show_default=True, type=click.IntRange(min=0), help="untimed runs")
 @click.option("--quality", default=95, show_default=True, type=click.IntRange(1, 100), help="JPEG quality")
-def main(repeat: int, warmup: int, quality: int) -> None:
+@click.option(
+    "--swapper",
+    "swapper_name",
+    default="inswapper_128",
+    show_default=True,
+    type=click.Choice(choices(SwapperName)),
+    help="our swapper (a stand-in of its real signature); insightface always runs inswapper_128",
+)
+def main(repeat: int, warmup: int, quality: int, swapper_name: str) -> None:
     """Prints JSON lines: per-stage medians of faceswap and insightface 2.1 on a 1920x1080 JPEG."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     warnings.filterwarnings("ignore", category=FutureWarning, module="insightface")  # skimage deprecation
@@ -278,15 +291,17 @@ def main(repeat: int, warmup: int, quality: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         faces = letterboxed([face], canvas.shape)
-        paths: dict[str, Path] = dict(write_standin_models(directory / "models", faces, "constant"))
-        ours, our_providers = build_ours(directory, paths, source)
+        chosen = cast(SwapperName, swapper_name)
+        swappers: tuple[SwapperName, ...] = ("inswapper_128", chosen)
+        paths: dict[str, Path] = dict(write_standin_models(directory / "models", faces, "constant", swappers))
+        ours, our_providers = build_ours(directory, paths, source, chosen)
         theirs, their_providers = build_theirs(directory, paths, source)
         check_both(ours, theirs, target, face)
         medians = measure(
             {"faceswap": lambda: ours.run(data), "insightface": lambda: theirs.run(target)}, warmup, repeat
         )
     providers = {"faceswap": our_providers, "insightface": their_providers}
-    common = {"image": f"{WIDTH}x{HEIGHT}", "repeat": repeat, "models": "stand-ins"}
+    common = {"image": f"{WIDTH}x{HEIGHT}", "repeat": repeat, "models": "stand-ins", "swapper": swapper_name}
     for pipeline, figures in medians.items():
         for name, value in figures.items():
             line = {"figure": name, "value": round(value, 3), "unit": "ms", "pipeline": pipeline}

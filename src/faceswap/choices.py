@@ -6,7 +6,32 @@ from typing import Literal, get_args
 
 DetectorName = Literal["scrfd_2.5g", "retinaface_10g", "yunet"]
 RecognizerName = Literal["arcface_w600k_r50"]
-SwapperName = Literal["inswapper_128", "inswapper_128_fp16"]
+SwapperName = Literal[
+    "inswapper_128",
+    "inswapper_128_fp16",
+    "hyperswap_1a_256",
+    "hyperswap_1b_256",
+    "hyperswap_1c_256",
+    "simswap_256",
+    "simswap_unofficial_512",
+    "ghost_1_256",
+    "ghost_2_256",
+    "ghost_3_256",
+    "hififace_unofficial_256",
+    "blendswap_256",
+    "uniface_256",
+]
+"""The face swapper models; each is also an engine name (``faceswap.models.swappers`` says how each is fed)."""
+SwapperFamily = Literal["inswapper", "hyperswap", "simswap", "ghost", "hififace", "blendswap", "uniface"]
+"""Swapper architectures: the models of one family share their input conventions."""
+SwapperSource = Literal["emap", "embedding", "converted", "converted_raw", "image"]
+"""What a swapper's ``source`` input is: emap (the ArcFace embedding through inswapper's emap matrix,
+re-normalised), embedding (the L2-normalised ArcFace embedding), converted (the embedding through an
+embedding converter, L2-normalised), converted_raw (the converter's output as it is), image (an aligned
+crop of the source face, RGB in [0, 1])."""
+EmbeddingConverterName = Literal["crossface_simswap", "crossface_ghost", "crossface_hififace"]
+"""FaceFusion Labs' CrossFace models: ArcFace w600k embeddings into the identity space a swapper family was
+trained with (512 in, 512 out)."""
 EnhancerModelName = Literal[
     "gfpgan_1.4",
     "codeformer",
@@ -56,23 +81,50 @@ ModelName = Literal[
     "real_esrgan_x4",
     "real_esrgan_x4_fp16",
     "span_kendata_x4",
+    "hyperswap_1a_256",
+    "hyperswap_1b_256",
+    "hyperswap_1c_256",
+    "simswap_256",
+    "simswap_unofficial_512",
+    "ghost_1_256",
+    "ghost_2_256",
+    "ghost_3_256",
+    "hififace_unofficial_256",
+    "blendswap_256",
+    "uniface_256",
+    "crossface_simswap",
+    "crossface_ghost",
+    "crossface_hififace",
 ]
 ModelRole = Literal[
-    "detector", "recognizer", "swapper", "enhancer", "occluder", "face_parser", "landmarker", "frame_enhancer"
+    "detector",
+    "recognizer",
+    "swapper",
+    "enhancer",
+    "occluder",
+    "face_parser",
+    "landmarker",
+    "frame_enhancer",
+    "embedding_converter",
 ]
 ModelStatus = Literal["installed", "missing", "corrupt"]
 """installed: file present (and, when checked deeply, matching its sidecar); corrupt: empty, bad sidecar or
 CRC32 mismatch."""
 VerifyOutcome = Literal["ok", "mismatch", "missing_sidecar", "missing"]
-WarpTemplateName = Literal["arcface_112_v2", "arcface_128", "ffhq_512"]
-Normalisation = Literal["scrfd", "arcface", "unit", "unit_bgr", "symmetric", "imagenet", "raw", "points"]
+WarpTemplateName = Literal["arcface_112_v2", "arcface_128", "ffhq_512", "arcface_112_v1", "mtcnn_512"]
+Normalisation = Literal[
+    "scrfd", "arcface", "unit", "unit_bgr", "symmetric", "imagenet", "raw", "points", "embedding"
+]
 """How pixels become model input: scrfd ``(x-127.5)/128`` RGB; arcface ``(x-127.5)/127.5`` RGB;
 unit ``x/255`` RGB in [0,1]; unit_bgr ``x/255`` BGR in [0,1] (XSeg NHWC, 2dfan4 NCHW); symmetric
 ``x/127.5-1`` RGB in [-1,1]; imagenet ``(x/255 - mean)/std`` RGB with ImageNet's mean and std (BiSeNet);
-raw BGR 0..255 as is (YuNet); points: no pixels, key points normalised through a template (fan_68_5)."""
+raw BGR 0..255 as is (YuNet); points: no pixels, key points normalised through a template (fan_68_5);
+embedding: no pixels, a 512-d ArcFace embedding (the embedding converters)."""
 
-EngineName = Literal["auto", "classic", "inswapper_128", "inswapper_128_fp16"]
-ConcreteEngineName = Literal["classic", "inswapper_128", "inswapper_128_fp16"]
+ConcreteEngineName = Literal["classic", SwapperName]
+"""An engine that runs: the classic one, or the neural one named after its swapper."""
+EngineName = Literal["auto", ConcreteEngineName]
+"""auto: the best installed engine (``faceswap.engine.factory.resolve_engine_name``)."""
 EnhancerName = Literal[
     "none",
     "gfpgan_1.4",

@@ -14,7 +14,7 @@ from faceswap.engine.frames import FrameSwapper
 from faceswap.engine.onnx import uploads
 from faceswap.engine.onnx.engine import build_enhancer, build_neural_engine
 from faceswap.engine.onnx.enhancer import OnnxEnhancer
-from faceswap.engine.onnx.swapper import InSwapper
+from faceswap.engine.onnx.swapper import OnnxSwapper
 from faceswap.engine.pipeline import EnhancerStep
 from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection
@@ -57,7 +57,7 @@ def test_swap_and_enhance_in_place_equal_their_copies(
 ) -> None:
     engine, enhancer = built(tmp_path, photo, geometry)
     swapper = engine.swapper
-    assert isinstance(swapper, InSwapper)
+    assert isinstance(swapper, OnnxSwapper)
     assert (swapper.geometry is not None) is (geometry == "on")
     shifted = np.ascontiguousarray(np.roll(photo, 17, axis=1))
     faces, person = two_faces(), identity(photo)

@@ -17,11 +17,12 @@ from faceswap.engine.onnx.decode import split_batch
 from faceswap.engine.onnx.detector import ScrfdDetector, YunetDetector
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
 from faceswap.engine.onnx.session import ModelSession, open_session
-from faceswap.engine.onnx.swapper import load_inswapper
+from faceswap.engine.onnx.swapper import load_swapper
 from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection
 from faceswap.engine.types import Face, Identity, SourceFace
 from faceswap.errors import ModelSignatureError
+from faceswap.models.swappers import SWAPPERS
 from faceswap.testing.moving import write_moving_scrfd_standin
 from faceswap.testing.standins import (
     StandinFace,
@@ -149,12 +150,13 @@ def test_yunet_detect_batch_equals_detect(tmp_path: Path) -> None:
 def test_frame_swapper_output_is_the_same_with_and_without_batching(
     tmp_path: Path, arcface: ModelSession
 ) -> None:
-    swapper = load_inswapper(
+    swapper = load_swapper(
         open_session(
             "inswapper_128",
             write_inswapper_standin(tmp_path / "swap.onnx", "constant", dynamic_batch=True),
             EngineSettings(),
-        )
+        ),
+        SWAPPERS["inswapper_128"],
     )
     analyser = NeuralAnalyser(
         ScrfdDetector(moving_detector(tmp_path, True, "batched")), ArcFaceRecognizer(arcface)

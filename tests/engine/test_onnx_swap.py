@@ -15,10 +15,12 @@ from faceswap.engine.geometry import paste_box, warp_face
 from faceswap.engine.onnx.engine import build_enhancer, build_neural_engine
 from faceswap.engine.onnx.enhancer import OnnxEnhancer
 from faceswap.engine.onnx.session import open_session
-from faceswap.engine.onnx.swapper import load_inswapper, prepare_latents, read_emap
+from faceswap.engine.onnx.swap_sources import prepare_latents, read_emap
+from faceswap.engine.onnx.swapper import load_swapper
 from faceswap.engine.protocols import Engine
 from faceswap.engine.types import Face, Identity, SourceFace
 from faceswap.errors import ModelSignatureError
+from faceswap.models.swappers import SWAPPERS
 from faceswap.testing.photos import ASTRONAUT, GRACE_HOPPER, PhotoFace
 from faceswap.testing.standins import (
     StandinFace,
@@ -135,7 +137,7 @@ def test_batch_and_single_swaps_agree(
     tmp_path: Path, astronaut: np.ndarray, identity: Identity, dynamic: bool
 ) -> None:
     path = write_inswapper_standin(tmp_path / "s.onnx", "constant", dynamic_batch=dynamic)
-    swapper = load_inswapper(open_session("inswapper_128", path, EngineSettings()))
+    swapper = load_swapper(open_session("inswapper_128", path, EngineSettings()), SWAPPERS["inswapper_128"])
     face = face_of(ASTRONAUT)
     flipped = np.ascontiguousarray(astronaut[:, ::-1])
     flipped_face = Face(

@@ -9,7 +9,7 @@ import onnxruntime as ort
 
 from faceswap.config import EngineSettings
 from faceswap.engine.onnx.session import open_session, run_batched
-from faceswap.engine.onnx.swapper import read_emap
+from faceswap.engine.onnx.swap_sources import read_emap
 from faceswap.testing.moving import write_moving_scrfd_standin
 from faceswap.testing.replicas import (
     detector_stats,

@@ -70,7 +70,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 def upright_engine(settings: Settings, directory: Path, photo: PhotoFace, image: np.ndarray) -> Engine:
     """The neural engine on stand-ins whose detector finds ``photo``'s face only in ``image`` upright;
-    the swapper pastes :func:`~faceswap.testing.standins.oriented_pattern`."""
+    the swapper pastes :func:`~faceswap.testing.swapper_standins.oriented_pattern`."""
     faces = letterboxed([StandinFace(photo.box, photo.kps)], image.shape)
     paths = write_standin_models(directory, faces, "pattern")
     template, _ = prepare_scrfd_frame(image, (640, 640))

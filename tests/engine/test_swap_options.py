@@ -15,11 +15,13 @@ from faceswap.engine.mask_models import MaskModels
 from faceswap.engine.masks import area_mask, combine, keep_region
 from faceswap.engine.onnx.masker import BiSeNetParser, XSegOccluder, prepare_occluder_crops
 from faceswap.engine.onnx.session import open_session
-from faceswap.engine.onnx.swapper import InSwapper, load_inswapper, prepare_latents
+from faceswap.engine.onnx.swap_sources import prepare_latents, read_emap
+from faceswap.engine.onnx.swapper import OnnxSwapper, load_swapper
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.pixel_boost import explode, implode
 from faceswap.engine.types import Face, Identity, SourceFace
 from faceswap.errors import BadOptionError
+from faceswap.models.swappers import SWAPPERS
 from faceswap.testing.mask_standins import write_bisenet_standin, write_xseg_standin
 from faceswap.testing.photos import ASTRONAUT
 from faceswap.testing.standins import write_inswapper_standin
@@ -50,9 +52,9 @@ def identity(seed: int = 3) -> Identity:
     return Identity((SourceFace(photo, face()),), vector / np.linalg.norm(vector))
 
 
-def swapper(tmp_path: Path, kind: str = "constant") -> InSwapper:
+def swapper(tmp_path: Path, kind: str = "constant") -> OnnxSwapper:
     path = write_inswapper_standin(tmp_path / f"{kind}.onnx", kind, dynamic_batch=True)  # type: ignore[arg-type]
-    return load_inswapper(open_session("inswapper_128", path, SETTINGS))
+    return load_swapper(open_session("inswapper_128", path, SETTINGS), SWAPPERS["inswapper_128"])
 
 
 def test_implode_and_explode_interleave_and_restore() -> None:
@@ -104,16 +106,17 @@ def test_identity_weight_blends_the_normalised_embeddings(tmp_path: Path) -> Non
     source = identity(1)
     target = face(identity(2).embedding)
     assert target.embedding is not None
-    full = swap.latents([target], [source], 1.0)
-    none = swap.latents([target], [source], 0.0)
-    half = swap.latents([target], [source], 0.5)
-    np.testing.assert_allclose(full, prepare_latents(source.embedding, swap.emap), atol=1e-5)
-    np.testing.assert_allclose(none, prepare_latents(target.embedding, swap.emap), atol=1e-5)
+    full = swap.source_inputs([target], [source], 1.0)
+    none = swap.source_inputs([target], [source], 0.0)
+    half = swap.source_inputs([target], [source], 0.5)
+    emap = read_emap(swap.model.path)
+    np.testing.assert_allclose(full, prepare_latents(source.embedding, emap), atol=1e-5)
+    np.testing.assert_allclose(none, prepare_latents(target.embedding, emap), atol=1e-5)
     cosine = lambda a, b: float(np.dot(a[0], b[0]))  # noqa: E731
     assert cosine(half, full) > cosine(none, full)
     assert cosine(half, none) > cosine(full, none)
     with pytest.raises(BadOptionError):
-        swap.latents([face()], [source], 0.5)  # no embedding on the target
+        swap.source_inputs([face()], [source], 0.5)  # no embedding on the target
 
 
 def test_box_padding_keeps_the_padded_band_of_the_target(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from faceswap.choices import (
     DetectorName,
+    EmbeddingConverterName,
     EnhancerModelName,
     EnhancerName,
     FrameEnhancerName,
@@ -32,6 +33,7 @@ def test_every_model_name_has_exactly_one_entry() -> None:
         ("swapper", SwapperName),
         ("enhancer", EnhancerModelName),
         ("frame_enhancer", FrameEnhancerName),
+        ("embedding_converter", EmbeddingConverterName),
     ],
 )
 def test_roles_match_the_role_literals(role: str, literal: object) -> None:
@@ -58,20 +60,25 @@ def test_files_urls_and_sidecars_are_consistent() -> None:
         assert all(url.endswith("/" + spec.hash_file) for url in spec.hash_urls)
         assert all(spec.release in url for url in (*spec.urls, *spec.hash_urls))
         assert spec.size_bytes > 0
-        # OpenRAIL-M allows commercial use under its use-based restrictions
-        permissive = {"Apache-2.0", "MIT", "OpenRAIL-M", "BSD-3-Clause"}
+        # OpenRAIL-M(S) allows commercial use under its use-based restrictions
+        permissive = {"Apache-2.0", "MIT", "OpenRAIL-M", "OpenRAIL-MS", "BSD-3-Clause"}
         assert spec.commercial_use == (spec.licence.split(" ")[0] in permissive)
 
 
 def test_templates_and_input_sizes_follow_roles() -> None:
     for spec in CATALOG.values():
-        # 2dfan4 crops the box, frame enhancers take the whole frame: no template
-        if spec.role in ("detector", "frame_enhancer") or spec.name == "2dfan4":
+        # 2dfan4 crops the box, frame enhancers take the whole frame, the converters take embeddings: no template
+        if spec.role in ("detector", "frame_enhancer", "embedding_converter") or spec.name == "2dfan4":
             assert spec.template is None
         else:
             assert spec.template is not None
         assert (spec.tiling is not None) == (spec.role == "frame_enhancer")
-    assert {CATALOG[n].template for n in choices(SwapperName)} == {"arcface_128"}
+    assert {CATALOG[n].template for n in choices(SwapperName)} == {
+        "arcface_128",
+        "arcface_112_v1",
+        "mtcnn_512",
+        "ffhq_512",
+    }
 
 
 # Published facts (FaceFusion's face enhancer table): template, crop size, licence, release bucket.

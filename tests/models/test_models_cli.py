@@ -14,6 +14,7 @@ from faceswap.choices import ModelName, choices
 from faceswap.cli.models_cmd import human_size, models_group
 from faceswap.errors import DownloadError, ModelHashMismatchError, ModelMissingError
 from faceswap.models.catalog import CATALOG, ModelSpec
+from faceswap.models.swappers import RECOMMENDED
 
 if TYPE_CHECKING:
     from conftest import ModelServer
@@ -40,11 +41,14 @@ def test_list_shows_every_model_with_status(env: Path) -> None:
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["NAME", "ROLE", "SIZE", "LICENCE", "STATUS"]
+    assert lines[0].split() == ["NAME", "ROLE", "SIZE", "COMMERCIAL", "LICENCE", "STATUS"]
     by_name = {line.split()[0]: line for line in lines[1 : 1 + len(CATALOG)]}
     assert set(by_name) == set(choices(ModelName))
     assert by_name["yunet"].endswith("installed")
     assert by_name["inswapper_128"].endswith("missing")
+    assert " no " in by_name["hyperswap_1a_256"]
+    assert " yes " in by_name["ghost_1_256"]
+    assert "Apache-2.0" in by_name["ghost_1_256"]
     assert human_size(CATALOG["inswapper_128"].size_bytes) in by_name["inswapper_128"]
     assert str(env) in result.stdout
 
@@ -126,3 +130,22 @@ def test_verify_fails_on_damaged_or_missing_models(env: Path) -> None:
     no_sidecar = runner.invoke(models_group, ["verify", "yunet"])
     assert no_sidecar.exit_code != 0
     assert "no hash sidecar" in no_sidecar.stdout
+
+
+def test_download_recommended_fetches_the_documented_minimum(
+    env: Path, monkeypatch: pytest.MonkeyPatch, model_server: ModelServer, model_body: bytes
+) -> None:
+    monkeypatch.setenv("FACESWAP_MODELS_BASE_URL", model_server.base_url)
+    for name in choices(ModelName):
+        model_server.add_model(CATALOG[name], model_body + name.encode())
+
+    result = CliRunner().invoke(models_group, ["download", "--recommended", "yunet"])
+
+    assert result.exit_code == 0, result.output
+    installed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("installed"))
+    assert installed == sorted([*RECOMMENDED, "yunet"])
+    assert sorted(p.name for p in env.glob("*.onnx")) == sorted(CATALOG[n].file for n in installed)
+    help_text = CliRunner().invoke(models_group, ["download", "--help"]).stdout
+    total = sum(CATALOG[name].size_bytes for name in RECOMMENDED)
+    assert human_size(total) in help_text
+    assert all(name in help_text.replace("\n", " ") for name in RECOMMENDED)

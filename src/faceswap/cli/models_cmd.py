@@ -14,9 +14,10 @@ from faceswap.choices import ModelName, choices
 from faceswap.cli.context import load_context
 from faceswap.cli.errors import reports_errors
 from faceswap.errors import ModelError, ModelHashMismatchError, ModelMissingError
-from faceswap.models.catalog import ModelSpec
+from faceswap.models.catalog import CATALOG, ModelSpec
 from faceswap.models.download import ProgressCallback, default_client, download_model, model_sources
 from faceswap.models.registry import ModelEntry, ModelRegistry, model_spec
+from faceswap.models.swappers import RECOMMENDED
 from faceswap.models.verify import Verification
 
 _NAMES = click.Choice(choices(ModelName))
@@ -60,16 +61,25 @@ def models_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the catalog and install status as JSON")
 @reports_errors
 def list_command(as_json: bool) -> None:
-    """Show every model: role, download size, licence and whether it is installed."""
+    """Show every model: role, download size, whether its licence allows commercial use, the licence and
+    whether it is installed."""
     registry = load_context().registry
     entries = registry.entries()
     if as_json:
         payload = {"models_dir": str(registry.models_dir), "models": [_entry_dict(e) for e in entries]}
         click.echo(json.dumps(payload, indent=2))
         return
-    rows = [("NAME", "ROLE", "SIZE", "LICENCE", "STATUS")]
+    rows = [("NAME", "ROLE", "SIZE", "COMMERCIAL", "LICENCE", "STATUS")]
     rows += [
-        (e.spec.name, e.spec.role, human_size(e.spec.size_bytes), e.spec.licence, e.status) for e in entries
+        (
+            e.spec.name,
+            e.spec.role,
+            human_size(e.spec.size_bytes),
+            "yes" if e.spec.commercial_use else "no",
+            e.spec.licence,
+            e.status,
+        )
+        for e in entries
     ]
     click.echo(_table(rows))
     click.echo(f"\nmodels directory: {registry.models_dir}")
@@ -97,18 +107,31 @@ def _progress_bar(spec: ModelSpec) -> Iterator[ProgressCallback]:
         yield progress
 
 
+def _recommended_help() -> str:
+    total = sum(CATALOG[name].size_bytes for name in RECOMMENDED)
+    return (
+        f"download the recommended minimum: {', '.join(RECOMMENDED)} ({human_size(total)}), what the "
+        "default engine `auto` uses first (HyperSwap 1a; licences: faceswap models list)"
+    )
+
+
 @models_group.command("download")
 @click.argument("names", nargs=-1, type=_NAMES)
 @click.option("--all", "all_models", is_flag=True, help="download every model in the catalog")
+@click.option("--recommended", is_flag=True, help=_recommended_help())
 @click.option("--force", is_flag=True, help="download again even when a verified file is installed")
 @reports_errors
-def download_command(names: tuple[str, ...], all_models: bool, force: bool) -> None:
+def download_command(names: tuple[str, ...], all_models: bool, recommended: bool, force: bool) -> None:
     """Download NAME... (resumable; each file is checked against its published CRC32)."""
-    if not names and not all_models:
-        raise click.UsageError("name at least one model, or pass --all")
+    if not names and not all_models and not recommended:
+        raise click.UsageError("name at least one model, or pass --recommended or --all")
     context = load_context()
     models_dir = context.registry.models_dir
-    wanted = choices(ModelName) if all_models else tuple(dict.fromkeys(names))
+    wanted = (
+        choices(ModelName)
+        if all_models
+        else tuple(dict.fromkeys((*(RECOMMENDED if recommended else ()), *names)))
+    )
     with default_client() as client:
         for name in wanted:
             spec = model_spec(name)

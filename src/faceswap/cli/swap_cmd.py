@@ -35,6 +35,7 @@ from faceswap.imaging.decode import DecodedImage, read_image
 from faceswap.imaging.encode import format_for_path, write_image
 from faceswap.imaging.provenance import Provenance
 from faceswap.limits import check_face_room
+from faceswap.models.swappers import AUTO_PREFERENCE
 from faceswap.video.options import VideoOptions, output_format
 from faceswap.video.pixels import target_size
 from faceswap.video.probe import probe
@@ -45,7 +46,13 @@ from faceswap.video.probe import probe
 @click.option(
     "-o", "--output", required=True, type=click.Path(path_type=Path), help="where to write the result"
 )
-@click.option("--engine", type=click.Choice(choices(EngineName)), help="default: auto (neural if installed)")
+@click.option(
+    "--engine",
+    type=click.Choice(choices(EngineName)),
+    help="a swapper model, classic, or auto (the default): the best installed swapper in the order "
+    + " > ".join(AUTO_PREFERENCE)
+    + " > classic (on a GPU inswapper_128_fp16 before inswapper_128); licences: faceswap models list",
+)
 @click.option("--enhancer", type=click.Choice(choices(EnhancerName)), help="face enhancer run after the swap")
 @click.option(
     "--landmarker",

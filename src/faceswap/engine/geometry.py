@@ -53,6 +53,26 @@ TEMPLATES: dict[WarpTemplateName, Points] = {
         ],
         dtype=np.float32,
     ),
+    "arcface_112_v1": np.array(  # the older SimSwap/MTCNN-style ArcFace crop (SimSwap, GHOST)
+        [
+            [0.35473214, 0.45658929],
+            [0.64526786, 0.45658929],
+            [0.50000000, 0.61154464],
+            [0.37913393, 0.77687500],
+            [0.62086607, 0.77687500],
+        ],
+        dtype=np.float32,
+    ),
+    "mtcnn_512": np.array(  # HifiFace
+        [
+            [0.36562865, 0.46733799],
+            [0.63305391, 0.46585885],
+            [0.50019127, 0.61942959],
+            [0.39032951, 0.77598822],
+            [0.61178945, 0.77476328],
+        ],
+        dtype=np.float32,
+    ),
 }
 
 

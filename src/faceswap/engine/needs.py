@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from faceswap.choices import DetectorName, EnhancerName, ModelName, SwapperName, UpscaleName
 from faceswap.engine.options import SwapOptions
+from faceswap.models.swappers import converter_of
 
 RECOGNIZER: ModelName = "arcface_w600k_r50"
 
 
 def neural_models(detector: DetectorName, swapper: SwapperName) -> tuple[ModelName, ...]:
-    """The models a neural engine with ``swapper`` needs, given its detector."""
-    return (detector, RECOGNIZER, swapper)
+    """The models a neural engine with ``swapper`` needs, given its detector: the detector, ArcFace, the
+    swapper and its embedding converter when its family has one."""
+    converter = converter_of(swapper)
+    return (detector, RECOGNIZER, swapper, *((converter,) if converter else ()))
 
 
 def option_models(

@@ -16,6 +16,8 @@ from faceswap.engine.types import ImageBGR
 def implode(crop: ImageBGR, size: int) -> list[ImageBGR]:
     """The ``(crop side / size)^2`` interleaved ``size`` x ``size`` sub-images, row-major in (i, j)."""
     factor = _factor(crop.shape[0], size)
+    if factor == 1:
+        return [crop]  # the native size: the crop itself, no copy
     return [np.ascontiguousarray(crop[i::factor, j::factor]) for i in range(factor) for j in range(factor)]
 
 
@@ -24,6 +26,8 @@ def explode(parts: list[ImageBGR], size: int) -> ImageBGR:
     factor = round(len(parts) ** 0.5)
     if factor * factor != len(parts):
         raise ValueError(f"{len(parts)} sub-images do not make a square")
+    if factor == 1:
+        return parts[0]  # the native size: the swapped crop itself
     first: NDArray[np.uint8] = parts[0]
     crop = np.empty((size * factor, size * factor, *first.shape[2:]), first.dtype)
     for index, part in enumerate(parts):

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast, get_args
 
-from faceswap.choices import ModelName, ModelRole, Normalisation, WarpTemplateName
+from faceswap.choices import ModelName, ModelRole, Normalisation, SwapperName, WarpTemplateName
+from faceswap.models.swappers import SWAPPERS
 
 ASSETS_ROOT = "https://github.com/facefusion/facefusion-assets/releases/download"
 MIRROR_ROOT = "https://huggingface.co/facefusion"
@@ -65,6 +66,10 @@ class ModelSpec:
 
 NON_COMMERCIAL = "non-commercial research (InsightFace)"
 GPEN_LICENCE = "non-commercial (GPEN, yangxy / Alibaba DAMO)"
+RESEARCH_RAIL = "ResearchRAIL (FaceFusion HyperSwap; research use)"
+SIMSWAP = "non-commercial (neuralchen SimSwap)"
+GHOST = "Apache-2.0 (ai-forever GHOST)"
+HYPERSWAP = "HyperSwap 256 (FaceFusion Labs), fp16 weights; trained on ArcFace w600k embeddings"
 
 CATALOG: dict[ModelName, ModelSpec] = {
     spec.name: spec
@@ -324,6 +329,116 @@ CATALOG: dict[ModelName, ModelSpec] = {
             commercial_use=False,
             summary="SPAN x4 super-resolution of the whole frame, small and fast (Kendata training)",
             tiling=Tiling(scale=4, overlap=8),
+        ),
+        *(
+            ModelSpec(
+                name=name,
+                role="swapper",
+                file=f"{name}.onnx",
+                size_bytes=size,
+                input_size=(SWAPPERS[name].size, SWAPPERS[name].size),
+                template=SWAPPERS[name].template,
+                normalisation=normalisation,
+                licence=licence,
+                commercial_use=licence.startswith("Apache-2.0"),
+                summary=summary,
+                release=release,
+            )
+            for name, size, normalisation, licence, summary, release in cast(
+                tuple[tuple[SwapperName, int, Normalisation, str, str, str], ...],
+                (
+                    ("hyperswap_1a_256", 403_000_000, "symmetric", RESEARCH_RAIL, HYPERSWAP, "models-3.3.0"),
+                    ("hyperswap_1b_256", 403_000_000, "symmetric", RESEARCH_RAIL, HYPERSWAP, "models-3.3.0"),
+                    ("hyperswap_1c_256", 403_000_000, "symmetric", RESEARCH_RAIL, HYPERSWAP, "models-3.3.0"),
+                    (
+                        "simswap_256",
+                        220_000_000,
+                        "imagenet",
+                        SIMSWAP,
+                        "SimSwap 256 (neuralchen)",
+                        "models-3.0.0",
+                    ),
+                    (
+                        "simswap_unofficial_512",
+                        239_000_000,
+                        "unit",
+                        SIMSWAP,
+                        "SimSwap 512, unofficial weights",
+                        "models-3.0.0",
+                    ),
+                    (
+                        "ghost_1_256",
+                        515_000_000,
+                        "symmetric",
+                        GHOST,
+                        "GHOST, 1-block U-Net (ai-forever)",
+                        "models-3.0.0",
+                    ),
+                    (
+                        "ghost_2_256",
+                        739_000_000,
+                        "symmetric",
+                        GHOST,
+                        "GHOST, 2-block U-Net (ai-forever)",
+                        "models-3.0.0",
+                    ),
+                    (
+                        "ghost_3_256",
+                        856_000_000,
+                        "symmetric",
+                        GHOST,
+                        "GHOST, 3-block U-Net (ai-forever)",
+                        "models-3.0.0",
+                    ),
+                    (
+                        "hififace_unofficial_256",
+                        445_000_000,
+                        "symmetric",
+                        "unknown (GuijiAI HifiFace, unofficial port; not cleared)",
+                        "HifiFace 256, unofficial port (GuijiAI)",
+                        "models-3.1.0",
+                    ),
+                    (
+                        "blendswap_256",
+                        250_000_000,
+                        "unit",
+                        "non-commercial (mapooon BlendFace)",
+                        "BlendSwap 256: takes a 112 px crop of the source face, not an embedding",
+                        "models-3.0.0",
+                    ),
+                    (
+                        "uniface_256",
+                        407_000_000,
+                        "symmetric",
+                        "unknown (xc-csc101 UniFace; not cleared)",
+                        "UniFace 256: takes a 256 px crop of the source face, not an embedding",
+                        "models-3.0.0",
+                    ),
+                ),
+            )
+        ),
+        *(
+            ModelSpec(
+                name=name,
+                role="embedding_converter",
+                file=f"{name}.onnx",
+                size_bytes=22_000_000,
+                input_size=(512, 1),  # an embedding, not pixels
+                template=None,
+                normalisation="embedding",
+                licence="OpenRAIL-MS (FaceFusion Labs CrossFace; use-based restrictions)",
+                commercial_use=True,
+                summary=f"CrossFace: ArcFace w600k embeddings into {family}'s identity space",
+                release="models-3.4.0",
+            )
+            for name, family in cast(
+                tuple[tuple[ModelName, str], ...],
+                (
+                    ("crossface_simswap", "SimSwap"),
+                    ("crossface_ghost", "GHOST"),
+                    ("crossface_hififace", "HifiFace"),
+                ),
+            )
         ),
     )
 }

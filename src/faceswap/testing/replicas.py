@@ -26,9 +26,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 from faceswap.engine.onnx.signature import (
     EMBEDDING_SIZE,
-    INSWAPPER_OUTPUT,
-    INSWAPPER_SOURCE,
-    INSWAPPER_TARGET,
+    SWAPPER_OUTPUT,
+    SWAPPER_SOURCE,
+    SWAPPER_TARGET,
 )
 
 OPSET = 17
@@ -120,13 +120,13 @@ class ReplicaStats:
 
 def build_inswapper(graph: Graph, base: int = 128, body: int = 1024) -> str:
     """The inswapper-like network on ``graph``; returns its output's name. ``base``/``body``: widths."""
-    x = graph.act(graph.conv(INSWAPPER_TARGET, 3, base, 7, 128))
+    x = graph.act(graph.conv(SWAPPER_TARGET, 3, base, 7, 128))
     x = graph.act(graph.conv(x, base, base * 2, 3, 64, stride=2))
     x = graph.act(graph.conv(x, base * 2, base * 4, 3, 32, stride=2))
     x = graph.act(graph.conv(x, base * 4, body, 3, 32))
     for _ in range(STYLE_BLOCKS):
-        y = graph.op("Relu", graph.style(graph.conv(x, body, body, 3, 32), INSWAPPER_SOURCE, body))
-        y = graph.style(graph.conv(y, body, body, 3, 32), INSWAPPER_SOURCE, body)
+        y = graph.op("Relu", graph.style(graph.conv(x, body, body, 3, 32), SWAPPER_SOURCE, body))
+        y = graph.style(graph.conv(y, body, body, 3, 32), SWAPPER_SOURCE, body)
         x = graph.op("Add", x, y)
     x = graph.act(graph.conv(graph.upsample(x), body, base * 4, 3, 64))
     x = graph.act(graph.conv(graph.upsample(x), base * 4, base * 2, 3, 128))
@@ -161,15 +161,15 @@ def write_inswapper_replica(
     onnx_type = TensorProto.FLOAT16 if fp16 else TensorProto.FLOAT
     graph = Graph(dtype=dtype, seed=seed)
     last = build_inswapper(graph, base, body)
-    graph.nodes.append(helper.make_node("Identity", [last], [INSWAPPER_OUTPUT]))
+    graph.nodes.append(helper.make_node("Identity", [last], [SWAPPER_OUTPUT]))
     emap = graph.rng.standard_normal((EMBEDDING_SIZE, EMBEDDING_SIZE), dtype=np.float32) / EMBEDDING_SIZE**0.5
     graph.inits.append(numpy_helper.from_array(emap.astype(dtype), "emap"))
     graph.params += EMBEDDING_SIZE * EMBEDDING_SIZE
     inputs = [
-        helper.make_tensor_value_info(INSWAPPER_TARGET, onnx_type, [1, 3, 128, 128]),
-        helper.make_tensor_value_info(INSWAPPER_SOURCE, onnx_type, [1, EMBEDDING_SIZE]),
+        helper.make_tensor_value_info(SWAPPER_TARGET, onnx_type, [1, 3, 128, 128]),
+        helper.make_tensor_value_info(SWAPPER_SOURCE, onnx_type, [1, EMBEDDING_SIZE]),
     ]
-    output = helper.make_tensor_value_info(INSWAPPER_OUTPUT, onnx_type, [1, 3, 128, 128])
+    output = helper.make_tensor_value_info(SWAPPER_OUTPUT, onnx_type, [1, 3, 128, 128])
     graph.save(path, inputs, [output], "inswapper_replica")
     return ReplicaStats(params=graph.params, gflop=2 * graph.macs / 1e9)
 

@@ -6,8 +6,9 @@ no downloaded weights. Each writer builds a graph with the ``onnx`` helper API a
 * detectors output constant tensors that encode the faces the test asks for (in detector-input pixels,
   i.e. after the top-left letterbox; :func:`letterboxed` converts image pixels);
 * ArcFace projects 8x8-pooled pixels with a fixed random matrix (same face -> same embedding);
-* inswapper returns its ``target`` (``identity``) or a fixed colour (``constant``); its last initializer
-  is the 512x512 ``emap``;
+* every swapper returns its ``target`` (``identity``), a fixed colour (``constant``) or a pattern, in its
+  family's output space (:mod:`faceswap.testing.swapper_standins`); inswapper's last initializer is the
+  512x512 ``emap``; the CrossFace converters multiply by a fixed random matrix;
 * enhancers return the inverted input (times CodeFormer's ``weight``), a change easy to see, at each one's
   catalog size; the random-weight ones that test conventions are in :mod:`faceswap.testing.enhancer_standins`;
 * frame enhancers upscale by repeating pixels (:mod:`faceswap.testing.enhancer_standins`);
@@ -21,13 +22,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
-from faceswap.choices import ModelName
+from faceswap.choices import EmbeddingConverterName, ModelName, SwapperName
 from faceswap.engine.onnx.signature import (
     ARCFACE_INPUT,
     ARCFACE_OUTPUT,
@@ -35,9 +36,6 @@ from faceswap.engine.onnx.signature import (
     ENHANCER_INPUT,
     ENHANCER_OUTPUT,
     ENHANCER_WEIGHT,
-    INSWAPPER_OUTPUT,
-    INSWAPPER_SOURCE,
-    INSWAPPER_TARGET,
     SCRFD_ANCHORS,
     SCRFD_INPUT,
     SCRFD_OUTPUTS,
@@ -48,9 +46,15 @@ from faceswap.engine.onnx.signature import (
 )
 from faceswap.errors import BadOptionError
 from faceswap.models.catalog import names_for_role, spec
+from faceswap.models.swappers import converter_of
 from faceswap.testing.enhancer_standins import write_frame_enhancer_standin
 from faceswap.testing.landmark_standins import write_2dfan4_standin, write_fan_68_5_standin
 from faceswap.testing.onnx_files import save_standin
+from faceswap.testing.swapper_standins import (
+    StandinKind,
+    write_converter_standin,
+    write_swapper_standin,
+)
 
 BATCH = "N"
 DETECTOR_SIZE = 640
@@ -193,46 +197,19 @@ def write_arcface_standin(path: Path, seed: int = 0) -> Path:
 
 def write_inswapper_standin(
     path: Path,
-    kind: Literal["identity", "constant", "pattern"] = "identity",
+    kind: StandinKind = "identity",
     fp16: bool = False,
     emap: NDArray[Any] | None = None,
     dynamic_batch: bool = False,
     colour: tuple[float, float, float] = (0.2, 0.8, 0.4),
 ) -> Path:
-    """inswapper stand-in: ``target`` Bx3x128x128 and ``source`` Bx512 -> ``output`` Bx3x128x128.
-
-    B is 1 (as the published files) unless ``dynamic_batch``. ``identity`` returns ``target``;
-    ``constant`` returns ``colour`` (RGB in [0, 1]); ``pattern`` returns :func:`oriented_pattern`, which
-    shows which way up and which way round the crop was pasted back. ``fp16`` makes the tensors and ``emap`` float16. The
-    last initializer is ``emap`` (random with seed 0 unless given), as in the real files.
-    """
-    dtype = np.float16 if fp16 else np.float32
-    onnx_type = TensorProto.FLOAT16 if fp16 else TensorProto.FLOAT
-    batch: str | int = BATCH if dynamic_batch else 1
-    nodes, inits, zero = _zero_of(INSWAPPER_SOURCE, dtype)
-    if kind == "identity":
-        nodes.append(helper.make_node("Add", [INSWAPPER_TARGET, zero], [INSWAPPER_OUTPUT]))
-    else:
-        fill = oriented_pattern() if kind == "pattern" else np.asarray(colour).reshape(1, 3, 1, 1)
-        inits.append(numpy_helper.from_array(np.asarray(fill, dtype), "colour"))
-        nodes.append(helper.make_node("Mul", [INSWAPPER_TARGET, zero], ["target_zero"]))
-        nodes.append(helper.make_node("Add", ["target_zero", "colour"], [INSWAPPER_OUTPUT]))
-    if emap is None:
-        emap = np.random.default_rng(0).standard_normal((EMBEDDING_SIZE, EMBEDDING_SIZE)) / math.sqrt(512)
-    inits.append(numpy_helper.from_array(np.asarray(emap, dtype), "emap"))
-    inputs = [
-        helper.make_tensor_value_info(INSWAPPER_TARGET, onnx_type, [batch, 3, 128, 128]),
-        helper.make_tensor_value_info(INSWAPPER_SOURCE, onnx_type, [batch, EMBEDDING_SIZE]),
-    ]
-    output = helper.make_tensor_value_info(INSWAPPER_OUTPUT, onnx_type, [batch, 3, 128, 128])
-    return save_standin(path, nodes, inputs, [output], inits)
-
-
-def oriented_pattern(size: int = 128) -> NDArray[np.float32]:
-    """1x3xSxS RGB in [0, 1]: red grows downwards, green to the right, blue is 0.5."""
-    ramp = np.linspace(0.05, 0.95, size, dtype=np.float32)
-    red = np.repeat(ramp[:, None], size, axis=1)
-    return np.stack([red, red.T, np.full_like(red, 0.5)])[None]
+    """inswapper stand-in: ``target`` Bx3x128x128 and ``source`` Bx512 -> ``output`` Bx3x128x128
+    (:func:`faceswap.testing.swapper_standins.write_swapper_standin`); ``fp16``: float16 tensors and
+    ``emap``, as ``inswapper_128_fp16``."""
+    name: SwapperName = "inswapper_128_fp16" if fp16 else "inswapper_128"
+    return write_swapper_standin(
+        path, name, kind, fp16=fp16, emap=emap, dynamic_batch=dynamic_batch, colour=colour
+    )
 
 
 def write_enhancer_standin(
@@ -256,14 +233,20 @@ def write_enhancer_standin(
     return save_standin(path, nodes, inputs, [output], [])
 
 
+INSWAPPERS: tuple[SwapperName, ...] = ("inswapper_128", "inswapper_128_fp16")
+
+
 def write_standin_models(
     directory: Path,
     faces: Sequence[StandinFace],
-    swapper: Literal["identity", "constant", "pattern"] = "identity",
+    swapper: StandinKind = "identity",
+    swappers: Sequence[SwapperName] = INSWAPPERS,
 ) -> dict[ModelName, Path]:
-    """Every catalog model as a stand-in, under its catalog file name in ``directory``.
+    """Every catalog model but the swappers left out of ``swappers`` (default: the two inswappers; pass
+    ``get_args(SwapperName)`` for all) as a stand-in, under its catalog file name in ``directory``, with
+    the embedding converters those swappers need.
 
-    ``faces`` (detector pixels) are what both detectors report.
+    ``faces`` (detector pixels) are what both detectors report; ``swapper`` is the swappers' kind.
     """
     paths: dict[ModelName, Path] = {}
 
@@ -275,13 +258,16 @@ def write_standin_models(
     write_scrfd_standin(target("retinaface_10g"), faces)
     write_yunet_standin(target("yunet"), faces)
     write_arcface_standin(target("arcface_w600k_r50"))
-    write_inswapper_standin(target("inswapper_128"), swapper)
-    write_inswapper_standin(target("inswapper_128_fp16"), swapper, fp16=True)
-    for name in names_for_role("enhancer"):
-        kind: Literal["gfpgan", "codeformer"] = "codeformer" if name == "codeformer" else "gfpgan"
-        write_enhancer_standin(target(name), kind, spec(name).input_size[0])
-    for name in names_for_role("frame_enhancer"):
-        write_frame_enhancer_standin(target(name), name)
+    for name in swappers:
+        write_swapper_standin(target(name), name, swapper, fp16=name.endswith("_fp16"))
+    for seed, converter in enumerate(get_args(EmbeddingConverterName)):
+        if any(converter_of(name) == converter for name in swappers):
+            write_converter_standin(target(converter), seed)
+    for enhancer in names_for_role("enhancer"):
+        kind: Literal["gfpgan", "codeformer"] = "codeformer" if enhancer == "codeformer" else "gfpgan"
+        write_enhancer_standin(target(enhancer), kind, spec(enhancer).input_size[0])
+    for frame_enhancer in names_for_role("frame_enhancer"):
+        write_frame_enhancer_standin(target(frame_enhancer), frame_enhancer)
     write_2dfan4_standin(target("2dfan4"))
     write_fan_68_5_standin(target("fan_68_5"))
     return paths

@@ -16,29 +16,33 @@ from faceswap.choices import (
     SwapperName,
 )
 from faceswap.config import Settings
+from faceswap.engine import needs
 from faceswap.engine.onnx.analyser import ARCFACE_REFERENCE_THRESHOLD, NeuralAnalyser
 from faceswap.engine.onnx.detector import make_detector
 from faceswap.engine.onnx.device_geometry import load_device_geometry
 from faceswap.engine.onnx.enhancer import OnnxEnhancer
 from faceswap.engine.onnx.frame_enhancer import OnnxFrameEnhancer
-from faceswap.engine.onnx.geometry_graphs import SYMMETRIC_RGB, UNIT_RGB
+from faceswap.engine.onnx.geometry_graphs import SYMMETRIC_RGB
 from faceswap.engine.onnx.landmarker import Fan68From5, FanLandmarker
 from faceswap.engine.onnx.masker import BiSeNetParser, XSegOccluder
 from faceswap.engine.onnx.providers import Providers, batch_size, wants_gpu_geometry
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
 from faceswap.engine.onnx.session import ModelSession, open_session
-from faceswap.engine.onnx.swapper import INSWAPPER_SIZE, InSwapper, load_inswapper
+from faceswap.engine.onnx.swap_pixels import pixel_map
+from faceswap.engine.onnx.swap_sources import EmbeddingConverter
+from faceswap.engine.onnx.swapper import OnnxSwapper, load_swapper
 from faceswap.engine.onnx.uploads import SharedUploads
 from faceswap.engine.protocols import Engine
 from faceswap.engine.tiles import TileGrid
 from faceswap.models.catalog import spec
+from faceswap.models.swappers import swapper_spec
 
 logger = logging.getLogger(__name__)
 
 ModelPath = Callable[[ModelName], Path]
 """Where a model's file is (the registry's look-up; raises ModelMissingError when it is not installed)."""
 
-RECOGNIZER: ModelName = "arcface_w600k_r50"
+RECOGNIZER: ModelName = needs.RECOGNIZER
 
 
 def tensorrt_cache(settings: Settings) -> Path:
@@ -50,14 +54,23 @@ def _open(settings: Settings, name: ModelName, model_path: ModelPath) -> ModelSe
     return open_session(name, model_path(name), settings.engine, cache_dir=tensorrt_cache(settings))
 
 
-def build_swapper(settings: Settings, model: ModelSession, uploads: SharedUploads | None = None) -> InSwapper:
-    """inswapper on ``model``, with warp and paste back on its device when ``engine.gpu_geometry`` says
+def build_swapper(
+    settings: Settings, name: SwapperName, model_path: ModelPath, uploads: SharedUploads | None = None
+) -> OnnxSwapper:
+    """The swapper ``name`` (with its embedding converter, when its family has one), with warp and paste
+    back on its device when ``engine.gpu_geometry`` says and the graphs can express its normalisation
     (the frames' upload shared with the detector through ``uploads``)."""
-    providers: Providers = [(name, {}) for name in model.providers]
+    spec = swapper_spec(name)
+    model = _open(settings, name, model_path)
+    converter = None
+    if spec.converter is not None:
+        converter = EmbeddingConverter(_open(settings, spec.converter, model_path))
+    providers: Providers = [(provider, {}) for provider in model.providers]
     geometry = None
-    if wants_gpu_geometry(settings.engine.gpu_geometry, providers):
-        geometry = load_device_geometry(model, "arcface_128", INSWAPPER_SIZE, UNIT_RGB, uploads)
-    return load_inswapper(model, geometry)
+    pixels = pixel_map(spec)
+    if pixels is not None and wants_gpu_geometry(settings.engine.gpu_geometry, providers):
+        geometry = load_device_geometry(model, spec.template, spec.size, pixels, uploads)
+    return load_swapper(model, spec, converter, geometry)
 
 
 def build_analyser(
@@ -86,18 +99,19 @@ def build_neural_engine(
     """The ONNX engine named after its swapper; raises ModelMissingError / ModelSignatureError."""
     uploads = SharedUploads()
     analyser = build_analyser(settings, detector, model_path, uploads)
-    swapper_model = _open(settings, swapper, model_path)
-    face_swapper = build_swapper(settings, swapper_model, uploads)
-    providers: Providers = [(name, {}) for name in swapper_model.providers]
+    face_swapper = build_swapper(settings, swapper, model_path, uploads)
+    providers: Providers = [(name, {}) for name in face_swapper.model.providers]
     frames = batch_size(settings.engine, providers)
-    logger.info("neural engine ready: %s, %s, %s; %d frames per batch", detector, RECOGNIZER, swapper, frames)
+    models = needs.neural_models(detector, swapper)
+    logger.info("neural engine ready: %s; %d frames per batch", ", ".join(models), frames)
     return Engine(
         name=swapper,
         analyser=analyser,
         swapper=face_swapper,
-        models=(detector, RECOGNIZER, swapper),
+        models=models,
         batch_size=frames,
         batch_scope=uploads.scope,
+        check_options=face_swapper.check_options,
     )
 
 

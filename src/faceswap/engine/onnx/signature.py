@@ -1,7 +1,8 @@
 """The input and output names and shapes each model role is expected to have.
 
 Names are those of the public files (InsightFace exports as repackaged by FaceFusion, OpenCV Zoo for YuNet,
-FaceFusion's 2dfan4 and fan_68_5);
+FaceFusion's 2dfan4 and fan_68_5; every swapper takes ``target`` and ``source``, the CrossFace converters
+``input``);
 they live here only, so the stand-ins in :mod:`faceswap.testing.standins` and the checks agree. Where the
 code feeds a model by position (a detector's single input) the name is not checked, only the shape.
 """
@@ -15,6 +16,7 @@ from faceswap.choices import ModelName
 from faceswap.errors import ModelSignatureError
 from faceswap.models.catalog import names_for_role
 from faceswap.models.catalog import spec as catalog_spec
+from faceswap.models.swappers import SWAPPERS, SwapperSpec
 
 Dim = int | str | None
 """A declared tensor dimension: a size, a symbolic name (dynamic) or unknown."""
@@ -35,9 +37,14 @@ ARCFACE_INPUT = "input.1"
 ARCFACE_OUTPUT = "683"
 EMBEDDING_SIZE = 512
 
-INSWAPPER_TARGET = "target"
-INSWAPPER_SOURCE = "source"
-INSWAPPER_OUTPUT = "output"
+SWAPPER_TARGET = "target"
+SWAPPER_SOURCE = "source"
+SWAPPER_OUTPUT = "output"
+"""Every swapper's input names (the crop, the identity) and the first output's name in the exports."""
+HYPERSWAP_MASK = "mask"
+"""HyperSwap's second output, a face mask the swap does not use."""
+CONVERTER_INPUT = "input"
+CONVERTER_OUTPUT = "output"
 
 ENHANCER_INPUT = "input"
 ENHANCER_WEIGHT = "weight"
@@ -99,13 +106,25 @@ def _frame_enhancer(name: ModelName) -> Signature:
     )
 
 
-_SWAPPER = Signature(
-    inputs=(
-        TensorSpec(INSWAPPER_TARGET, (None, 3, 128, 128)),
-        TensorSpec(INSWAPPER_SOURCE, (None, EMBEDDING_SIZE)),
-    ),
-    outputs=(TensorSpec(None, (None, 3, 128, 128)),),
+def swapper_signature(spec: SwapperSpec) -> Signature:
+    """``target`` Nx3xSxS and ``source`` Nx512 (an image source: Nx3xsxs) in, the swapped Nx3xSxS crop
+    out first (HyperSwap: then its mask)."""
+    crop = (None, 3, spec.size, spec.size)
+    source: tuple[int | None, ...] = (None, EMBEDDING_SIZE)
+    if spec.source_size is not None:
+        source = (None, 3, spec.source_size, spec.source_size)
+    return Signature(
+        inputs=(TensorSpec(SWAPPER_TARGET, crop), TensorSpec(SWAPPER_SOURCE, source)),
+        outputs=(TensorSpec(None, crop),),
+        exact_outputs=not spec.extra_outputs,
+    )
+
+
+_CONVERTER = Signature(
+    inputs=(TensorSpec(CONVERTER_INPUT, (None, EMBEDDING_SIZE)),),
+    outputs=(TensorSpec(None, (None, EMBEDDING_SIZE)),),
 )
+"""CrossFace: a 512-d ArcFace embedding in, 512 out."""
 OCCLUDER_SIZE = 256
 _OCCLUDER = Signature(
     inputs=(TensorSpec(None, (None, OCCLUDER_SIZE, OCCLUDER_SIZE, 3)),),
@@ -130,8 +149,10 @@ SIGNATURES: dict[ModelName, Signature] = {
     "arcface_w600k_r50": Signature(
         inputs=(TensorSpec(None, (None, 3, 112, 112)),), outputs=(TensorSpec(None, (None, EMBEDDING_SIZE)),)
     ),
-    "inswapper_128": _SWAPPER,
-    "inswapper_128_fp16": _SWAPPER,
+    **{name: swapper_signature(spec) for name, spec in SWAPPERS.items()},
+    "crossface_simswap": _CONVERTER,
+    "crossface_ghost": _CONVERTER,
+    "crossface_hififace": _CONVERTER,
     **{name: _enhancer(name) for name in names_for_role("enhancer")},
     **{name: _frame_enhancer(name) for name in names_for_role("frame_enhancer")},
     "xseg_1": _OCCLUDER,

@@ -1,64 +1,36 @@
-"""InsightFace's inswapper_128 (and its fp16 variant): one-shot identity swap on 128x128 aligned crops."""
+"""The ONNX face swapper: one class for every swapper family, driven by its :class:`SwapperSpec`.
+
+Per batch of faces: the identity goes in through the family's :class:`SourceFeed` (emap latent,
+embedding, converted embedding or source crop); the target's face is aligned with the spec's template at
+its size (or a pixel-boost multiple, split into interleaved model-sized sub-images), normalised as the
+spec says (:mod:`faceswap.engine.onnx.swap_pixels`), swapped in one forward pass, read back (de-normalised
+where the family does), masked and pasted back. With device geometry the warp and paste back run as graphs
+on the model's device (native size, box mask, a normalisation the graphs can express).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-import cv2
 import numpy as np
-import onnx
-from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
 from numpy.typing import NDArray
-from onnx import numpy_helper
 
 from faceswap.engine.geometry import feather_mask, paste_back_all, transform_points, warp_face
 from faceswap.engine.landmarks68 import has_68
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels, crop_masks
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
-from faceswap.engine.onnx.recognizer import normalize_embeddings
 from faceswap.engine.onnx.session import ModelSession, run_batched
-from faceswap.engine.onnx.signature import EMBEDDING_SIZE, INSWAPPER_SOURCE, INSWAPPER_TARGET
+from faceswap.engine.onnx.signature import SWAPPER_SOURCE, SWAPPER_TARGET
+from faceswap.engine.onnx.swap_pixels import normalize_swap_output, prepare_swap_crops
+from faceswap.engine.onnx.swap_sources import EmbeddingConverter, SourceFeed, source_feed
 from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.pixel_boost import explode, implode
 from faceswap.engine.types import Face, Identity, ImageBGR
-from faceswap.errors import BadOptionError, ModelSignatureError
+from faceswap.errors import BadOptionError
+from faceswap.models.swappers import SwapperSpec
 
-INSWAPPER_SIZE = 128
 MASK_BLUR = 0.3
-
-
-def read_emap(path: Path) -> NDArray[np.float32]:
-    """The 512x512 ``emap`` matrix: the graph's last initializer (fp16 files are cast to float32)."""
-    try:
-        graph = onnx.load(str(path)).graph
-    except (OSError, ValueError, DecodeError) as exc:
-        raise ModelSignatureError(f"cannot read the ONNX graph of {path}: {exc}") from exc
-    if not graph.initializer:
-        raise ModelSignatureError(f"{path} has no initializers; expected the emap matrix last")
-    emap = numpy_helper.to_array(graph.initializer[-1]).astype(np.float32)
-    if emap.shape != (EMBEDDING_SIZE, EMBEDDING_SIZE):
-        raise ModelSignatureError(
-            f"{path}: the last initializer has shape {emap.shape}; expected 512x512 emap"
-        )
-    return emap
-
-
-def prepare_latents(embeddings: NDArray[Any], emap: NDArray[np.float32]) -> NDArray[np.float32]:
-    """Nx512 swapper ``source`` input: normalise(normalise(embedding) @ emap), as InsightFace does."""
-    return normalize_embeddings(normalize_embeddings(np.atleast_2d(embeddings)) @ emap)
-
-
-def blend_identity(source: NDArray[Any], target: Face, weight: float) -> NDArray[np.float32]:
-    """``normalise(weight * source + (1 - weight) * target)`` of the L2-normalised embeddings: how much of
-    the source's identity goes in (1: all of it). ``bad_option`` when the target face has no embedding."""
-    if target.embedding is None:
-        raise BadOptionError("a swapper weight below 1 needs the target face's embedding")
-    mixed = weight * normalize_embeddings(np.atleast_2d(source))[0]
-    mixed = mixed + (1.0 - weight) * normalize_embeddings(np.atleast_2d(target.embedding))[0]
-    return np.asarray(normalize_embeddings(np.atleast_2d(mixed))[0], np.float32)
 
 
 def crop_landmarks(face: Face, matrix: NDArray[np.float64]) -> NDArray[np.float32] | None:
@@ -68,65 +40,58 @@ def crop_landmarks(face: Face, matrix: NDArray[np.float64]) -> NDArray[np.float3
     return transform_points(face.landmarks, matrix)
 
 
-def prepare_swap_crops(crops: Sequence[ImageBGR]) -> NDArray[np.float32]:
-    """Nx3x128x128 swapper ``target`` input: RGB in [0, 1]."""
-    return np.asarray(cv2.dnn.blobFromImages(list(crops), 1.0 / 255.0, swapRB=True), np.float32)
-
-
-def normalize_swap_output(output: NDArray[Any]) -> list[ImageBGR]:
-    """The swapper's Nx3x128x128 RGB [0, 1] output as BGR uint8 crops (rounded, clipped); the float work
-    runs on the contiguous NCHW array, the layout change on the 4 times smaller uint8 one."""
-    pixels = np.asarray(output, np.float32) * np.float32(255.0)
-    np.clip(pixels, 0.0, 255.0, out=pixels)
-    np.rint(pixels, out=pixels)
-    bgr = pixels.astype(np.uint8)[:, ::-1].transpose(0, 2, 3, 1)
-    return [np.ascontiguousarray(crop) for crop in bgr]
-
-
 @dataclass(frozen=True)
-class InSwapper:
-    """Implements :class:`faceswap.engine.protocols.FaceSwapper`; ``emap`` is read once at load."""
+class OnnxSwapper:
+    """Implements :class:`faceswap.engine.protocols.FaceSwapper` for any swapper ``spec`` describes."""
 
     model: ModelSession
-    emap: NDArray[np.float32]
+    spec: SwapperSpec
+    feed: SourceFeed
+    """Makes the ``source`` input (read once at load: inswapper's emap, a converter's session)."""
+    converter: EmbeddingConverter | None = None
+    """The embedding converter ``feed`` runs (None for families without one)."""
     mask_blur: float = MASK_BLUR
     geometry: DeviceGeometry | None = None
     """Warp and paste back as graphs on the model's device, crops kept there (None: OpenCV on the host)."""
     mask: NDArray[np.float32] = field(init=False, repr=False)
-    """The feathered paste-back mask, built once per loaded model."""
+    """The feathered paste-back mask at the native size, built once per loaded model."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mask", feather_mask(INSWAPPER_SIZE, self.mask_blur))
+        object.__setattr__(self, "mask", feather_mask(self.spec.size, self.mask_blur))
 
-    def forward_swap(self, targets: NDArray[np.float32], latents: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Swapped crops for N prepared targets and latents: one call if the batch dim is dynamic."""
-        feeds = {INSWAPPER_TARGET: targets, INSWAPPER_SOURCE: latents}
+    def check_options(self, options: SwapOptions) -> None:
+        """``bad_option`` for options this swapper cannot honour: a pixel boost that is not a multiple of its
+        size, an identity weight below 1 on an image source."""
+        options.crop_size(self.spec.size)
+        if options.weight < 1.0 and not self.spec.takes_weight:
+            raise BadOptionError(
+                f"the {self.spec.family} swapper takes a source photo, not an identity vector: "
+                "it has no identity weight (use 1)"
+            )
+
+    def forward_swap(self, targets: NDArray[np.float32], sources: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Swapped crops (the first output) for N prepared targets and sources: one call if the batch dim
+        is dynamic."""
+        feeds = {SWAPPER_TARGET: targets, SWAPPER_SOURCE: sources}
         return np.asarray(run_batched(self.model, feeds), np.float32)
 
-    def latents(
+    def source_inputs(
         self, targets: Sequence[Face], sources: Sequence[Identity], weight: float = 1.0
     ) -> NDArray[np.float32]:
-        """The ``source`` input of each item: the source's identity, or with ``weight`` < 1 its blend
-        with the target's own (:func:`blend_identity`)."""
-        if weight < 1.0:
-            blended = [blend_identity(s.embedding, t, weight) for s, t in zip(sources, targets, strict=True)]
-            return prepare_latents(np.stack(blended), self.emap)
-        # one latent per distinct identity (a video swaps the same person into every frame): a vector
-        # times emap each, instead of an N-row product that wakes the BLAS threads for nothing
-        distinct = list({id(source): source for source in sources}.values())
-        rows = {id(source): row for row, source in enumerate(distinct)}
-        unique = prepare_latents(np.stack([source.embedding for source in distinct]), self.emap)
-        return unique[[rows[id(source)] for source in sources]]
+        """The ``source`` input of each item (see :mod:`faceswap.engine.onnx.swap_sources`)."""
+        return self.feed.inputs(sources, targets, weight)
 
-    def swap_crops(self, crops: Sequence[ImageBGR], latents: NDArray[np.float32]) -> list[ImageBGR]:
+    def swap_crops(self, crops: Sequence[ImageBGR], sources: NDArray[np.float32]) -> list[ImageBGR]:
         """The swapped crops (model-sized or pixel-boosted, all of one size), in one forward: a boosted
         crop is split into interleaved model-sized sub-images (:mod:`faceswap.engine.pixel_boost`)."""
-        parts = [implode(crop, INSWAPPER_SIZE) for crop in crops]
+        spec = self.spec
+        parts = [implode(crop, spec.size) for crop in crops]
         count = len(parts[0])
         flat = [part for split in parts for part in split]
-        output = self.forward_swap(prepare_swap_crops(flat), np.repeat(latents, count, axis=0))
-        swapped = normalize_swap_output(output)
-        return [explode(swapped[i * count : (i + 1) * count], INSWAPPER_SIZE) for i in range(len(crops))]
+        targets = prepare_swap_crops(flat, spec.mean, spec.std)
+        output = self.forward_swap(targets, np.repeat(sources, count, axis=0))
+        swapped = normalize_swap_output(output, spec.mean, spec.std, spec.denormalise)
+        return [explode(swapped[i * count : (i + 1) * count], spec.size) for i in range(len(crops))]
 
     def swap_batch(
         self,
@@ -147,22 +112,24 @@ class InSwapper:
         """
         if not frames:
             return []
-        latents = self.latents(targets, sources, options.weight)
-        size = options.crop_size(INSWAPPER_SIZE)
-        on_device = size == INSWAPPER_SIZE and options.box_only
+        self.check_options(options)
+        spec = self.spec
+        inputs = self.source_inputs(targets, sources, options.weight)
+        size = options.crop_size(spec.size)
+        on_device = size == spec.size and options.box_only
         if on_device and self.geometry is not None and self.geometry.supports(frames):
             return self.geometry.apply_model(
                 self.model,
-                INSWAPPER_TARGET,
+                SWAPPER_TARGET,
                 frames,
                 [target.kps for target in targets],
-                lambda part: {INSWAPPER_SOURCE: latents[part]},
+                lambda part: {SWAPPER_SOURCE: inputs[part]},
                 self._box_mask(options),
                 in_place=in_place,
             )
-        warped = [warp_face(f, t.kps, "arcface_128", size) for f, t in zip(frames, targets, strict=True)]
+        warped = [warp_face(f, t.kps, spec.template, size) for f, t in zip(frames, targets, strict=True)]
         crops = [crop for crop, _ in warped]
-        swapped = self.swap_crops(crops, latents)
+        swapped = self.swap_crops(crops, inputs)
         if options.box_only:
             masks: NDArray[np.float32] | list[NDArray[np.float32]] = self._box_mask(options, size)
         else:
@@ -172,8 +139,9 @@ class InSwapper:
             self.geometry.uploads.forget()  # none kept for frames of mixed sizes, but to be sure
         return paste_back_all(frames, swapped, masks, [m for _, m in warped], in_place)
 
-    def _box_mask(self, options: SwapOptions, size: int = INSWAPPER_SIZE) -> NDArray[np.float32]:
-        if size == INSWAPPER_SIZE and options.mask_blur == self.mask_blur and not any(options.mask_padding):
+    def _box_mask(self, options: SwapOptions, size: int | None = None) -> NDArray[np.float32]:
+        size = size or self.spec.size
+        if size == self.spec.size and options.mask_blur == self.mask_blur and not any(options.mask_padding):
             return self.mask
         return feather_mask(size, options.mask_blur, options.mask_padding)
 
@@ -188,5 +156,13 @@ class InSwapper:
         return self.swap_batch([frame], [target], [source], options=options, mask_models=mask_models)[0]
 
 
-def load_inswapper(model: ModelSession, geometry: DeviceGeometry | None = None) -> InSwapper:
-    return InSwapper(model=model, emap=read_emap(model.path), geometry=geometry)
+def load_swapper(
+    model: ModelSession,
+    spec: SwapperSpec,
+    converter: EmbeddingConverter | None = None,
+    geometry: DeviceGeometry | None = None,
+) -> OnnxSwapper:
+    """The swapper on a loaded ``model`` described by ``spec`` (with its embedding converter when the spec
+    names one)."""
+    feed = source_feed(spec, model, converter)
+    return OnnxSwapper(model=model, spec=spec, feed=feed, converter=converter, geometry=geometry)

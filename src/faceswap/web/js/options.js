@@ -8,6 +8,17 @@ const LABELS = {
     classic: "Classic (offline)",
     inswapper_128: "InSwapper 128",
     inswapper_128_fp16: "InSwapper 128 (half precision)",
+    hyperswap_1a_256: "HyperSwap 1a 256",
+    hyperswap_1b_256: "HyperSwap 1b 256",
+    hyperswap_1c_256: "HyperSwap 1c 256",
+    simswap_256: "SimSwap 256",
+    simswap_unofficial_512: "SimSwap 512 (unofficial)",
+    ghost_1_256: "GHOST 1 256",
+    ghost_2_256: "GHOST 2 256",
+    ghost_3_256: "GHOST 3 256",
+    hififace_unofficial_256: "HifiFace 256 (unofficial)",
+    blendswap_256: "BlendSwap 256",
+    uniface_256: "UniFace 256",
   },
   enhancer: {
     none: "None",
@@ -36,11 +47,24 @@ export function select({ name, label, values, selected, labels = {} }) {
   return { element: h("div", { class: "field" }, h("label", { htmlFor: id }, label), field), field };
 }
 
+/** Engine labels: each swapper's name with its licence, and "not installed" where the server says so
+ * (licences per model file: every neural engine also runs the non-commercial ArcFace, see the README). */
+export function engineLabels(options) {
+  const labels = { ...LABELS.engine };
+  for (const swapper of options.swappers ?? []) {
+    const name = LABELS.engine[swapper.name] ?? swapper.name;
+    const licence = swapper.licence.split(" (")[0];
+    const missing = swapper.installed === false ? ", not installed" : "";
+    labels[swapper.name] = `${name} (${licence}${missing})`;
+  }
+  return labels;
+}
+
 /** The options of a swap: engine, enhancer, face mode (unless `faceMode` is false), output format. */
 export function optionFields(options, { media, faceMode = true, onFaceMode = () => {} }) {
   const defaults = options.defaults ?? {};
   const fields = {
-    model: select({ name: "model", label: "Engine", values: options.engine, selected: defaults.engine, labels: LABELS.engine }),
+    model: select({ name: "model", label: "Engine", values: options.engine, selected: defaults.engine, labels: engineLabels(options) }),
     enhancer: select({ name: "enhancer", label: "Enhance faces", values: options.enhancer, selected: defaults.enhancer, labels: LABELS.enhancer }),
     output_format: select({
       name: "output_format",

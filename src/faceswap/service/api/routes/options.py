@@ -26,6 +26,7 @@ from faceswap.choices import (
 from faceswap.service.api.auth import keys_required
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.api.swapper_options import swapper_options
 
 router = APIRouter(prefix="/api", tags=["options"])
 State = Annotated[ServiceState, Depends(get_state)]
@@ -41,6 +42,7 @@ async def options(state: State, request: Request) -> dict[str, Any]:
     return ok(
         {
             "engine": list(choices(EngineName)),
+            "swappers": swapper_options(state.settings),
             "enhancer": list(choices(EnhancerName)),
             "face_mode": list(choices(FaceMode)),
             "landmarker": list(choices(LandmarkerName)),

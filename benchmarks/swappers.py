@@ -1,0 +1,192 @@
+"""Per-face cost of each swapper family's pipeline outside the model, next to inswapper's.
+
+For every swapper (or ``--swapper NAME``), the real :class:`OnnxSwapper` runs on a tiny ``constant``
+stand-in of that swapper's signature (and of its CrossFace converter), so the model time is small; it is
+measured anyway (each session's ``run`` is wrapped) and taken out. What is left is the family's own work
+per face on a 1920x1080 frame: the source input (emap latent, converter call around its model time,
+source crop), alignment at the model's size, normalisation, reading the output back, mask and paste back.
+
+Prints one JSON line per swapper: the wall time outside the model (median over ``--repeat`` swaps, the
+minimum beside it; the swappers take turns within each repetition), the calling thread's CPU time outside
+the model (``cpu_ms``: steadier on a shared machine, complete with ``--opencv-threads 1``), the model's
+wall time and the ratios to inswapper_128's figures (goal: at most 1.5). See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, cast, get_args
+
+import click
+import cv2
+import numpy as np
+
+from faceswap.choices import EmbeddingConverterName, SwapperName, choices
+from faceswap.config import EngineSettings
+from faceswap.engine.onnx.session import open_session
+from faceswap.engine.onnx.swap_sources import EmbeddingConverter
+from faceswap.engine.onnx.swapper import OnnxSwapper, load_swapper
+from faceswap.engine.options import SwapOptions
+from faceswap.engine.types import Face, Identity, SourceFace
+from faceswap.models.swappers import SWAPPERS
+from faceswap.testing.photos import ASTRONAUT, GRACE_HOPPER
+from faceswap.testing.swapper_standins import write_converter_standin, write_swapper_standin
+
+FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
+WIDTH, HEIGHT = 1920, 1080
+
+
+class Clock:
+    """Milliseconds inside the wrapped sessions' ``run``: wall time and the calling thread's CPU time."""
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+        self.cpu_ms = 0.0
+
+    def wrap(self, session: Any) -> None:
+        run = session.run
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return run(*args, **kwargs)
+            finally:
+                self.ms += (time.perf_counter() - start) * 1000.0
+                self.cpu_ms += (time.thread_time() - cpu) * 1000.0
+
+        session.run = timed
+
+
+def frame_and_face() -> tuple[np.ndarray, Face]:
+    """astronaut.png scaled to the full height, centred on a black 1920x1080 canvas, and its face."""
+    photo = cv2.imread(str(FACES / ASTRONAUT.file))
+    scale = HEIGHT / photo.shape[0]
+    side = round(photo.shape[1] * scale)
+    left = (WIDTH - side) // 2
+    canvas = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    canvas[:, left : left + side] = cv2.resize(photo, (side, HEIGHT), interpolation=cv2.INTER_CUBIC)
+    box = np.array(ASTRONAUT.box, np.float32) * scale + np.array([left, 0, left, 0], np.float32)
+    kps = np.array(ASTRONAUT.kps, np.float32) * scale + np.array([left, 0], np.float32)
+    rng = np.random.default_rng(1)
+    target = rng.standard_normal(512).astype(np.float32)
+    return canvas, Face(box, kps, 0.9, embedding=target / np.linalg.norm(target))
+
+
+def identity() -> Identity:
+    photo = cv2.imread(str(FACES / GRACE_HOPPER.file))
+    face = Face(np.array(GRACE_HOPPER.box, np.float32), np.array(GRACE_HOPPER.kps, np.float32), 0.9)
+    vector = np.random.default_rng(3).standard_normal(512).astype(np.float32)
+    return Identity((SourceFace(photo, face),), vector / np.linalg.norm(vector))
+
+
+def build(directory: Path, name: SwapperName, clock: Clock) -> OnnxSwapper:
+    settings = EngineSettings(providers=["cpu"])
+    spec = SWAPPERS[name]
+    path = write_swapper_standin(directory / f"{name}.onnx", name, "constant", fp16=name.endswith("_fp16"))
+    model = open_session(name, path, settings)
+    clock.wrap(model.session)
+    converter = None
+    if spec.converter is not None:
+        converter_name: EmbeddingConverterName = spec.converter
+        converter_path = directory / f"{converter_name}.onnx"
+        write_converter_standin(converter_path)
+        converter = EmbeddingConverter(open_session(converter_name, converter_path, settings))
+        clock.wrap(converter.model.session)
+    return load_swapper(model, spec, converter)
+
+
+def measure(
+    swappers: dict[str, tuple[OnnxSwapper, Clock, SwapOptions]], repeat: int, warmup: int
+) -> dict[str, dict[str, float]]:
+    """Median and minimum ms outside the model per swap, and the median model ms. The swappers take turns
+    within each repetition, so a busy neighbour on a shared machine slows all of them alike."""
+    frame, face = frame_and_face()
+    source = identity()
+    outside: dict[str, list[float]] = {name: [] for name in swappers}
+    cpu: dict[str, list[float]] = {name: [] for name in swappers}
+    model: dict[str, list[float]] = {name: [] for name in swappers}
+    for number in range(warmup + repeat):
+        for name, (swapper, clock, options) in swappers.items():
+            fresh = Identity(source.faces, source.embedding)  # a new identity per swap, as for one photo
+            clock.ms = clock.cpu_ms = 0.0
+            start, cpu_start = time.perf_counter(), time.thread_time()
+            swapper.swap(frame, face, fresh, options)
+            total = (time.perf_counter() - start) * 1000.0
+            cpu_total = (time.thread_time() - cpu_start) * 1000.0
+            if number >= warmup:
+                outside[name].append(total - clock.ms)
+                cpu[name].append(cpu_total - clock.cpu_ms)
+                model[name].append(clock.ms)
+    return {
+        name: {
+            "outside_model_ms": statistics.median(outside[name]),
+            "outside_model_min_ms": min(outside[name]),
+            "outside_model_cpu_ms": statistics.median(cpu[name]),
+            "model_ms": statistics.median(model[name]),
+        }
+        for name in swappers
+    }
+
+
+@click.command()
+@click.option(
+    "--swapper", "names", multiple=True, type=click.Choice(choices(SwapperName)), help="default: all"
+)
+@click.option("--repeat", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--warmup", default=3, show_default=True, type=click.IntRange(min=0))
+@click.option(
+    "--pixel-boost", default="native", show_default=True, type=click.Choice(["native", "512", "1024"])
+)
+@click.option("--opencv-threads", type=int, help="cv2.setNumThreads (default: OpenCV's own)")
+def main(
+    names: tuple[str, ...], repeat: int, warmup: int, pixel_boost: str, opencv_threads: int | None
+) -> None:
+    """Prints JSON lines: each swapper's per-face cost outside the model, and its ratio to inswapper's."""
+    if opencv_threads is not None:
+        cv2.setNumThreads(opencv_threads)
+    chosen = cast(tuple[SwapperName, ...], names or get_args(SwapperName))
+    wanted = ("inswapper_128", *(n for n in chosen if n != "inswapper_128"))
+    with tempfile.TemporaryDirectory() as tmp:
+        built: dict[str, tuple[OnnxSwapper, Clock, SwapOptions]] = {}
+        for name in wanted:
+            clock = Clock()
+            swapper = build(Path(tmp), name, clock)
+            boost = (
+                pixel_boost
+                if pixel_boost == "native" or int(pixel_boost) % swapper.spec.size == 0
+                else "native"
+            )
+            built[name] = (swapper, clock, SwapOptions(pixel_boost=boost))  # type: ignore[arg-type]
+        results = measure(built, repeat, warmup)
+    base = results["inswapper_128"]["outside_model_ms"]
+    base_cpu = results["inswapper_128"]["outside_model_cpu_ms"]
+    for name, figures in results.items():
+        spec = SWAPPERS[cast(SwapperName, name)]
+        line = {
+            "figure": "outside_model_per_face",
+            "swapper": name,
+            "family": spec.family,
+            "size": spec.size,
+            "source": spec.source,
+            "pixel_boost": pixel_boost,
+            "value": round(figures["outside_model_ms"], 3),
+            "unit": "ms",
+            "min": round(figures["outside_model_min_ms"], 3),
+            "model_ms": round(figures["model_ms"], 3),
+            "ratio": round(figures["outside_model_ms"] / base, 3),
+            "cpu_ms": round(figures["outside_model_cpu_ms"], 3),
+            "cpu_ratio": round(figures["outside_model_cpu_ms"] / base_cpu, 3),
+            "opencv_threads": cv2.getNumThreads(),
+            "goal": "<= 1.5",
+            "frame": f"{WIDTH}x{HEIGHT}",
+            "repeat": repeat,
+        }
+        click.echo(json.dumps(line))
+
+
+if __name__ == "__main__":
+    main()
