@@ -55,8 +55,9 @@ def test_files_urls_and_sidecars_are_consistent() -> None:
         assert all(url.endswith("/" + spec.hash_file) for url in spec.hash_urls)
         assert all(spec.release in url for url in (*spec.urls, *spec.hash_urls))
         assert spec.size_bytes > 0
-        # OpenRAIL-M allows commercial use under its use-based restrictions
-        assert spec.commercial_use == (spec.licence.split(" ")[0] in {"Apache-2.0", "MIT", "OpenRAIL-M"})
+        # OpenRAIL-M allows commercial use under its use-based restrictions; CC-BY-4.0 with attribution
+        permissive = {"Apache-2.0", "MIT", "OpenRAIL-M", "CC-BY-4.0"}
+        assert spec.commercial_use == (spec.licence.split(" ")[0] in permissive)
 
 
 def test_templates_and_input_sizes_follow_roles() -> None:

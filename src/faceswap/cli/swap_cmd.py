@@ -9,13 +9,23 @@ from typing import cast
 
 import click
 
-from faceswap.choices import EngineName, EnhancerName, FaceMode, LandmarkerName, VideoPreset, choices
+from faceswap.choices import (
+    EngineName,
+    EnhancerName,
+    FaceMode,
+    FaceOrder,
+    LandmarkerName,
+    VideoPreset,
+    choices,
+)
 from faceswap.cli.context import load_context
 from faceswap.cli.errors import reports_errors
 from faceswap.cli.quality_flags import quality_options
+from faceswap.cli.selection_flags import selection_options
 from faceswap.cli.target_kind import target_kind
 from faceswap.cli.video_run import run_video, video_options
-from faceswap.engine.analysis import open_landmarker, with_analysis
+from faceswap.engine.analysis import open_classifier, open_landmarker, with_analysis
+from faceswap.engine.face_filters import FaceFilters
 from faceswap.engine.factory import open_engine, open_enhancer, open_mask_models
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.pipeline import SwapOutcome, SwapRequest, swap_image
@@ -55,7 +65,11 @@ from faceswap.video.probe import probe
     type=click.Path(path_type=Path),
     help="photo of the person to replace",
 )
-@click.option("--map", "mapping", help="SOURCE=FACE pairs, faces counted left to right from 0, e.g. 0=1,1=0")
+@click.option(
+    "--map",
+    "mapping",
+    help="SOURCE=FACE pairs, faces counted from 0 in --face-order (left to right), e.g. 0=1",
+)
 @click.option("--threshold", type=float, help="face distance for --faces reference (engine default if unset)")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--reference-frame", type=click.IntRange(min=0), help="video: pick the person in this frame")
@@ -76,6 +90,7 @@ from faceswap.video.probe import probe
     "--enhancer-weight", type=click.FloatRange(0, 1), help="CodeFormer's fidelity (0 quality, 1 input)"
 )
 @quality_options
+@selection_options
 @reports_errors
 def swap_command(
     paths: tuple[Path, ...],
@@ -99,6 +114,8 @@ def swap_command(
     enhancer_blend: float | None,
     enhancer_weight: float | None,
     swap_options: SwapOptions,
+    face_order: str | None,
+    face_filters: FaceFilters,
 ) -> None:
     """Swap the face(s) of SOURCE photo(s) into TARGET (a photo or a video) and write OUTPUT.
 
@@ -133,7 +150,9 @@ def swap_command(
     landmarks = open_landmarker(
         settings, cast(LandmarkerName, landmarker or settings.engine.landmarker), registry.path
     )
-    loaded = with_analysis(loaded, landmarks, parse_angles(angles) or settings.engine.detector_angles)
+    classifier = open_classifier(settings, face_filters.active, registry.path)
+    angles_chosen = parse_angles(angles) or settings.engine.detector_angles
+    loaded = with_analysis(loaded, landmarks, angles_chosen, classifier)
     step = open_enhancer(settings, cast(EnhancerName, enhancer or settings.engine.enhancer), registry.path)
     if step is not None:
         step = step.tuned(enhancer_blend, enhancer_weight)
@@ -155,6 +174,8 @@ def swap_command(
             as_json=as_json,
             swap_options=swap_options,
             mask_models=mask_models,
+            order=cast(FaceOrder | None, face_order),
+            filters=face_filters,
         )
         return
     request = SwapRequest(
@@ -164,6 +185,8 @@ def swap_command(
         reference=reference_photos,
         threshold=threshold,
         options=swap_options,
+        order=cast(FaceOrder | None, face_order),
+        filters=face_filters,
     )
     target = read_photo(target_path)
     outcome = swap_image(loaded, target.bgr, request, step, mask_models)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faceswap.choices import DetectorName, EnhancerName, ModelName, SwapperName
+from faceswap.engine.face_filters import FaceFilters
 from faceswap.engine.options import SwapOptions
 
 RECOGNIZER: ModelName = "arcface_w600k_r50"
@@ -23,3 +24,8 @@ def option_models(options: SwapOptions, enhancer: EnhancerName) -> tuple[ModelNa
     if "region" in options.masks:
         needed.append(options.face_parser)
     return tuple(needed)
+
+
+def selection_models(filters: FaceFilters) -> tuple[ModelName, ...]:
+    """The models the face filters need: the face classifier when any filter is set."""
+    return ("fairface",) if filters.active else ()

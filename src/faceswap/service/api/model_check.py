@@ -1,6 +1,7 @@
 """At task creation: the models a face swap names must be installed, when this process can tell.
 
-A task naming a neural engine, an enhancer or a model mask whose files are missing is refused at once
+A task naming a neural engine, an enhancer, a model mask or a face filter (fairface) whose files are
+missing is refused at once
 with ``model_missing``, every missing model named in one message, instead of failing on a worker after
 it was queued. The API checks its own models folder; an API without one (its workers keep the models
 on other machines) leaves the check to the worker, as before. ``auto`` needs nothing: it falls back to
@@ -13,24 +14,27 @@ from typing import cast, get_args
 
 from faceswap.choices import ModelName, SwapperName
 from faceswap.config import Settings
-from faceswap.engine.needs import neural_models, option_models
+from faceswap.engine.needs import neural_models, option_models, selection_models
 from faceswap.errors import ModelMissingError
 from faceswap.models.registry import ModelRegistry
 from faceswap.service.tasks.model import TaskCreate
 
 SWAP_WORKFLOWS = ("face_swap", "face_enhance")
+SELECTING_WORKFLOWS = ("face_swap", "face_detect", "face_preview")
+"""Workflows that choose target faces, so whose face filters need the face classifier."""
 
 
 def required_models(create: TaskCreate, settings: Settings) -> tuple[ModelName, ...]:
     """The catalog models ``create`` names, explicitly or through the settings' defaults."""
-    if create.workflow not in SWAP_WORKFLOWS:
-        return ()
     wf = create.wf
-    engine = wf.model or settings.engine.engine
     needed: list[ModelName] = []
-    if engine in get_args(SwapperName):
-        needed.extend(neural_models(settings.engine.detector, cast(SwapperName, engine)))
-    needed.extend(option_models(wf.swap_options(), wf.enhancer or settings.engine.enhancer))
+    if create.workflow in SWAP_WORKFLOWS:
+        engine = wf.model or settings.engine.engine
+        if engine in get_args(SwapperName):
+            needed.extend(neural_models(settings.engine.detector, cast(SwapperName, engine)))
+        needed.extend(option_models(wf.swap_options(), wf.enhancer or settings.engine.enhancer))
+    if create.workflow in SELECTING_WORKFLOWS:
+        needed.extend(selection_models(wf.face_filters()))
     return tuple(dict.fromkeys(needed))
 
 

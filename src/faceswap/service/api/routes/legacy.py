@@ -18,6 +18,7 @@ from faceswap.errors import BadOptionError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import base64_ref, input_ref, store_file
 from faceswap.service.api.routes.tasks import absolute, create_task, retry_task
+from faceswap.service.api.selection_form import selection_form
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.tasks.model import MAX_SOURCES, Task, TaskCreate, WebhookUrl, legacy_status
 
@@ -27,6 +28,7 @@ OptFile = Annotated[UploadFile | None, File()]
 OptText = Annotated[str | None, Form()]
 OptWebhook = Annotated[WebhookUrl | None, Form()]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+FaceSelectionForm = Annotated[dict[str, Any], Depends(selection_form)]
 
 
 async def one_input(
@@ -91,6 +93,7 @@ async def submit(
 async def single_image_swap(
     request: Request,
     state: State,
+    selection: FaceSelectionForm,
     source_image: OptFile = None,
     target_image: OptFile = None,
     source_file_id: OptText = None,
@@ -113,6 +116,7 @@ async def single_image_swap(
         ),
         "model": model,
         "enhancer": enhancer,
+        **selection,
     }
     return await submit(request, state, wf, webhook, idempotency_key)
 
@@ -121,6 +125,7 @@ async def single_image_swap(
 async def multi_image_swap(
     request: Request,
     state: State,
+    selection: FaceSelectionForm,
     mapping: Annotated[str, Form(description='{"0": 1} or 0=1,1=0: source index -> face index')],
     source_images: Annotated[list[UploadFile] | None, File()] = None,
     source_file_ids: OptText = None,
@@ -151,6 +156,7 @@ async def multi_image_swap(
         "mapping": parsed_mapping,
         "model": model,
         "enhancer": enhancer,
+        **selection,
     }
     return await submit(request, state, wf, webhook, idempotency_key)
 
@@ -159,6 +165,7 @@ async def multi_image_swap(
 async def video_swap(
     request: Request,
     state: State,
+    selection: FaceSelectionForm,
     source_image: OptFile = None,
     target_video: OptFile = None,
     source_file_id: OptText = None,
@@ -177,6 +184,7 @@ async def video_swap(
         "resolution": resolution,
         "model": model,
         "enhancer": enhancer,
+        **selection,
     }
     return await submit(request, state, wf, webhook, idempotency_key)
 

@@ -10,8 +10,11 @@ from faceswap.choices import (
     EngineName,
     EnhancerName,
     FaceArea,
+    FaceGender,
     FaceMode,
+    FaceOrder,
     FaceParserName,
+    FaceRace,
     FaceRegion,
     ImageFormat,
     LandmarkerName,
@@ -22,6 +25,7 @@ from faceswap.choices import (
     angle_choices,
     choices,
 )
+from faceswap.engine.face_filters import AGE_BUCKETS, AGE_LIMIT
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.state import ServiceState, get_state
 
@@ -50,12 +54,17 @@ async def options(state: State) -> dict[str, Any]:
             "mask_areas": list(choices(FaceArea)),
             "occluder": list(choices(OccluderName)),
             "face_parser": list(choices(FaceParserName)),
+            "face_order": list(choices(FaceOrder)),
+            "face_gender": list(choices(FaceGender)),
+            "face_race": list(choices(FaceRace)),
+            "face_age": {"min": 0, "max": AGE_LIMIT, "buckets": [list(bucket) for bucket in AGE_BUCKETS]},
             "defaults": {
                 "engine": engine.engine,
                 "enhancer": engine.enhancer,
                 "face_mode": "one",
                 "landmarker": engine.landmarker,
                 "detector_angles": list(engine.detector_angles),
+                "face_order": None,
             },
             "max_upload_bytes": state.max_upload_bytes,
         }
