@@ -89,9 +89,9 @@ from faceswap.video.probe import probe
 @click.option(
     "--enhancer-weight", type=click.FloatRange(0, 1), help="CodeFormer's fidelity (0 quality, 1 input)"
 )
+@reports_errors  # outermost of the three: a bad quality or selection flag is reported like any error
 @quality_options
 @selection_options
-@reports_errors
 def swap_command(
     paths: tuple[Path, ...],
     output: Path,

@@ -9,7 +9,8 @@ no downloaded weights. Each writer builds a graph with the ``onnx`` helper API a
 * inswapper returns its ``target`` (``identity``) or a fixed colour (``constant``); its last initializer
   is the 512x512 ``emap``;
 * enhancers return the inverted input (times CodeFormer's ``weight``), a change easy to see;
-* the landmark models come from :mod:`faceswap.testing.landmark_standins`.
+* the landmark models come from :mod:`faceswap.testing.landmark_standins`, fairface from
+  :mod:`faceswap.testing.classifier_standins`.
 Every graph uses every input (times 0 where needed) so ONNX Runtime keeps them.
 """
 
@@ -46,6 +47,7 @@ from faceswap.engine.onnx.signature import (
 )
 from faceswap.errors import BadOptionError
 from faceswap.models.catalog import spec
+from faceswap.testing.classifier_standins import write_fairface_standin
 from faceswap.testing.landmark_standins import write_2dfan4_standin, write_fan_68_5_standin
 from faceswap.testing.onnx_files import save_standin
 
@@ -277,4 +279,5 @@ def write_standin_models(
     write_enhancer_standin(target("restoreformer_plus_plus"))
     write_2dfan4_standin(target("2dfan4"))
     write_fan_68_5_standin(target("fan_68_5"))
+    write_fairface_standin(target("fairface"))
     return paths
