@@ -46,6 +46,8 @@ def group_faces() -> list[StandinFace]:
 def group_photo(faces_dir: Path) -> ImageBGR:
     """The group photo built from ``faces_dir/astronaut.png`` (see the module docstring)."""
     astronaut = cv2.imread(str(faces_dir / ASTRONAUT.file))
+    if astronaut is None:
+        raise FileNotFoundError(faces_dir / ASTRONAUT.file)
     canvas = np.full((SIDE, len(SCORES) * SIDE + (len(SCORES) - 1) * GAP, 3), 128, np.uint8)
     for index, dx in enumerate(group_offsets()):
         copy = astronaut.copy()
