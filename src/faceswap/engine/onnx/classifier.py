@@ -39,9 +39,12 @@ def prepare_fairface_crops(image: ImageBGR, faces: Sequence[Face]) -> NDArray[np
     crops = [warp_face(image, face.kps, FAIRFACE_TEMPLATE, FAIRFACE_SIZE)[0] for face in faces]
     if not crops:
         return np.zeros((0, 3, FAIRFACE_SIZE, FAIRFACE_SIZE), np.float32)
-    rgb = np.stack([cv2.cvtColor(crop, cv2.COLOR_BGR2RGB) for crop in crops]).astype(np.float32) / 255.0
-    normalised = (rgb - IMAGENET_MEAN) / IMAGENET_STD
-    return np.ascontiguousarray(normalised.transpose(0, 3, 1, 2), dtype=np.float32)
+    blob: NDArray[np.float32] = np.asarray(
+        cv2.dnn.blobFromImages(crops, 1.0 / 255.0, swapRB=True), np.float32
+    )
+    blob -= IMAGENET_MEAN[None, :, None, None]
+    blob /= IMAGENET_STD[None, :, None, None]
+    return blob
 
 
 def categorize(race_id: int, gender_id: int, age_id: int) -> FaceTraits:
