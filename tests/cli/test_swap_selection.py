@@ -4,8 +4,10 @@ the detectors find the three faces, fairface calls the outer two female and the 
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -118,3 +120,39 @@ def test_the_classic_engine_filters_its_own_faces(invoke: Invoke, group: Path, t
     assert "fairface" in report["models"]  # type: ignore[operator]
     assert report["faces_found"] == 3
     assert changed == [False, True, False]
+
+
+def test_a_video_swaps_only_the_filtered_faces_in_every_frame(
+    invoke: Invoke, group: Path, tmp_path: Path
+) -> None:
+    """Six frames of the group photo: with many + male only the middle face changes, frame after frame."""
+    image = cv2.imread(str(group))
+    clip = tmp_path / "group.mp4"
+    with av.open(str(clip), "w") as out:
+        stream = out.add_stream("libx264", rate=10, options={"preset": "ultrafast", "crf": "10"})
+        stream.width, stream.height = image.shape[1], image.shape[0]
+        stream.pix_fmt = "yuv420p"
+        for index in range(6):
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts = index
+            frame.time_base = Fraction(1, 10)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    output = tmp_path / "out.mp4"
+    options = ("--faces", "many", "--face-gender", "male", "--json")
+    result = invoke("swap", ASTRONAUT, clip, "-o", output, *options)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["faces_swapped"] == 6
+    assert "fairface" in report["models"]
+    with av.open(str(clip)) as before, av.open(str(output)) as after:
+        originals = [f.to_ndarray(format="bgr24") for f in before.decode(video=0)]
+        swaps = [f.to_ndarray(format="bgr24") for f in after.decode(video=0)]
+    assert len(swaps) == 6
+    for original, swap in zip(originals, swaps, strict=True):
+        changed = []
+        for face in group_faces():
+            x1, y1, x2, y2 = (int(v) for v in face.box)
+            diff = np.abs(swap[y1:y2, x1:x2].astype(int) - original[y1:y2, x1:x2].astype(int)).mean()
+            changed.append(bool(diff > 10))
+        assert changed == [False, True, False]
