@@ -96,7 +96,9 @@ def parse_age_range(text: str) -> tuple[int, int]:
     match = _AGE_RANGE.match(text)
     if match is None:
         raise BadOptionError(f"an age range is START-END in years, such as 20-30; got {text!r}")
-    return FaceFilters(age=(int(match.group(1)), int(match.group(2)))).age or (0, AGE_LIMIT)
+    age = (int(match.group(1)), int(match.group(2)))
+    FaceFilters(age=age)  # bad_option for an empty or out-of-bounds range
+    return age
 
 
 def filter_faces(faces: Sequence[Face], filters: FaceFilters) -> list[Face]:
