@@ -53,6 +53,8 @@ OccluderName = Literal["xseg_1", "xseg_2", "xseg_3"]
 FaceParserName = Literal["bisenet_resnet_18", "bisenet_resnet_34"]
 LandmarkerModelName = Literal["2dfan4", "fan_68_5"]
 """68-point landmark models: 2dfan4 finds 68 points in a face crop; fan_68_5 lifts 5 key points to 68."""
+ClassifierName = Literal["fairface"]
+"""Face classifiers: fairface tells a face's gender, age bucket and race (for the face filters)."""
 ModelName = Literal[
     "scrfd_2.5g",
     "retinaface_10g",
@@ -95,6 +97,7 @@ ModelName = Literal[
     "crossface_simswap",
     "crossface_ghost",
     "crossface_hififace",
+    "fairface",
 ]
 ModelRole = Literal[
     "detector",
@@ -106,6 +109,7 @@ ModelRole = Literal[
     "landmarker",
     "frame_enhancer",
     "embedding_converter",
+    "classifier",
 ]
 ModelStatus = Literal["installed", "missing", "corrupt"]
 """installed: file present (and, when checked deeply, matching its sidecar); corrupt: empty, bad sidecar or
@@ -154,6 +158,23 @@ DetectorAngle = Literal[0, 90, 180, 270]
 """Clockwise rotations of the frame the detector also runs on, to find faces lying on their side or upside
 down."""
 FaceMode = Literal["one", "many", "reference"]
+FaceOrder = Literal[
+    "left-right",
+    "right-left",
+    "top-bottom",
+    "bottom-top",
+    "small-large",
+    "large-small",
+    "best-worst",
+    "worst-best",
+]
+"""How a target's faces are ordered before one is taken (``one``) or they are numbered (``mapping``): by
+the centre of the box across (left-right) or down (top-bottom), by the box's area, or by the detector's
+score. None given: ``one`` takes the largest face (large-small), faces are numbered left to right."""
+FaceGender = Literal["female", "male"]
+"""The gender a face filter keeps (fairface's classes)."""
+FaceRace = Literal["white", "black", "latino", "asian", "indian", "arabic"]
+"""The race a face filter keeps (fairface's 7 classes, East and Southeast Asian both ``asian``)."""
 MaskType = Literal["box", "occlusion", "region", "area"]
 """What the paste-back mask of a swapped face is made of; several combine by their minimum: box (a
 feathered box with padding per side), occlusion (XSeg: what covers the face, hands, hair, glasses),

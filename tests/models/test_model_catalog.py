@@ -60,8 +60,8 @@ def test_files_urls_and_sidecars_are_consistent() -> None:
         assert all(url.endswith("/" + spec.hash_file) for url in spec.hash_urls)
         assert all(spec.release in url for url in (*spec.urls, *spec.hash_urls))
         assert spec.size_bytes > 0
-        # OpenRAIL-M(S) allows commercial use under its use-based restrictions
-        permissive = {"Apache-2.0", "MIT", "OpenRAIL-M", "OpenRAIL-MS", "BSD-3-Clause"}
+        # OpenRAIL-M(S) allows commercial use under its use-based restrictions; CC-BY-4.0 with attribution
+        permissive = {"Apache-2.0", "MIT", "OpenRAIL-M", "OpenRAIL-MS", "BSD-3-Clause", "CC-BY-4.0"}
         assert spec.commercial_use == (spec.licence.split(" ")[0] in permissive)
 
 

@@ -13,6 +13,7 @@ from faceswap.choices import (
     EngineName,
     EnhancerName,
     FaceMode,
+    FaceOrder,
     LandmarkerName,
     UpscaleName,
     VideoPreset,
@@ -21,9 +22,11 @@ from faceswap.choices import (
 from faceswap.cli.context import load_context
 from faceswap.cli.errors import reports_errors
 from faceswap.cli.quality_flags import quality_options
+from faceswap.cli.selection_flags import selection_options
 from faceswap.cli.target_kind import target_kind
 from faceswap.cli.video_run import run_video, video_options
-from faceswap.engine.analysis import open_landmarker, with_analysis
+from faceswap.engine.analysis import open_classifier, open_landmarker, with_analysis
+from faceswap.engine.face_filters import FaceFilters
 from faceswap.engine.factory import open_engine, open_enhancer, open_mask_models, open_upscaler
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.pipeline import SwapOutcome, SwapRequest, swap_image
@@ -72,7 +75,11 @@ from faceswap.video.probe import probe
     type=click.Path(path_type=Path),
     help="photo of the person to replace",
 )
-@click.option("--map", "mapping", help="SOURCE=FACE pairs, faces counted left to right from 0, e.g. 0=1,1=0")
+@click.option(
+    "--map",
+    "mapping",
+    help="SOURCE=FACE pairs, faces counted from 0 in --face-order (left to right), e.g. 0=1",
+)
 @click.option("--threshold", type=float, help="face distance for --faces reference (engine default if unset)")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--reference-frame", type=click.IntRange(min=0), help="video: pick the person in this frame")
@@ -102,8 +109,9 @@ from faceswap.video.probe import probe
     type=click.FloatRange(0, 1),
     help="how much of the upscaler's output is kept (default 1)",
 )
+@reports_errors  # outermost of the three: a bad quality or selection flag is reported like any error
 @quality_options
-@reports_errors
+@selection_options
 def swap_command(
     paths: tuple[Path, ...],
     output: Path,
@@ -128,6 +136,8 @@ def swap_command(
     upscale: str | None,
     upscale_blend: float | None,
     swap_options: SwapOptions,
+    face_order: str | None,
+    face_filters: FaceFilters,
 ) -> None:
     """Swap the face(s) of SOURCE photo(s) into TARGET (a photo or a video) and write OUTPUT.
 
@@ -168,7 +178,9 @@ def swap_command(
     landmarks = open_landmarker(
         settings, cast(LandmarkerName, landmarker or settings.engine.landmarker), registry.path
     )
-    loaded = with_analysis(loaded, landmarks, parse_angles(angles) or settings.engine.detector_angles)
+    classifier = open_classifier(settings, face_filters.active, registry.path)
+    angles_chosen = parse_angles(angles) or settings.engine.detector_angles
+    loaded = with_analysis(loaded, landmarks, angles_chosen, classifier)
     step = open_enhancer(settings, cast(EnhancerName, enhancer or settings.engine.enhancer), registry.path)
     if step is not None:
         step = step.tuned(enhancer_blend, enhancer_weight)
@@ -191,6 +203,8 @@ def swap_command(
             swap_options=swap_options,
             mask_models=mask_models,
             upscale=upscaler,
+            order=cast(FaceOrder | None, face_order),
+            filters=face_filters,
         )
         return
     request = SwapRequest(
@@ -200,6 +214,8 @@ def swap_command(
         reference=reference_photos,
         threshold=threshold,
         options=swap_options,
+        order=cast(FaceOrder | None, face_order),
+        filters=face_filters,
     )
     target = read_photo(target_path)
     check_upscaled_size(target.width, target.height, upscaler, settings.limits.max_image_pixels)

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from faceswap.choices import FaceMode, VideoPreset
+from faceswap.choices import FaceMode, FaceOrder, VideoPreset
+from faceswap.engine.face_filters import NO_FILTERS, FaceFilters
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
 from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.pipeline import EnhancerStep
@@ -39,6 +40,8 @@ def run_video(
     swap_options: SwapOptions = DEFAULT_OPTIONS,
     mask_models: MaskModels = NO_MASK_MODELS,
     upscale: UpscaleStep | None = None,
+    order: FaceOrder | None = None,
+    filters: FaceFilters = NO_FILTERS,
 ) -> None:
     request = VideoSwapRequest(
         sources=sources,
@@ -49,6 +52,8 @@ def run_video(
         reference_face=reference_face,
         threshold=threshold,
         swap_options=swap_options,
+        order=order,
+        filters=filters,
     )
     with tqdm(unit="frame", desc=output.name, disable=as_json, leave=False) as bar:
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faceswap.choices import DetectorName, EnhancerName, ModelName, SwapperName, UpscaleName
+from faceswap.engine.face_filters import FaceFilters
 from faceswap.engine.options import SwapOptions
 from faceswap.models.swappers import converter_of
 
@@ -30,3 +31,8 @@ def option_models(
     if "region" in options.masks:
         needed.append(options.face_parser)
     return tuple(needed)
+
+
+def selection_models(filters: FaceFilters) -> tuple[ModelName, ...]:
+    """The models the face filters need: the face classifier when any filter is set."""
+    return ("fairface",) if filters.active else ()

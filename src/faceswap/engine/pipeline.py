@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from faceswap.choices import FaceMode
+from faceswap.choices import FaceMode, FaceOrder
+from faceswap.engine.face_filters import NO_FILTERS, FaceFilters
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
 from faceswap.engine.mouth import keep_mouth_originals, keep_mouths
 from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
@@ -27,7 +28,9 @@ class SwapRequest:
     """What to do with one target image.
 
     ``sources`` holds one list of photos per person; photos of the same person are averaged into one
-    identity. Without ``mapping`` only the first person is used.
+    identity. Without ``mapping`` only the first person is used. ``order`` and ``filters`` decide which
+    target faces the mode chooses from and how a mapping numbers them (:class:`Selection`); filters need
+    an engine whose analyser classifies faces (:func:`faceswap.engine.analysis.with_analysis`).
     """
 
     sources: Sequence[Sequence[ImageBGR]]
@@ -36,6 +39,8 @@ class SwapRequest:
     reference: Sequence[ImageBGR] = ()
     threshold: float | None = None
     options: SwapOptions = DEFAULT_OPTIONS
+    order: FaceOrder | None = None
+    filters: FaceFilters = NO_FILTERS
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,11 @@ def build_identities(engine: Engine, sources: Sequence[Sequence[ImageBGR]]) -> l
 
 
 def reference_selection(engine: Engine, request: SwapRequest) -> Selection:
+    """The request's :class:`Selection`, with the reference person's embedding in ``reference`` mode."""
     if request.mode != "reference" or request.mapping is not None:
-        return Selection(mode=request.mode, mapping=request.mapping)
+        return Selection(
+            mode=request.mode, mapping=request.mapping, order=request.order, filters=request.filters
+        )
     if not request.reference:
         raise BadOptionError("face mode 'reference' needs a reference photo (--reference IMAGE)")
     embeddings = []
@@ -112,7 +120,13 @@ def reference_selection(engine: Engine, request: SwapRequest) -> Selection:
             raise NoFaceInSourceError("no face was found in the reference photo")
         embeddings.append(face.embedding)
     threshold = request.threshold or engine.analyser.default_reference_threshold
-    return Selection(mode="reference", reference=average_embedding(embeddings), threshold=threshold)
+    return Selection(
+        mode="reference",
+        reference=average_embedding(embeddings),
+        threshold=threshold,
+        order=request.order,
+        filters=request.filters,
+    )
 
 
 def swap_image(

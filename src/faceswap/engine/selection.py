@@ -1,4 +1,9 @@
-"""Which target faces get which identity: pure functions over embeddings and boxes."""
+"""Which target faces get which identity: pure functions over embeddings, boxes and face traits.
+
+A target's faces are first put in the selection's order (:mod:`faceswap.engine.face_order`) and passed
+through its filters (:mod:`faceswap.engine.face_filters`); ``one`` then takes the first of them, ``many``
+all, ``reference`` those close to the reference person, and a ``mapping`` numbers them from 0.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from faceswap.choices import FaceMode
+from faceswap.choices import FaceMode, FaceOrder
+from faceswap.engine.face_filters import NO_FILTERS, FaceFilters, filter_faces
+from faceswap.engine.face_order import default_order, order_faces
 from faceswap.engine.types import Embedding, Face, Identity, SourceFace
 from faceswap.errors import BadOptionError, NoFaceInTargetError, NoMatchingFaceError
 
@@ -19,15 +26,23 @@ _MAPPING_ITEM = re.compile(r"^\s*(\d+)\s*=\s*(\d+)\s*$")
 class Selection:
     """How to choose target faces.
 
-    ``mapping`` (source index -> target face index, faces counted left to right) overrides ``mode``.
+    ``mapping`` (source index -> target face index, faces counted in ``order``) overrides ``mode``.
     ``reference`` is the embedding of the person to replace in ``reference`` mode; ``threshold`` the face
-    distance under which a target face counts as that person.
+    distance under which a target face counts as that person. ``order`` (None: :func:`default_order`)
+    and ``filters`` decide the faces every mode chooses from (:func:`candidates`).
     """
 
     mode: FaceMode = "one"
     mapping: Mapping[int, int] | None = None
     reference: Embedding | None = None
     threshold: float | None = None
+    order: FaceOrder | None = None
+    filters: FaceFilters = NO_FILTERS
+
+    @property
+    def resolved_order(self) -> FaceOrder:
+        """``order``, or the default for the mode (the largest face first for ``one``, else left to right)."""
+        return self.order or default_order(self.mode, self.mapping is not None)
 
 
 def parse_mapping(text: str) -> dict[int, int]:
@@ -77,29 +92,39 @@ def make_identity(faces: Sequence[SourceFace]) -> Identity:
 
 
 def sort_left_to_right(faces: Sequence[Face]) -> list[Face]:
-    return sorted(faces, key=lambda f: (f.center_x, float(f.box[1])))
+    return order_faces(faces, "left-right")
+
+
+def candidates(faces: Sequence[Face], selection: Selection) -> list[Face]:
+    """The faces ``selection`` chooses from: in its order, those its filters keep (``no_matching_face``
+    naming the filter that removed the last ones)."""
+    return filter_faces(order_faces(faces, selection.resolved_order), selection.filters)
 
 
 def assign(
     faces: Sequence[Face], identities: Sequence[Identity], selection: Selection
 ) -> list[tuple[Face, Identity]]:
-    """Pairs target faces with the identity to paste on each; ``faces`` are in left-to-right order."""
+    """Pairs target faces with the identity to paste on each, in the selection's order."""
     if not faces:
         raise NoFaceInTargetError("no face was found in the target image")
     if not identities:
         raise ValueError("assign needs at least one identity")
+    chosen = candidates(faces, selection)
     if selection.mapping is not None:
-        return _assign_mapping(faces, identities, selection.mapping)
+        return _assign_mapping(chosen, identities, selection.mapping, selection.filters)
     identity = identities[0]
     if selection.mode == "one":
-        return [(max(faces, key=lambda f: f.area), identity)]
+        return [(chosen[0], identity)]
     if selection.mode == "many":
-        return [(face, identity) for face in faces]
-    return [(face, identity) for face in _matching(faces, selection)]
+        return [(face, identity) for face in chosen]
+    return [(face, identity) for face in _matching(chosen, selection)]
 
 
 def _assign_mapping(
-    faces: Sequence[Face], identities: Sequence[Identity], mapping: Mapping[int, int]
+    faces: Sequence[Face],
+    identities: Sequence[Identity],
+    mapping: Mapping[int, int],
+    filters: FaceFilters = NO_FILTERS,
 ) -> list[tuple[Face, Identity]]:
     pairs: list[tuple[Face, Identity]] = []
     for source, target in sorted(mapping.items()):
@@ -108,8 +133,9 @@ def _assign_mapping(
                 f"--map names source {source} but only {len(identities)} source(s) were given"
             )
         if target >= len(faces):
+            kept = f" the filters keep ({filters.describe()})" if filters.active else ""
             raise BadOptionError(
-                f"--map names face {target} but the target has {len(faces)} face(s) (0-based)"
+                f"--map names face {target} but the target has {len(faces)} face(s){kept} (0-based)"
             )
         pairs.append((faces[target], identities[source]))
     return pairs

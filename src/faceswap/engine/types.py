@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from faceswap.choices import FaceGender, FaceRace
+
 ImageBGR = NDArray[np.uint8]
 """An ``HxWx3`` uint8 image in OpenCV's BGR order (alpha is kept aside by the I/O layer)."""
 Points = NDArray[np.float32]
@@ -18,13 +20,24 @@ Embedding = NDArray[np.float32]
 
 
 @dataclass(frozen=True)
+class FaceTraits:
+    """What a face classifier (fairface) tells of a face: ``age`` is its bucket, the first and last year
+    it holds (0-2, 3-9, 10-19 ... 60-69, 70-100)."""
+
+    gender: FaceGender
+    age: tuple[int, int]
+    race: FaceRace
+
+
+@dataclass(frozen=True)
 class Face:
     """One detected face in one image.
 
     ``kps`` are the 5 points left eye, right eye, nose tip, left and right mouth corner (as seen in the
     picture). ``landmarks`` are dense points when the analyser has them (68 for dlib and for the neural
     engine's landmarker), else None; ``landmark_score`` is the landmarker's confidence in [0, 1] when one
-    ran (at its threshold or above, ``kps`` were taken from ``landmarks``).
+    ran (at its threshold or above, ``kps`` were taken from ``landmarks``). ``traits`` are the face
+    classifier's answer when one ran (face filters), else None.
     """
 
     box: NDArray[np.float32]  # x1, y1, x2, y2
@@ -33,6 +46,7 @@ class Face:
     embedding: Embedding | None = None
     landmarks: Points | None = None
     landmark_score: float | None = None
+    traits: FaceTraits | None = None
 
     @property
     def area(self) -> float:
@@ -42,6 +56,10 @@ class Face:
     @property
     def center_x(self) -> float:
         return float(self.box[0] + self.box[2]) / 2.0
+
+    @property
+    def center_y(self) -> float:
+        return float(self.box[1] + self.box[3]) / 2.0
 
 
 @dataclass(frozen=True)

@@ -440,6 +440,18 @@ CATALOG: dict[ModelName, ModelSpec] = {
                 ),
             )
         ),
+        ModelSpec(
+            name="fairface",
+            role="classifier",
+            file="fairface.onnx",
+            size_bytes=85_000_000,
+            input_size=(224, 224),
+            template="arcface_112_v2",
+            normalisation="imagenet",
+            licence="CC-BY-4.0 (FairFace, dchen236)",
+            commercial_use=True,
+            summary="FairFace ResNet-34: a face's gender, age bucket and race, for the face filters",
+        ),
     )
 }
 

@@ -12,7 +12,8 @@ no downloaded weights. Each writer builds a graph with the ``onnx`` helper API a
 * enhancers return the inverted input (times CodeFormer's ``weight``), a change easy to see, at each one's
   catalog size; the random-weight ones that test conventions are in :mod:`faceswap.testing.enhancer_standins`;
 * frame enhancers upscale by repeating pixels (:mod:`faceswap.testing.enhancer_standins`);
-* the landmark models come from :mod:`faceswap.testing.landmark_standins`.
+* the landmark models come from :mod:`faceswap.testing.landmark_standins`, fairface from
+  :mod:`faceswap.testing.classifier_standins`.
 Every graph uses every input (times 0 where needed) so ONNX Runtime keeps them.
 """
 
@@ -47,6 +48,7 @@ from faceswap.engine.onnx.signature import (
 from faceswap.errors import BadOptionError
 from faceswap.models.catalog import names_for_role, spec
 from faceswap.models.swappers import converter_of
+from faceswap.testing.classifier_standins import write_fairface_standin
 from faceswap.testing.enhancer_standins import write_frame_enhancer_standin
 from faceswap.testing.landmark_standins import write_2dfan4_standin, write_fan_68_5_standin
 from faceswap.testing.onnx_files import save_standin
@@ -270,4 +272,5 @@ def write_standin_models(
         write_frame_enhancer_standin(target(frame_enhancer), frame_enhancer)
     write_2dfan4_standin(target("2dfan4"))
     write_fan_68_5_standin(target("fan_68_5"))
+    write_fairface_standin(target("fairface"))
     return paths

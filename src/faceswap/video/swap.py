@@ -8,13 +8,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from faceswap.choices import FaceMode
+from faceswap.choices import FaceMode, FaceOrder
+from faceswap.engine.face_filters import NO_FILTERS, FaceFilters
 from faceswap.engine.frames import FrameStats, FrameSwapper
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
 from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.pipeline import EnhancerStep, SwapRequest, build_identities, reference_selection
 from faceswap.engine.protocols import Engine
-from faceswap.engine.selection import Selection, sort_left_to_right
+from faceswap.engine.selection import Selection, candidates
 from faceswap.engine.types import ImageBGR
 from faceswap.engine.upscale import UpscaleStep
 from faceswap.errors import BadOptionError, NoFaceInTargetError
@@ -31,8 +32,9 @@ class VideoSwapRequest:
     """Who goes where in a video.
 
     ``reference`` photos, or a face picked in the video itself (``reference_frame``: frame number within
-    the trimmed clip, ``reference_face``: its index left to right), choose the person to follow in
-    ``reference`` mode; other people are left alone.
+    the trimmed clip, ``reference_face``: its index in ``order``, left to right by default, among the
+    faces ``filters`` keep), choose the person to follow in ``reference`` mode; other people are left
+    alone. ``order`` and ``filters`` choose each frame's faces as for a photo (:class:`SwapRequest`).
     """
 
     sources: Sequence[Sequence[ImageBGR]]
@@ -44,6 +46,8 @@ class VideoSwapRequest:
     threshold: float | None = None
     smoothing: float = 0.5
     swap_options: SwapOptions = DEFAULT_OPTIONS
+    order: FaceOrder | None = None
+    filters: FaceFilters = NO_FILTERS
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,8 @@ def frame_reference(
     try:
         for frame in frames:
             if frame.index == request.reference_frame:
-                faces = sort_left_to_right(engine.analyser.analyse(frame.image))
+                picking = Selection(mode="many", order=request.order, filters=request.filters)
+                faces = candidates(engine.analyser.analyse(frame.image), picking)
                 if request.reference_face >= len(faces):
                     raise NoFaceInTargetError(
                         f"frame {frame.index} has {len(faces)} face(s); face {request.reference_face} does not exist"
@@ -88,7 +93,13 @@ def frame_reference(
                 embedding = faces[request.reference_face].embedding
                 assert embedding is not None
                 threshold = request.threshold or engine.analyser.default_reference_threshold
-                return Selection(mode="reference", reference=embedding, threshold=threshold)
+                return Selection(
+                    mode="reference",
+                    reference=embedding,
+                    threshold=threshold,
+                    order=request.order,
+                    filters=request.filters,
+                )
     finally:
         frames.close()
     raise BadOptionError(f"the video has no frame {request.reference_frame} (counted from 0 after --start)")
@@ -105,6 +116,8 @@ def video_selection(
         mapping=request.mapping,
         reference=request.reference,
         threshold=request.threshold,
+        order=request.order,
+        filters=request.filters,
     )
     return reference_selection(engine, as_image)
 

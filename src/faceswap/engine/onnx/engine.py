@@ -18,6 +18,7 @@ from faceswap.choices import (
 from faceswap.config import Settings
 from faceswap.engine import needs
 from faceswap.engine.onnx.analyser import ARCFACE_REFERENCE_THRESHOLD, NeuralAnalyser
+from faceswap.engine.onnx.classifier import FairFaceClassifier
 from faceswap.engine.onnx.detector import make_detector
 from faceswap.engine.onnx.device_geometry import load_device_geometry
 from faceswap.engine.onnx.enhancer import OnnxEnhancer
@@ -157,3 +158,8 @@ def build_landmarker(settings: Settings, model_path: ModelPath) -> FanLandmarker
     model = _open(settings, "2dfan4", model_path)
     lifter = Fan68From5(_open(settings, "fan_68_5", model_path))
     return FanLandmarker(model, lifter, threshold=settings.engine.landmarker_score)
+
+
+def build_classifier(settings: Settings, model_path: ModelPath) -> FairFaceClassifier:
+    """The fairface face classifier with its session loaded (ModelMissingError when not installed)."""
+    return FairFaceClassifier(_open(settings, "fairface", model_path))

@@ -60,6 +60,11 @@ FAN_HEATMAP_SIZE = 64
 LANDMARK_COUNT = 68
 FAN_68_5_INPUT = "input"
 
+FAIRFACE_INPUT = "input"
+FAIRFACE_SIZE = 224
+FAIRFACE_OUTPUTS = 3
+"""fairface's outputs, in order: race id, gender id, age id (int64 class ids, argmax taken in the graph)."""
+
 
 @dataclass(frozen=True)
 class TensorSpec:
@@ -138,6 +143,12 @@ _FACE_PARSER = Signature(
     outputs=(TensorSpec(None, (None, FACE_PARSER_CLASSES, FACE_PARSER_SIZE, FACE_PARSER_SIZE)),),
 )
 """BiSeNet: NCHW, an RGB crop with ImageNet's mean and std in, 19 class logits per pixel out."""
+_CLASSIFIER = Signature(
+    inputs=(TensorSpec(FAIRFACE_INPUT, (None, 3, FAIRFACE_SIZE, FAIRFACE_SIZE)),),
+    outputs=tuple(TensorSpec(None, None) for _ in range(FAIRFACE_OUTPUTS)),
+)
+"""fairface: NCHW, an RGB crop with ImageNet's mean and std in, the race, gender and age ids out (their
+shapes are not published: any shape holding one id per face is read)."""
 _SCRFD = Signature(inputs=(_DETECTOR_INPUT,), outputs=tuple(TensorSpec(None, None) for _ in SCRFD_OUTPUTS))
 
 SIGNATURES: dict[ModelName, Signature] = {
@@ -171,6 +182,7 @@ SIGNATURES: dict[ModelName, Signature] = {
         inputs=(TensorSpec(FAN_68_5_INPUT, (None, 5, 2)),),
         outputs=(TensorSpec(None, (None, LANDMARK_COUNT, 2)),),
     ),
+    "fairface": _CLASSIFIER,
 }
 
 

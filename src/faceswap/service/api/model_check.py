@@ -1,8 +1,8 @@
 """At task creation: the models a face swap names must be installed, when this process can tell.
 
-A task naming a neural engine, an enhancer, an upscale (frame enhancer) or a model mask whose files are missing is refused at once
-with ``model_missing``, every missing model named in one message, instead of failing on a worker after
-it was queued. The API checks its own models folder; an API without one (its workers keep the models
+A task naming a neural engine, an enhancer, an upscale (frame enhancer), a model mask or a face filter
+(fairface) whose files are missing is refused at once with ``model_missing``, every missing model named in
+one message, instead of failing on a worker after it was queued. The API checks its own models folder; an API without one (its workers keep the models
 on other machines) leaves the check to the worker, as before. ``auto`` needs nothing: it falls back to
 the classic engine.
 """
@@ -13,25 +13,28 @@ from typing import cast, get_args
 
 from faceswap.choices import ModelName, SwapperName
 from faceswap.config import Settings
-from faceswap.engine.needs import neural_models, option_models
+from faceswap.engine.needs import neural_models, option_models, selection_models
 from faceswap.errors import ModelMissingError
 from faceswap.models.registry import ModelRegistry
 from faceswap.service.tasks.model import TaskCreate
 
 SWAP_WORKFLOWS = ("face_swap", "face_enhance")
+SELECTING_WORKFLOWS = ("face_swap", "face_detect", "face_preview")
+"""Workflows that choose target faces, so whose face filters need the face classifier."""
 
 
 def required_models(create: TaskCreate, settings: Settings) -> tuple[ModelName, ...]:
     """The catalog models ``create`` names, explicitly or through the settings' defaults."""
-    if create.workflow not in SWAP_WORKFLOWS:
-        return ()
     wf = create.wf
-    engine = wf.model or settings.engine.engine
     needed: list[ModelName] = []
-    if engine in get_args(SwapperName):
-        needed.extend(neural_models(settings.engine.detector, cast(SwapperName, engine)))
-    enhancer = wf.enhancer or settings.engine.enhancer
-    needed.extend(option_models(wf.swap_options(), enhancer, wf.upscale or settings.engine.upscale))
+    if create.workflow in SWAP_WORKFLOWS:
+        engine = wf.model or settings.engine.engine
+        if engine in get_args(SwapperName):
+            needed.extend(neural_models(settings.engine.detector, cast(SwapperName, engine)))
+        enhancer = wf.enhancer or settings.engine.enhancer
+        needed.extend(option_models(wf.swap_options(), enhancer, wf.upscale or settings.engine.upscale))
+    if create.workflow in SELECTING_WORKFLOWS:
+        needed.extend(selection_models(wf.face_filters()))
     return tuple(dict.fromkeys(needed))
 
 

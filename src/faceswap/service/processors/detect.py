@@ -1,7 +1,9 @@
 """The ``face_detect`` workflow: the faces of a target (photo, or a video's first frame) with small crops.
 
-Faces are numbered left to right, the order ``mapping`` uses, so the web page can show "face 0, face 1"
-and send the mapping the swap expects. Each face gets a JPEG crop (the box with a margin, at most
+Faces are numbered in the task's ``face_order`` (left to right by default) among those its face filters
+keep, the numbering ``mapping`` uses with the same options, so the web page can show "face 0, face 1" and
+send the mapping the swap expects. With a filter each face also shows its ``traits`` (gender, age bucket,
+race), and a filter that removes every face fails the task with ``no_matching_face``. Each face gets a JPEG crop (the box with a margin, at most
 ``CROP_SIDE`` pixels) stored under ``results/<task_id>/face-<n>.jpg``; a crop is itself a valid
 reference photo for ``face_mode: reference``.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +23,9 @@ from faceswap.imaging.sniff import SNIFF_BYTES, is_video, sniff
 from faceswap.limits import check_face_room
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.scratch import scratch_root, task_scratch
+
+if TYPE_CHECKING:
+    from faceswap.engine.types import FaceTraits
 
 CROP_SIDE = 256
 """Longest side of a stored crop, in pixels (large enough for the detectors to find the face again)."""
@@ -34,6 +39,15 @@ class FoundFace:
     box: tuple[int, int, int, int]
     score: float
     crop: bytes
+    traits: FaceTraits | None = None
+
+    def listed(self) -> dict[str, Any]:
+        """The face as the task's result lists it (without its crop)."""
+        item: dict[str, Any] = {"box": list(self.box), "score": round(self.score, 4)}
+        if self.traits is not None:
+            traits = self.traits
+            item["traits"] = {"gender": traits.gender, "age": list(traits.age), "race": traits.race}
+        return item
 
 
 def crop_box(
@@ -69,13 +83,7 @@ async def process(run: TaskRun) -> dict[str, Any]:
     for index, face in enumerate(faces):
         stored = await run.outputs.store(f"face-{index}.jpg", face.crop, "image/jpeg")
         listed.append(
-            {
-                "index": index,
-                "box": list(face.box),
-                "score": round(face.score, 4),
-                "crop_url": stored["output_url"],
-                "file_id": stored["file_id"],
-            }
+            {"index": index, **face.listed(), "crop_url": stored["output_url"], "file_id": stored["file_id"]}
         )
     run.progress(1.0)
     elapsed = round(time.perf_counter() - started, 3)
@@ -98,7 +106,7 @@ def _first_frame(data: bytes, scratch: Path, task_id: str) -> Any:
 def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
     import cv2
 
-    from faceswap.engine.selection import sort_left_to_right
+    from faceswap.engine.selection import Selection, candidates
     from faceswap.imaging.decode import decode_image
 
     if kind == "video":
@@ -108,9 +116,11 @@ def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
     height, width = image.shape[:2]
     check_face_room(width, height, "the target")
     wf = run.task.wf
-    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
+    picking = Selection(mode="many", order=wf.face_order, filters=wf.face_filters())
+    classify = picking.filters.active
+    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles, classify) as engine:
         run.progress(0.2)
-        faces = sort_left_to_right(engine.analyser.analyse(image))
+        faces = candidates(engine.analyser.analyse(image), picking)
         engine_name = engine.name
     found = []
     for face in faces:
@@ -123,5 +133,6 @@ def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
         ok, encoded = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         if not ok:
             raise OutputError("a face crop could not be encoded as JPEG")
-        found.append(FoundFace(clip_box(face.box, width, height), float(face.score), encoded.tobytes()))
+        box = clip_box(face.box, width, height)
+        found.append(FoundFace(box, float(face.score), encoded.tobytes(), face.traits))
     return {"engine": engine_name, "width": width, "height": height, "found": found}

@@ -111,7 +111,8 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
     enhancer = enhancer_step(run)
     request = swap_request(run, inputs)
     masks = run.worker.mask_models(request.options)
-    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
+    classify = request.filters.active
+    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles, classify) as engine:
         run.progress(0.1)
         outcome = swap_image(engine, target.bgr, request, enhancer, masks, upscale)
     provenance = Provenance(
@@ -164,6 +165,8 @@ def swap_request(run: TaskRun, inputs: Inputs) -> SwapRequest:
         reference=_photos([inputs.reference]) if inputs.reference else (),
         threshold=run.worker.settings.engine.reference_threshold,
         options=wf.swap_options(),
+        order=wf.face_order,
+        filters=wf.face_filters(),
     )
 
 
@@ -216,8 +219,11 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
         reference=_photos([inputs.reference]) if inputs.reference else (),
         threshold=run.worker.settings.engine.reference_threshold,
         swap_options=options,
+        order=wf.face_order,
+        filters=wf.face_filters(),
     )
-    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles) as engine:
+    classify = request.filters.active
+    with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles, classify) as engine:
         outcome = swap_video(
             engine,
             source,

@@ -70,7 +70,8 @@ def _preview(run: TaskRun, options: PreviewOptions, inputs: Inputs, target: Targ
     request = swap_request(run, inputs)
     enhancer = enhancer_step(run)
     masks = run.worker.mask_models(request.options)
-    with run.worker.engine(options.model, options.landmarker, options.detector_angles) as engine:
+    classify = request.filters.active
+    with run.worker.engine(options.model, options.landmarker, options.detector_angles, classify) as engine:
         run.progress(0.3)
         outcome = swap_image(engine, image, request, enhancer, masks)
     provenance = Provenance(

@@ -16,8 +16,11 @@ from faceswap.choices import (
     EngineName,
     EnhancerName,
     FaceArea,
+    FaceGender,
     FaceMode,
+    FaceOrder,
     FaceParserName,
+    FaceRace,
     FaceRegion,
     ImageFormat,
     LandmarkerName,
@@ -32,6 +35,7 @@ from faceswap.choices import (
     Workflow,
     choices,
 )
+from faceswap.engine.face_filters import AGE_LIMIT, FaceFilters
 from faceswap.engine.options import SwapOptions
 from faceswap.errors import BadOptionError
 
@@ -73,12 +77,40 @@ def legacy_status(status: TaskStatus) -> LegacyTaskStatus:
     return cast(LegacyTaskStatus, status.lower())
 
 
-class WfJson(BaseModel):
+class FaceSelection(BaseModel):
+    """Which target faces a task chooses from: their order and the face filters (fairface)."""
+
+    face_order: FaceOrder | None = Field(
+        default=None,
+        description="order of the target's faces: face_mode one takes the first, mapping counts them from 0; "
+        "default: the largest face for one, left to right otherwise",
+    )
+    face_gender: FaceGender | None = Field(
+        default=None, description="swap only faces of this gender (needs the fairface model)"
+    )
+    face_age: list[Annotated[int, Field(ge=0, le=AGE_LIMIT)]] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="[start, end]: swap only faces whose age bucket meets start <= age < end (fairface)",
+    )
+    face_race: FaceRace | None = Field(
+        default=None, description="swap only faces of this race (needs the fairface model)"
+    )
+
+    def face_filters(self) -> FaceFilters:
+        """The task's face filters (none where a field is not given); ``bad_option`` for an empty age range."""
+        age = (self.face_age[0], self.face_age[1]) if self.face_age else None
+        return FaceFilters(gender=self.face_gender, age=age, race=self.face_race)
+
+
+class WfJson(FaceSelection):
     """What to swap: ``params.input_data.wf_json``.
 
     Inputs are uploaded file ids (``POST /api/upload``), storage keys (``uploads/...``, ``results/...``),
     ``http(s)://`` URLs or ``data:...;base64,`` URLs. One person: ``source_url``; several people:
-    ``source_urls`` with ``mapping`` (source index -> target face index, faces counted left to right).
+    ``source_urls`` with ``mapping`` (source index -> target face index, faces counted in ``face_order``,
+    left to right by default, among those the face filters keep).
     """
 
     model_config = ConfigDict(extra="allow")
@@ -217,6 +249,7 @@ class TaskCreate(BaseModel):
             check_mapping(wf.mapping, len(wf.sources()))
         try:
             wf.swap_options()
+            wf.face_filters()
         except BadOptionError as exc:
             raise ValueError(exc.message) from exc
         return self

@@ -6,10 +6,10 @@ and kept for the worker's life. Engines are lent to a task for its duration (:me
 get an instance each of one that is not. Enhancers and landmarkers are ONNX sessions, shared; a lock
 makes sure two concurrent tasks never load the same one twice.
 
-The landmarker and the detector angles are per-task choices applied to the lent engine per call
-(:func:`faceswap.engine.analysis.with_analysis`: a copy of the engine sharing its sessions), not part of
-the pool's key: a pool keyed by them would load the same detector, ArcFace and swapper once per
-combination.
+The landmarker, the detector angles and the face classifier (for face filters) are per-task choices
+applied to the lent engine per call (:func:`faceswap.engine.analysis.with_analysis`: a copy of the engine
+sharing its sessions), not part of the pool's key: a pool keyed by them would load the same detector,
+ArcFace and swapper once per combination. The classifier is loaded on the first task that has a filter.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from faceswap.service.worker.engines import EnginePool
 from faceswap.storage.base import Storage
 
 if TYPE_CHECKING:
+    from faceswap.engine.classify import FaceClassifier
     from faceswap.engine.mask_models import MaskModels
     from faceswap.engine.onnx.landmarker import FanLandmarker
     from faceswap.engine.pipeline import EnhancerStep
@@ -58,6 +59,7 @@ class WorkerContext:
     _mask_models: dict[str, Any] = field(default_factory=dict)
     _landmarkers: dict[str, FanLandmarker | None] = field(default_factory=dict)
     _upscalers: dict[str, UpscaleStep | None] = field(default_factory=dict)
+    _classifiers: dict[str, FaceClassifier | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     background: set[asyncio.Task[bool]] = field(default_factory=set)
     """Webhook deliveries in flight; awaited when the worker stops."""
@@ -87,16 +89,19 @@ class WorkerContext:
         name: EngineName | None,
         landmarker: LandmarkerName | None = None,
         angles: Sequence[int] | None = None,
+        classify: bool = False,
     ) -> Iterator[Engine]:
         """Engine ``name`` lent for the block, analysing with ``landmarker`` and detector ``angles`` (each
-        the settings' default when None); blocking (loads on first use), call it on a thread. Use the
-        engine only inside the block."""
+        the settings' default when None) and, with ``classify``, telling each face's traits (fairface,
+        for face filters); blocking (loads on first use), call it on a thread. Use the engine only inside
+        the block."""
         from faceswap.engine.analysis import with_analysis
 
         steps = self.landmarker(landmarker)
+        classifier = self.classifier(classify)
         chosen = self.settings.engine.detector_angles if angles is None else angles
         with self._engines.lease(name or self.settings.engine.engine) as engine:
-            yield with_analysis(engine, steps, chosen)
+            yield with_analysis(engine, steps, chosen, classifier)
 
     def engines_loaded(self, name: EngineName) -> int:
         """How many instances of engine ``name`` this context has loaded."""
@@ -148,6 +153,16 @@ class WorkerContext:
         wanted: LandmarkerName = name or self.settings.engine.landmarker
         return self._cached(
             self._landmarkers, wanted, lambda: open_landmarker(self.settings, wanted, self.registry.path)
+        )
+
+    def classifier(self, wanted: bool) -> FaceClassifier | None:
+        """The loaded face classifier when ``wanted`` (else None); blocking, call it on a thread."""
+        from faceswap.engine.analysis import open_classifier
+
+        if not wanted:
+            return None
+        return self._cached(
+            self._classifiers, "fairface", lambda: open_classifier(self.settings, True, self.registry.path)
         )
 
     def _cached(self, cache: dict[str, T], name: str, load: Callable[[], T]) -> T:

@@ -1,8 +1,9 @@
 // The "Advanced" options of a swap (pixel boost, identity strength, mask, landmarks, rotated faces, kept
-// mouth, enhancer blend and CodeFormer's fidelity, upscale and its blend),
+// mouth, enhancer blend and CodeFormer's fidelity, upscale and its blend, which faces: order and filters),
 // built from GET /api/options; only values that differ from the defaults are sent.
 import { h, uid } from "./dom.js";
 import { select } from "./options.js";
+import { selectionFields } from "./selection.js";
 
 const MASK_LABELS = { box: "Box", occlusion: "Keep what covers the face (hands, hair, glasses)", region: "Only skin and features", area: "Face areas (landmarks)" };
 const UPSCALE_LABELS = {
@@ -45,14 +46,15 @@ export function advancedFields(options) {
   const landmarker = select({ name: "landmarker", label: "Face landmarks", values: options.landmarker ?? ["none"], selected: options.defaults?.landmarker ?? "none", labels: { none: "From the detector (5 points)", "2dfan4": "2DFAN4 (68 points, better alignment)" } });
   const rotated = checkbox({ name: "detector_angles", label: "Also find faces turned sideways or upside down" });
   const maskGroup = h("fieldset", { class: "masks" }, h("legend", {}, "Mask"), masks.map((m) => m.element));
+  const faces = selectionFields(options);
   const element = h(
     "details",
     { class: "advanced" },
     h("summary", {}, "Advanced"),
-    h("div", { class: "advanced-fields" }, boost.element, weight.element, blur.element, blend.element, fidelity.element, upscale.element, upscaleBlend.element, landmarker.element, maskGroup, mouth.element, rotated.element),
+    h("div", { class: "advanced-fields" }, boost.element, weight.element, blur.element, blend.element, fidelity.element, upscale.element, upscaleBlend.element, landmarker.element, maskGroup, mouth.element, rotated.element, faces.element),
   );
   function values() {
-    const out = {};
+    const out = { ...faces.values() };
     if (boost.field.value && boost.field.value !== "native") out.pixel_boost = boost.field.value;
     if (weight.field.value !== weight.initial) out.swapper_weight = Number(weight.field.value);
     if (blur.field.value !== blur.initial) out.mask_blur = Number(blur.field.value);

@@ -56,7 +56,7 @@ export const api = {
   cancel: (id) => call(`/api/tasks/${encodeURIComponent(id)}/cancel`, { method: "POST" }),
   retry: (id) => call(`/api/tasks/${encodeURIComponent(id)}/retry`, { method: "POST" }),
   preview: (wf) => postJson("/api/preview", wf),
-  detectFaces: (targetUrl, model) => postJson("/api/faces/detect", { target_url: targetUrl, model }),
+  detectFaces: (targetUrl, model, selection = {}) => postJson("/api/faces/detect", { target_url: targetUrl, model, ...selection }),
   eventsUrl: (id) => `/api/tasks/${encodeURIComponent(id)}/events`,
 };
 

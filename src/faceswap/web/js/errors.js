@@ -7,7 +7,7 @@ const RETRY = "Wait a minute and start it again. If it keeps happening, tell who
 const MESSAGES = {
   no_face_in_source: ["No face was found in the face photo.", "Use a clear, well-lit photo where the face looks at the camera and fills a good part of the picture."],
   no_face_in_target: ["No face was found in the picture to change.", "Pick a picture where the faces are visible, not too small and not turned away."],
-  no_matching_face: ["The chosen person was not found.", "Pick the person again, or set \u201cFaces to change\u201d to every face."],
+  no_matching_face: ["The chosen person was not found.", "Pick the person again, loosen \u201cWhich faces\u201d under Advanced, or set \u201cFaces to change\u201d to every face."],
   no_face: ["No face was found.", "Use pictures where faces are clearly visible."],
   unsupported_format: ["This kind of file is not supported.", `Use ${FORMATS}.`],
   input_too_large: ["The file is too large.", "Use a smaller file, a smaller picture or a shorter video."],

@@ -41,8 +41,8 @@ export function pickGrid(faces, legend, onChange = () => {}) {
   return { element, picked: () => inputs.find((i) => i.input.checked)?.face ?? null };
 }
 
-/** "N faces found" text. */
-export function facesFound(count) {
+/** "N faces found" text; `order` is the face order they are numbered in (default left to right). */
+export function facesFound(count, order = "left-right") {
   if (count === 0) return "No faces were found in this picture.";
-  return count === 1 ? "1 face found." : `${count} faces found, numbered left to right.`;
+  return count === 1 ? "1 face found." : `${count} faces found, numbered ${(order || "left-right").replace("-", " to ")}.`;
 }

@@ -12,14 +12,14 @@ from faceswap.choices import EngineName, EnhancerName, UpscaleName
 from faceswap.service.api.envelope import ok, recorded_error
 from faceswap.service.api.routes.tasks import absolute, create_task
 from faceswap.service.api.state import ServiceState, get_state
-from faceswap.service.tasks.model import Task, TaskCreate, WebhookUrl
+from faceswap.service.tasks.model import FaceSelection, Task, TaskCreate, WebhookUrl
 
 router = APIRouter(prefix="/api/face-swap", tags=["face swap"])
 State = Annotated[ServiceState, Depends(get_state)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
-class FaceSwapBody(BaseModel):
+class FaceSwapBody(FaceSelection):
     source_url: str = Field(min_length=1, description="file id, stored key, http(s) or data: URL")
     target_url: str = Field(min_length=1)
     resolution: str | None = Field(default=None, description="video output WIDTHxHEIGHT")

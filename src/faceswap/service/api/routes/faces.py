@@ -9,26 +9,27 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from faceswap.choices import EngineName
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.routes.face_swap import wait_completed
 from faceswap.service.api.routes.tasks import absolute, create_task
 from faceswap.service.api.state import ServiceState, get_state
-from faceswap.service.tasks.model import TaskCreate
+from faceswap.service.tasks.model import FaceSelection, TaskCreate
 
 router = APIRouter(prefix="/api/faces", tags=["faces"])
 State = Annotated[ServiceState, Depends(get_state)]
 
 
-class DetectBody(BaseModel):
+class DetectBody(FaceSelection):
     target_url: str = Field(min_length=1, description="file id, stored key, http(s) or data: URL")
     model: EngineName | None = Field(default=None, description="engine whose detector is used")
     timeout: float | None = Field(default=None, gt=0, le=600, description="seconds to wait; default 120")
 
     def task(self) -> TaskCreate:
-        wf = self.model_dump(include={"target_url", "model"}, exclude_none=True)
+        wanted = {"target_url", "model", "face_order", "face_gender", "face_age", "face_race"}
+        wf = self.model_dump(include=wanted, exclude_none=True)
         return TaskCreate.model_validate(
             {"workflow": "face_detect", "params": {"input_data": {"wf_json": wf}}}
         )
@@ -38,10 +39,11 @@ def absolute_url(request: Request, url: str) -> str:
     return str(request.base_url).rstrip("/") + url if url.startswith("/") else url
 
 
-@router.post("/detect", summary="Faces of a photo (or a video's first frame), left to right, with crops")
+@router.post("/detect", summary="Faces of a photo (or a video's first frame), numbered, with crops")
 async def detect(request: Request, state: State, body: DetectBody) -> dict[str, Any]:
-    """``faces[i]``: ``index`` (the number ``mapping`` uses), ``box`` [x1, y1, x2, y2] in pixels,
-    ``score``, ``crop_url`` and ``file_id`` of a JPEG crop (usable as a ``reference_url``)."""
+    """``faces[i]``: ``index`` (the number ``mapping`` uses with the same ``face_order`` and filters),
+    ``box`` [x1, y1, x2, y2] in pixels, ``score``, ``crop_url`` and ``file_id`` of a JPEG crop (usable as
+    a ``reference_url``) and, with a face filter, ``traits`` (gender, age bucket, race)."""
     task = await create_task(state, body.task(), None)
     done = await wait_completed(state, task.task_id, body.timeout)
     result = dict(absolute(request, done)["result"])

@@ -18,6 +18,7 @@ from faceswap.errors import BadOptionError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import base64_ref, input_ref, store_file
 from faceswap.service.api.routes.tasks import absolute, create_task, retry_task
+from faceswap.service.api.selection_form import selection_form
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.tasks.model import (
     MAX_SOURCES,
@@ -34,6 +35,7 @@ OptFile = Annotated[UploadFile | None, File()]
 OptText = Annotated[str | None, Form()]
 OptWebhook = Annotated[WebhookUrl | None, Form()]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+FaceSelectionForm = Annotated[dict[str, Any], Depends(selection_form)]
 
 
 async def one_input(
@@ -98,6 +100,7 @@ async def submit(
 async def single_image_swap(
     request: Request,
     state: State,
+    selection: FaceSelectionForm,
     source_image: OptFile = None,
     target_image: OptFile = None,
     source_file_id: OptText = None,
@@ -122,6 +125,7 @@ async def single_image_swap(
         "model": model,
         "enhancer": enhancer,
         "upscale": upscale,
+        **selection,
     }
     return await submit(request, state, wf, webhook, idempotency_key)
 
@@ -130,6 +134,7 @@ async def single_image_swap(
 async def multi_image_swap(
     request: Request,
     state: State,
+    selection: FaceSelectionForm,
     mapping: Annotated[str, Form(description='{"0": 1} or 0=1,1=0: source index -> face index')],
     source_images: Annotated[list[UploadFile] | None, File()] = None,
     source_file_ids: OptText = None,
@@ -166,6 +171,7 @@ async def multi_image_swap(
         "model": model,
         "enhancer": enhancer,
         "upscale": upscale,
+        **selection,
     }
     return await submit(request, state, wf, webhook, idempotency_key)
 
@@ -174,6 +180,7 @@ async def multi_image_swap(
 async def video_swap(
     request: Request,
     state: State,
+    selection: FaceSelectionForm,
     source_image: OptFile = None,
     target_video: OptFile = None,
     source_file_id: OptText = None,
@@ -194,6 +201,7 @@ async def video_swap(
         "model": model,
         "enhancer": enhancer,
         "upscale": upscale,
+        **selection,
     }
     return await submit(request, state, wf, webhook, idempotency_key)
 

@@ -10,8 +10,11 @@ from faceswap.choices import (
     EngineName,
     EnhancerName,
     FaceArea,
+    FaceGender,
     FaceMode,
+    FaceOrder,
     FaceParserName,
+    FaceRace,
     FaceRegion,
     ImageFormat,
     LandmarkerName,
@@ -23,6 +26,7 @@ from faceswap.choices import (
     angle_choices,
     choices,
 )
+from faceswap.engine.face_filters import AGE_BUCKETS, AGE_LIMIT
 from faceswap.service.api.auth import keys_required
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.state import ServiceState, get_state
@@ -56,6 +60,10 @@ async def options(state: State, request: Request) -> dict[str, Any]:
             "occluder": list(choices(OccluderName)),
             "face_parser": list(choices(FaceParserName)),
             "upscale": list(choices(UpscaleName)),
+            "face_order": list(choices(FaceOrder)),
+            "face_gender": list(choices(FaceGender)),
+            "face_race": list(choices(FaceRace)),
+            "face_age": {"min": 0, "max": AGE_LIMIT, "buckets": [list(bucket) for bucket in AGE_BUCKETS]},
             "defaults": {
                 "engine": engine.engine,
                 "enhancer": engine.enhancer,
@@ -66,6 +74,7 @@ async def options(state: State, request: Request) -> dict[str, Any]:
                 "upscale_blend": engine.upscale_blend,
                 "enhancer_blend": engine.enhancer_blend,
                 "enhancer_weight": engine.enhancer_weight,
+                "face_order": None,
             },
             "max_upload_bytes": state.max_upload_bytes,
             "auth": {"required": await keys_required(request)},

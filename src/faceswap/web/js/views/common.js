@@ -34,12 +34,13 @@ export function needs(message, hint) {
   return pageError("form", message, hint);
 }
 
-/** Finds the faces of `file` (uploaded once) and shows them in `where`; returns the faces. */
-export async function findFaces(ctx, uploads, file, where, model) {
+/** Finds the faces of `file` (uploaded once) and shows them in `where`; returns the faces. `selection`
+ * (face_order and the face filters) numbers and filters them as the swap will. */
+export async function findFaces(ctx, uploads, file, where, model, selection = {}) {
   where.replaceChildren(h("p", { class: "busy" }, "Looking for faces\u2026"));
   try {
-    const data = await api.detectFaces(await uploads.fileId(file), model);
-    where.replaceChildren(h("p", { class: "faces-found" }, facesFound(data.faces.length)));
+    const data = await api.detectFaces(await uploads.fileId(file), model, selection);
+    where.replaceChildren(h("p", { class: "faces-found" }, facesFound(data.faces.length, selection.face_order)));
     return data.faces;
   } catch (error) {
     where.replaceChildren(errorBox(error));

@@ -4,6 +4,7 @@ import { h } from "../dom.js";
 import { dropzone, IMAGES } from "../dropzone.js";
 import { assignGrid } from "../faces.js";
 import { optionFields } from "../options.js";
+import { SELECTION_FIELDS } from "../selection.js";
 import { findFaces, needs, pageHead, submitArea } from "./common.js";
 
 export function groupView(ctx) {
@@ -20,7 +21,8 @@ export function groupView(ctx) {
     holder.replaceChildren();
     mapping.hidden = !file;
     if (!file) return;
-    const faces = await findFaces(ctx, uploads, file, status, options.values().model);
+    const { model, face_order, face_gender, face_age, face_race } = options.values();
+    const faces = await findFaces(ctx, uploads, file, status, model, { face_order, face_gender, face_age, face_race });
     if (asked !== file || !faces?.length) return;
     grid = assignGrid(faces);
     holder.replaceChildren(grid.element);
@@ -28,6 +30,10 @@ export function groupView(ctx) {
 
   const target = dropzone({ name: "target", label: "Group photo", hint: "A photo with several people", media: IMAGES, onChange: showFaces });
   const options = optionFields(ctx.options, { media: "image", faceMode: false });
+  // the order and the filters renumber the faces: find them again as the swap will number them
+  options.element.addEventListener("change", (event) => {
+    if (SELECTION_FIELDS.includes(event.target.name) && target.file) showFaces(target.file);
+  });
   const submit = submitArea("Swap the faces");
   const form = h("form", { class: "swap-form", novalidate: true }, h("div", { class: "inputs single" }, target.element), mapping, options.element, submit.element);
 
@@ -45,5 +51,5 @@ export function groupView(ctx) {
       await ctx.start(wf, { kind: "group", title: `Group swap (${people}) \u00b7 ${target.file.name}`, targetName: target.file.name });
     });
   });
-  return h("div", { class: "view" }, pageHead("Swap faces in a group photo", "Pick a photo with several people; the faces found appear below, numbered left to right."), form);
+  return h("div", { class: "view" }, pageHead("Swap faces in a group photo", "Pick a photo with several people; the faces found appear below, numbered left to right (or in the order chosen under Advanced)."), form);
 }
