@@ -26,6 +26,6 @@ class ComfyUISettings(BaseModel):
         ge=0.0,
         description=(
             "how long a try waits for ComfyUI to answer /system_stats (a restart) before it fails; a bare "
-            "ComfyUI 0.8 on 2 CPU cores took 28-44 s to answer again, custom nodes and a GPU add to that"
+            "ComfyUI 0.8 on 2 CPU cores took 12-44 s to answer again, custom nodes and a GPU add to that"
         ),
     )
