@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
@@ -43,8 +44,10 @@ class StandIn:
 
     Routes: ``POST /upload/image`` (multipart ``image`` and optional ``subfolder`` -> ``{name, subfolder,
     type}``), ``POST /prompt``, ``GET /history/{id}``, ``GET /view?filename&subfolder&type``, ``GET /queue``,
-    ``POST /queue`` (``{"delete": [...]}`` for pending prompts, ``{"clear": true}``), ``POST /interrupt``,
-    ``GET /system_stats``, ``GET /object_info/{class}`` (``output_node`` true for ``SaveImage``).
+    ``POST /queue`` (``{"delete": [...]}`` for pending prompts, ``{"clear": true}``), ``POST /history``
+    (``{"delete": [...]}``, ``{"clear": true}``), ``POST /interrupt`` (a running prompt: the one named by
+    ``prompt_id``, which is ignored when not running, or any without it), ``GET /system_stats``,
+    ``GET /object_info/{class}`` (``output_node`` true for ``SaveImage``).
 
     Validation (``POST /prompt``), as ComfyUI's: a node of unknown class refuses the whole prompt (400,
     ``error.details`` = ``Node ID '#<id>'``, empty ``node_errors``); a ``LoadImage`` naming no uploaded file
@@ -54,15 +57,20 @@ class StandIn:
 
     Execution runs only the nodes feeding a valid output node, in graph order. Messages to
     ``/ws?clientId=`` of the prompt's client: ``execution_start``, ``execution_cached``, ``executing`` per
-    node, ``progress`` (``value``/``max``) for a node with ``steps``, ``executed`` with the node's output;
-    at the end, in ComfyUI's order, ``execution_success``, then (history stored) a ``status`` broadcast,
-    then ``executing`` with node null. Or ``execution_error`` (a ``Fail`` node) or
-    ``execution_interrupted``. ``LoadImage`` reads an uploaded file, ``SaveImage`` writes its input image as
+    node with a ``progress_state`` (every node's state, which clients may ignore), ``progress``
+    (``value``/``max``) for a node with ``steps``, ``executed`` with the node's output; at the end, in
+    ComfyUI's order, ``execution_success`` (or ``execution_error`` for a ``Fail`` node, or
+    ``execution_interrupted`` with the node and its type), then (history stored) a ``status``
+    broadcast, then ``executing`` with node null. The history entry's ``status.messages`` keep
+    ``execution_start``, ``execution_cached`` and that end message, as ComfyUI 0.8 records them.
+    ``LoadImage`` reads an uploaded file, ``SaveImage`` writes its input image as
     ``<prefix>_00001_.png`` (type output); others pass their input through.
 
     Misbehaviours a test can ask for: ``hold`` (prompts stay pending), ``hold_at`` (a prompt waits before
-    running that node), ``lose_end`` (the end messages are never sent), ``start_on_queue_read`` (a pending
-    prompt starts right after ``GET /queue`` has answered that it is pending: the cancel race),
+    running that node), ``drop_socket_at`` (the client's websocket is closed before that node runs: a
+    network blip, the server stays up), ``lose_end`` (the success messages are never sent),
+    ``start_on_queue_read`` (a pending prompt starts right after ``GET /queue`` has answered that it is
+    pending: the cancel race),
     :meth:`clear_queue` (an operator clearing the queue) and :meth:`restarted` (state lost in a restart;
     :class:`Server` refuses connections meanwhile).
     """
@@ -72,8 +80,10 @@ class StandIn:
     """Keep prompts pending (never start them) until released."""
     hold_at: str | None = None
     """While set, a running prompt waits before executing the node with this id."""
+    drop_socket_at: str | None = None
+    """Close the prompt's client's websocket before executing the node with this id (once)."""
     lose_end: bool = False
-    """Never send ``execution_success`` nor ``executing`` with node null (messages lost)."""
+    """Never send ``execution_success`` nor, after it, ``executing`` with node null (messages lost)."""
     start_on_queue_read: bool = False
     """Once ``GET /queue`` has reported a pending prompt, start it before answering (then clear this)."""
     uploads: dict[str, bytes] = field(default_factory=dict)
@@ -171,20 +181,32 @@ class StandIn:
         run = set().union(*(upstream(graph, out) for out in self.valid_outputs[prompt_id]))
         self.executed[prompt_id] = []
         say = {"prompt_id": prompt_id}
-        await self.send(client, "execution_start", say)
-        await self.send(client, "execution_cached", {**say, "nodes": []})
+        started = [["execution_start", say], ["execution_cached", {**say, "nodes": []}]]
+        for kind, data in started:
+            await self.send(client, kind, data)
         values: dict[str, bytes] = {}
         outputs: dict[str, Any] = {}
-        status: dict[str, Any] = {"status_str": "success", "completed": True, "messages": []}
+        end: list[Any] = ["execution_success", {**say, "timestamp": 0}]
         for node_id, node in ((n, v) for n, v in graph.items() if n in run):
+            if self.drop_socket_at == node_id:
+                self.drop_socket_at = None
+                await self.close_socket(client)
             while self.hold_at == node_id:
                 await asyncio.sleep(0.02)
             if prompt_id in self.interrupted:
-                await self.send(client, "execution_interrupted", {**say, "node_id": node_id})
-                status = {"status_str": "error", "completed": False, "messages": []}
+                end = [
+                    "execution_interrupted",
+                    {
+                        **say,
+                        "node_id": node_id,
+                        "node_type": node["class_type"],
+                        "executed": list(self.executed[prompt_id]),
+                    },
+                ]
                 break
             self.executed[prompt_id].append(node_id)
             await self.send(client, "executing", {**say, "node": node_id})
+            await self.send(client, "progress_state", {**say, "nodes": self.node_states(prompt_id, node_id)})
             inputs = node.get("inputs", {})
             linked = [values[v[0]] for v in inputs.values() if isinstance(v, list) and v[0] in values]
             if node["class_type"] == "Fail":
@@ -196,8 +218,7 @@ class StandIn:
                     "exception_message": "out of memory on the GPU",
                     "traceback": [],
                 }
-                await self.send(client, "execution_error", error)
-                status = {"status_str": "error", "completed": False, "messages": [["execution_error", error]]}
+                end = ["execution_error", error]
                 break
             for step in range(int(inputs.get("steps", 0))):
                 if prompt_id in self.interrupted:
@@ -216,19 +237,42 @@ class StandIn:
                 await self.send(client, "executed", {**say, "node": node_id, "output": outputs[node_id]})
             elif linked:
                 values[node_id] = linked[0]
-        success = status["status_str"] == "success"
-        if success and not self.lose_end:
-            await self.send(client, "execution_success", {**say, "timestamp": int(time.time() * 1000)})
+        success = end[0] == "execution_success"
+        end[1]["timestamp"] = int(time.time() * 1000)
+        told = not (success and self.lose_end)
+        if told:
+            await self.send(client, *end)
         if prompt_id in self.running:  # not lost in a restart meanwhile
             self.running.remove(prompt_id)
+            status = {"status_str": "success" if success else "error", "completed": success}
             self.history[prompt_id] = {
                 "prompt": [0, prompt_id, graph, {}, list(self.valid_outputs[prompt_id])],
                 "outputs": outputs,
-                "status": status,
+                "status": {**status, "messages": [*started, end]},
             }
         await self.send(None, "status", {"status": {"exec_info": {"queue_remaining": len(self.pending)}}})
-        if success and not self.lose_end:
+        if told:
             await self.send(client, "executing", {**say, "node": None})
+
+    def node_states(self, prompt_id: str, running: str) -> dict[str, Any]:
+        """``progress_state``'s ``nodes``: those run so far finished, ``running`` running."""
+        return {
+            node: {
+                "value": 0.0 if node == running else 1.0,
+                "max": 1.0,
+                "state": "running" if node == running else "finished",
+                "node_id": node,
+                "prompt_id": prompt_id,
+            }
+            for node in self.executed[prompt_id]
+        }
+
+    async def close_socket(self, client_id: str) -> None:
+        """Closes ``client_id``'s websocket from the server's side (a network blip)."""
+        socket = self.sockets.pop(client_id, None)
+        if socket is not None:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                await socket.close()
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -301,7 +345,17 @@ class StandIn:
         @app.post("/interrupt")
         async def interrupt(request: Request) -> dict[str, Any]:
             body = await request.json() if await request.body() else {}
-            self.interrupted.extend((body.get("prompt_id") and [body["prompt_id"]]) or list(self.running))
+            named = body.get("prompt_id")
+            self.interrupted.extend(p for p in self.running if not named or p == named)
+            return {}
+
+        @app.post("/history")
+        async def forget(request: Request) -> dict[str, Any]:
+            body = await request.json()
+            if body.get("clear"):
+                self.history.clear()
+            for prompt_id in body.get("delete", []):
+                self.history.pop(prompt_id, None)
             return {}
 
         @app.websocket("/ws")

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 
@@ -339,6 +340,29 @@ async def test_a_task_running_during_a_comfyui_restart_runs_again_once_it_is_bac
     assert done.status == "COMPLETED", done.error
     assert done.attempts == 2
     assert len(comfy.prompts) == 2  # the lost prompt, then the one of the second try
+
+
+async def test_a_prompt_interrupted_while_the_websocket_was_down_fails_naming_the_interruption(
+    tmp_path: Path, standin: tuple[StandIn, str], tasks: TaskClient
+) -> None:
+    comfy, url = standin
+    comfy.drop_socket_at = comfy.hold_at = "2"  # the websocket drops; ComfyUI itself stays up
+    async with running_worker(tasks.queue, settings_for(tmp_path, url)):
+        created = await tasks.submit(comfy_task())
+        deadline = time.monotonic() + 20
+        while comfy.drop_socket_at is not None or comfy.sockets:
+            assert time.monotonic() < deadline, "the websocket was never dropped"
+            await asyncio.sleep(0.05)
+        async with httpx.AsyncClient(base_url=url) as client:  # someone interrupts it in ComfyUI
+            assert (await client.post("/interrupt", json={})).status_code == 200
+        comfy.hold_at = None
+        done, _ = await watch(tasks, created.task_id)
+    assert done.status == "FAILED"
+    assert done.error is not None
+    assert done.error.code == "comfyui_execution_error"
+    # read from /history, where ComfyUI keeps the execution_interrupted message
+    assert "interrupted the workflow at node 2 (KSampler)" in done.error.message
+    assert done.attempts == 1
 
 
 def test_unknown_workflows_are_refused_at_creation_unless_comfyui_can_run_them(tmp_path: Path) -> None:

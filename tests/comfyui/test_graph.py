@@ -68,6 +68,27 @@ def test_outputs_prefer_output_files_over_previews() -> None:
     assert execution_error({"status": {"status_str": "success"}}) is None
 
 
+def test_an_interrupted_prompt_in_history_says_where_it_was_interrupted() -> None:
+    # the status ComfyUI 0.8.0 keeps in /history for a prompt interrupted at node 5
+    say = {"prompt_id": "p", "timestamp": 1}
+    interrupted = {
+        "outputs": {},
+        "status": {
+            "status_str": "error",
+            "completed": False,
+            "messages": [
+                ["execution_start", say],
+                ["execution_cached", {**say, "nodes": []}],
+                [
+                    "execution_interrupted",
+                    {**say, "node_id": "5", "node_type": "ImageBlur", "executed": ["4", "1", "2", "3"]},
+                ],
+            ],
+        },
+    }
+    assert execution_error(interrupted) == "ComfyUI interrupted the workflow at node 5 (ImageBlur)"
+
+
 def test_progress_counts_cached_and_finished_nodes_and_the_running_one() -> None:
     state = PromptProgress("p", total=4)
     say = {"prompt_id": "p"}

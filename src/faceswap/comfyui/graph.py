@@ -209,13 +209,17 @@ def output_files(entry: Mapping[str, Any]) -> list[OutputFile]:
 
 
 def execution_error(entry: Mapping[str, Any]) -> str | None:
-    """The error message of a ``/history`` entry that ended in error, else None."""
+    """The error message of a ``/history`` entry that ended in error, else None: its
+    ``execution_error`` or ``execution_interrupted`` message (ComfyUI records either in
+    ``status.messages``)."""
     status = entry.get("status") or {}
     if status.get("status_str") != "error":
         return None
     for kind, data in status.get("messages") or []:
         if kind == "execution_error" and isinstance(data, dict):
             return describe_error(data)
+        if kind == "execution_interrupted" and isinstance(data, dict):
+            return describe_interruption(data)
     return "ComfyUI reported an error"
 
 
@@ -225,3 +229,10 @@ def describe_error(data: Mapping[str, Any]) -> str:
     node_type = data.get("node_type") or "node"
     message = str(data.get("exception_message") or data.get("exception_type") or "error").strip()
     return f"{node_type} (node {node}) failed: {message}"[:1000]
+
+
+def describe_interruption(data: Mapping[str, Any]) -> str:
+    """One line for an ``execution_interrupted`` message: the node (and its type) that was running."""
+    node_type = data.get("node_type")
+    at = f"node {data.get('node_id')}" + (f" ({node_type})" if node_type else "")
+    return f"ComfyUI interrupted the workflow at {at}"

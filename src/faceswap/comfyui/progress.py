@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from faceswap.comfyui.graph import describe_error
+from faceswap.comfyui.graph import describe_error, describe_interruption
 from faceswap.errors import ComfyUIExecutionError
 
 Message = dict[str, Any]
@@ -65,7 +65,7 @@ class PromptProgress:
         elif kind == "execution_error":
             raise ComfyUIExecutionError(describe_error(data))
         elif kind == "execution_interrupted":
-            raise ComfyUIExecutionError(f"ComfyUI interrupted the workflow at node {data.get('node_id')}")
+            raise ComfyUIExecutionError(describe_interruption(data))
         return self.finished
 
     def _finish_running(self) -> None:

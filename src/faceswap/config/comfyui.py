@@ -22,7 +22,10 @@ class ComfyUISettings(BaseModel):
     timeout_s: float = Field(default=900.0, gt=0.0, description="longest one workflow may run")
     connect_timeout_s: float = Field(default=10.0, gt=0.0)
     ready_wait_s: float = Field(
-        default=30.0,
+        default=120.0,
         ge=0.0,
-        description="how long a try waits for ComfyUI to answer /system_stats (a restart) before it fails",
+        description=(
+            "how long a try waits for ComfyUI to answer /system_stats (a restart) before it fails; a bare "
+            "ComfyUI 0.8 on 2 CPU cores took 12-44 s to answer again, custom nodes and a GPU add to that"
+        ),
     )
