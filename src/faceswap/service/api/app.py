@@ -139,7 +139,7 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, bounds=bounds)
     if settings.service.metrics:
         app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
-        app.include_router(metrics_route.router)
+        app.include_router(metrics_route.router, responses=ERROR_RESPONSES)
     if settings.service.cors_origins:  # outermost, so that preflights and refusals carry CORS headers
         app.add_middleware(
             CORSMiddleware,
