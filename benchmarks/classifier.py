@@ -14,14 +14,10 @@ Run: ``PYTHONPATH=src python benchmarks/classifier.py``.
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import click
 import cv2
@@ -34,40 +30,9 @@ from faceswap.engine.selection import Selection, candidates
 from faceswap.engine.types import Face
 from faceswap.testing.classifier_standins import write_fairface_standin
 from faceswap.testing.photos import ASTRONAUT
+from model_clock import ModelClock, outside
 
 FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
-
-
-class Clock:
-    """Milliseconds inside a wrapped session's ``run``."""
-
-    def __init__(self) -> None:
-        self.ms = 0.0
-
-    def wrap(self, session: Any) -> None:
-        run = session.run
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return run(*args, **kwargs)
-            finally:
-                self.ms += (time.perf_counter() - start) * 1000.0
-
-        session.run = timed
-
-
-def outside(call: Callable[[], object], clock: Clock, warmup: int, repeat: int) -> float:
-    """Median wall milliseconds of ``call`` minus its time in the model."""
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(repeat):
-        clock.ms = 0.0
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000.0 - clock.ms)
-    return statistics.median(samples)
 
 
 @click.command()
@@ -88,7 +53,7 @@ def main(repeat: int, warmup: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = write_fairface_standin(Path(tmp) / "fairface.onnx")
         classifier = build_classifier(settings, lambda name: path)
-        clock = Clock()
+        clock = ModelClock()
         clock.wrap(classifier.model.session)
         figures["classify_outside_model"] = outside(
             lambda: classifier.classify(frame, faces[:1]), clock, warmup, repeat
@@ -100,7 +65,7 @@ def main(repeat: int, warmup: int) -> None:
         keep = FaceFilters(gender=traits[0].gender, age=(0, 100))
         selection = Selection(mode="many", order="best-worst", filters=keep)
         figures["select_outside_model"] = outside(
-            lambda: candidates(classified, selection), Clock(), warmup, repeat
+            lambda: candidates(classified, selection), ModelClock(), warmup, repeat
         )
     for name, value in figures.items():
         click.echo(json.dumps({"figure": name, "value": round(value, 3), "unit": "ms", "repeat": repeat}))

@@ -32,6 +32,7 @@ from faceswap.engine.onnx.engine import build_frame_enhancer
 from faceswap.engine.tiles import tile_starts
 from faceswap.models.catalog import spec
 from faceswap.testing.enhancer_standins import write_frame_enhancer_standin
+from model_clock import ModelClock
 
 CASES: tuple[tuple[FrameEnhancerName, tuple[int, int]], ...] = (
     ("real_esrgan_x2", (1920, 1080)),
@@ -42,28 +43,11 @@ CASES: tuple[tuple[FrameEnhancerName, tuple[int, int]], ...] = (
 MIB = 1024 * 1024
 
 
-class Clock:
-    """Milliseconds inside a wrapped session's ``run``."""
-
-    def __init__(self, session: Any) -> None:
-        self.ms = 0.0
-        run = session.run
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return run(*args, **kwargs)
-            finally:
-                self.ms += (time.perf_counter() - start) * 1000.0
-
-        session.run = timed
-
-
 def measure(name: FrameEnhancerName, size: tuple[int, int], folder: Path, repeat: int) -> dict[str, Any]:
     path = write_frame_enhancer_standin(folder / spec(name).file, name)
     settings = Settings(data_dir=folder, engine=EngineSettings(providers=["cpu"]))
     upscaler = build_frame_enhancer(settings, name, lambda _: path)
-    clock = Clock(upscaler.model.session)
+    clock = ModelClock(upscaler.model.session)
     width, height = size
     frame = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
     upscaler.upscale(frame)  # warm-up

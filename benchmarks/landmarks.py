@@ -15,13 +15,9 @@ Run: ``PYTHONPATH=src python benchmarks/landmarks.py``.
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 import cv2
@@ -35,43 +31,12 @@ from faceswap.engine.types import Face
 from faceswap.testing.landmark_standins import write_2dfan4_standin
 from faceswap.testing.photos import ASTRONAUT
 from faceswap.testing.standins import StandinFace, letterboxed, write_standin_models
+from model_clock import ModelClock, outside
 
 FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
 
 
-class Clock:
-    """Milliseconds inside wrapped sessions' ``run``."""
-
-    def __init__(self) -> None:
-        self.ms = 0.0
-
-    def wrap(self, session: Any) -> None:
-        run = session.run
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return run(*args, **kwargs)
-            finally:
-                self.ms += (time.perf_counter() - start) * 1000.0
-
-        session.run = timed
-
-
-def outside(call: Callable[[], object], clock: Clock, warmup: int, repeat: int) -> float:
-    """Median wall milliseconds of ``call`` minus its time in the models."""
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(repeat):
-        clock.ms = 0.0
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000.0 - clock.ms)
-    return statistics.median(samples)
-
-
-def clocked(landmarker: FanLandmarker, clock: Clock) -> FanLandmarker:
+def clocked(landmarker: FanLandmarker, clock: ModelClock) -> FanLandmarker:
     clock.wrap(landmarker.model.session)
     clock.wrap(landmarker.lifter.model.session)
     return landmarker
@@ -91,7 +56,7 @@ def main(repeat: int, warmup: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         standin = StandinFace(ASTRONAUT.box, ASTRONAUT.kps)
         paths = write_standin_models(Path(tmp), letterboxed([standin], photo.shape))
-        clock = Clock()
+        clock = ModelClock()
         landmarker = clocked(build_landmarker(settings, paths.__getitem__), clock)
         figures["landmarks_outside_models"] = outside(
             lambda: landmarker.refine(photo, [face]), clock, warmup, repeat

@@ -56,49 +56,18 @@ LandmarkerModelName = Literal["2dfan4", "fan_68_5"]
 ClassifierName = Literal["fairface"]
 """Face classifiers: fairface tells a face's gender, age bucket and race (for the face filters)."""
 ModelName = Literal[
-    "scrfd_2.5g",
-    "retinaface_10g",
-    "yunet",
-    "arcface_w600k_r50",
-    "inswapper_128",
-    "inswapper_128_fp16",
-    "gfpgan_1.4",
-    "codeformer",
-    "restoreformer_plus_plus",
-    "xseg_1",
-    "xseg_2",
-    "xseg_3",
-    "bisenet_resnet_18",
-    "bisenet_resnet_34",
-    "2dfan4",
-    "fan_68_5",
-    "gfpgan_1.2",
-    "gfpgan_1.3",
-    "gpen_bfr_256",
-    "gpen_bfr_512",
-    "gpen_bfr_1024",
-    "gpen_bfr_2048",
-    "real_esrgan_x2",
-    "real_esrgan_x2_fp16",
-    "real_esrgan_x4",
-    "real_esrgan_x4_fp16",
-    "span_kendata_x4",
-    "hyperswap_1a_256",
-    "hyperswap_1b_256",
-    "hyperswap_1c_256",
-    "simswap_256",
-    "simswap_unofficial_512",
-    "ghost_1_256",
-    "ghost_2_256",
-    "ghost_3_256",
-    "hififace_unofficial_256",
-    "blendswap_256",
-    "uniface_256",
-    "crossface_simswap",
-    "crossface_ghost",
-    "crossface_hififace",
-    "fairface",
+    DetectorName,
+    RecognizerName,
+    SwapperName,
+    EmbeddingConverterName,
+    EnhancerModelName,
+    FrameEnhancerName,
+    OccluderName,
+    FaceParserName,
+    LandmarkerModelName,
+    ClassifierName,
 ]
+"""Every model of the catalog: the role Literals above, flattened."""
 ModelRole = Literal[
     "detector",
     "recognizer",
@@ -129,26 +98,8 @@ ConcreteEngineName = Literal["classic", SwapperName]
 """An engine that runs: the classic one, or the neural one named after its swapper."""
 EngineName = Literal["auto", ConcreteEngineName]
 """auto: the best installed engine (``faceswap.engine.factory.resolve_engine_name``)."""
-EnhancerName = Literal[
-    "none",
-    "gfpgan_1.4",
-    "codeformer",
-    "restoreformer_plus_plus",
-    "gfpgan_1.2",
-    "gfpgan_1.3",
-    "gpen_bfr_256",
-    "gpen_bfr_512",
-    "gpen_bfr_1024",
-    "gpen_bfr_2048",
-]
-UpscaleName = Literal[
-    "none",
-    "real_esrgan_x2",
-    "real_esrgan_x2_fp16",
-    "real_esrgan_x4",
-    "real_esrgan_x4_fp16",
-    "span_kendata_x4",
-]
+EnhancerName = Literal["none", EnhancerModelName]
+UpscaleName = Literal["none", FrameEnhancerName]
 """The frame enhancer that upscales a whole photo or every frame of a video after the swap; none: the
 output keeps the target's size."""
 LandmarkerName = Literal["none", "2dfan4"]
