@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
+from tests.service.conftest import ASTRONAUT, GRACE
 from tests.service.live import Live, start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -93,3 +95,21 @@ def shots(tmp_path: Path) -> Any:
         return path
 
     return take
+
+
+GAP = 64
+"""Grey pixels between the two people of :func:`group_photo`."""
+
+
+@pytest.fixture
+def group_photo(tmp_path: Path) -> Path:
+    """The astronaut on the left, Grace Hopper on the right, on grey."""
+    left, right = Image.open(ASTRONAUT).convert("RGB"), Image.open(GRACE).convert("RGB")
+    group = Image.new(
+        "RGB", (left.width + right.width + GAP, max(left.height, right.height)), (128, 128, 128)
+    )
+    group.paste(left, (0, 0))
+    group.paste(right, (left.width + GAP, 0))
+    path = tmp_path / "group.png"
+    group.save(path)
+    return path

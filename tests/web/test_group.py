@@ -6,27 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from tests.service.conftest import ASTRONAUT, GRACE
-from tests.web.conftest import PHONE
-
-GAP = 64
-
-
-@pytest.fixture
-def group_photo(tmp_path: Path) -> Path:
-    """The astronaut on the left, Grace Hopper on the right, on grey."""
-    left, right = Image.open(ASTRONAUT).convert("RGB"), Image.open(GRACE).convert("RGB")
-    group = Image.new(
-        "RGB", (left.width + right.width + GAP, max(left.height, right.height)), (128, 128, 128)
-    )
-    group.paste(left, (0, 0))
-    group.paste(right, (left.width + GAP, 0))
-    path = tmp_path / "group.png"
-    group.save(path)
-    return path
+from tests.web.conftest import GAP, PHONE
 
 
 def test_group_swap_with_a_mapping(page: Any, shots: Any, group_photo: Path, tmp_path: Path) -> None:
