@@ -33,19 +33,23 @@ class IdentityCache:
         self._lock = threading.Lock()
 
     def rows(self, identities: Sequence[Identity], make: Rows) -> NDArray[np.float32]:
-        """The stacked rows of ``identities`` (distinct objects; read-only), ``make`` called once for those
-        not held."""
+        """The rows of ``identities`` (distinct objects) stacked, read-only; ``make`` is called once, for
+        those not held. One identity, or all of them made in this call, are returned without a copy."""
         found = [self._get(identity) for identity in identities]
         missing = [identity for identity, row in zip(identities, found, strict=True) if row is None]
-        if not missing:
-            return np.stack([row for row in found if row is not None])
-        made = make(missing)
-        made.flags.writeable = False  # the cache keeps views of it
-        self._put(missing, made)
-        if len(missing) == len(identities):
-            return made
-        fresh = iter(made)
-        return np.stack([row if row is not None else next(fresh) for row in found])
+        if missing:
+            made = make(missing)
+            made.flags.writeable = False  # the cache keeps views of it
+            fresh = iter(self._put(missing, made))
+            if len(missing) == len(identities):
+                return made
+            found = [row if row is not None else next(fresh) for row in found]
+        held = [row for row in found if row is not None]
+        if len(held) == 1:
+            return held[0]
+        stacked = np.concatenate(held)
+        stacked.flags.writeable = False
+        return stacked
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -59,10 +63,13 @@ class IdentityCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def _put(self, identities: Sequence[Identity], rows: NDArray[np.float32]) -> None:
+    def _put(self, identities: Sequence[Identity], rows: NDArray[np.float32]) -> list[NDArray[np.float32]]:
+        """Keeps row i (as a 1-row view) for ``identities[i]``; returns those views."""
+        views = [rows[i : i + 1] for i in range(len(identities))]
         with self._lock:
-            for identity, row in zip(identities, rows, strict=True):
-                self._entries[id(identity)] = (weakref.ref(identity), row)
+            for identity, view in zip(identities, views, strict=True):
+                self._entries[id(identity)] = (weakref.ref(identity), view)
                 self._entries.move_to_end(id(identity))
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
+        return views

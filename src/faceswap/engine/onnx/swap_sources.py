@@ -47,7 +47,8 @@ class SourceFeed(Protocol):
     def inputs(
         self, sources: Sequence[Identity], targets: Sequence[Face], weight: float = 1.0
     ) -> NDArray[np.float32]:
-        """Item i's ``source`` input: ``sources[i]`` swapped onto ``targets[i]`` with identity ``weight``."""
+        """Item i's ``source`` input: ``sources[i]`` swapped onto ``targets[i]`` with identity ``weight``
+        (possibly read-only: a feed may hand out rows it keeps)."""
         ...
 
 
@@ -134,13 +135,15 @@ class ImageFeed:
     def inputs(
         self, sources: Sequence[Identity], targets: Sequence[Face], weight: float = 1.0
     ) -> NDArray[np.float32]:
+        """The source crops (read-only: the cache's own rows where each identity comes once)."""
         if weight < 1.0:
             raise BadOptionError(
                 f"the {self.spec.family} swapper takes a source photo, not an identity vector: "
                 "it has no identity weight (use 1)"
             )
         distinct, rows = _distinct(sources)
-        return self.crops.rows(distinct, self._crop)[rows]
+        crops = self.crops.rows(distinct, self._crop)
+        return crops if rows == list(range(len(crops))) else crops[rows]
 
     def _crop(self, identities: Sequence[Identity]) -> NDArray[np.float32]:
         return prepare_source_crops([identity.primary for identity in identities], self.spec)
