@@ -100,10 +100,11 @@ def build(directory: Path, name: SwapperName, clock: Clock) -> OnnxSwapper:
 
 
 def measure(
-    swappers: dict[str, tuple[OnnxSwapper, Clock, SwapOptions]], repeat: int, warmup: int
+    swappers: dict[str, tuple[OnnxSwapper, Clock, SwapOptions]], repeat: int, warmup: int, reuse: bool
 ) -> dict[str, dict[str, float]]:
     """Median and minimum ms outside the model per swap, and the median model ms. The swappers take turns
-    within each repetition, so a busy neighbour on a shared machine slows all of them alike."""
+    within each repetition, so a busy neighbour on a shared machine slows all of them alike. ``reuse``:
+    one identity for every swap (a video, or the further faces of one photo) instead of a new one each."""
     frame, face = frame_and_face()
     source = identity()
     outside: dict[str, list[float]] = {name: [] for name in swappers}
@@ -111,10 +112,11 @@ def measure(
     model: dict[str, list[float]] = {name: [] for name in swappers}
     for number in range(warmup + repeat):
         for name, (swapper, clock, options) in swappers.items():
-            fresh = Identity(source.faces, source.embedding)  # a new identity per swap, as for one photo
+            # a new identity per swap, as for one photo (an image source crops its photo every time)
+            person = source if reuse else Identity(source.faces, source.embedding)
             clock.ms = clock.cpu_ms = 0.0
             start, cpu_start = time.perf_counter(), time.thread_time()
-            swapper.swap(frame, face, fresh, options)
+            swapper.swap(frame, face, person, options)
             total = (time.perf_counter() - start) * 1000.0
             cpu_total = (time.thread_time() - cpu_start) * 1000.0
             if number >= warmup:
@@ -142,8 +144,21 @@ def measure(
     "--pixel-boost", default="native", show_default=True, type=click.Choice(["native", "512", "1024"])
 )
 @click.option("--opencv-threads", type=int, help="cv2.setNumThreads (default: OpenCV's own)")
+@click.option(
+    "--identity",
+    "identity_mode",
+    default="fresh",
+    show_default=True,
+    type=click.Choice(["fresh", "reused"]),
+    help="a new identity per swap (one photo, one face) or one for all (a video, a photo's further faces)",
+)
 def main(
-    names: tuple[str, ...], repeat: int, warmup: int, pixel_boost: str, opencv_threads: int | None
+    names: tuple[str, ...],
+    repeat: int,
+    warmup: int,
+    pixel_boost: str,
+    opencv_threads: int | None,
+    identity_mode: str,
 ) -> None:
     """Prints JSON lines: each swapper's per-face cost outside the model, and its ratio to inswapper's."""
     if opencv_threads is not None:
@@ -161,7 +176,7 @@ def main(
                 else "native"
             )
             built[name] = (swapper, clock, SwapOptions(pixel_boost=boost))  # type: ignore[arg-type]
-        results = measure(built, repeat, warmup)
+        results = measure(built, repeat, warmup, identity_mode == "reused")
     base = results["inswapper_128"]["outside_model_ms"]
     base_cpu = results["inswapper_128"]["outside_model_cpu_ms"]
     for name, figures in results.items():
@@ -173,6 +188,7 @@ def main(
             "size": spec.size,
             "source": spec.source,
             "pixel_boost": pixel_boost,
+            "identity": identity_mode,
             "value": round(figures["outside_model_ms"], 3),
             "unit": "ms",
             "min": round(figures["outside_model_min_ms"], 3),

@@ -8,6 +8,7 @@ import pytest
 
 from faceswap.engine.geometry import feather_mask, letterbox, paste_back, paste_box, warp_face
 from faceswap.engine.onnx.detector import prepare_scrfd_frames, prepare_yunet_frames
+from faceswap.engine.onnx.swap_pixels import normalize_swap_output, prepare_swap_crops
 
 KPS = np.array([[500, 300], [640, 300], [570, 380], [520, 450], [620, 450]], np.float32)
 
@@ -57,3 +58,56 @@ def test_detector_inputs_equal_blobs_of_letterboxed_canvases() -> None:
             want = cv2.dnn.blobFromImage(canvas, scale, mean=(mean, mean, mean), swapRB=rgb)[0]
             assert scales[index] == factor
             np.testing.assert_array_equal(blob[index], want)
+
+
+MEANS_STDS = [
+    ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+    ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+    ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+]
+
+
+@pytest.mark.parametrize(("mean", "std"), MEANS_STDS)
+def test_swap_input_equals_the_plain_normalisation(
+    mean: tuple[float, float, float], std: tuple[float, float, float]
+) -> None:
+    rng = np.random.default_rng(1)
+    crops = [rng.integers(0, 256, (64, 64, 3), dtype=np.uint8) for _ in range(3)]
+    blob = prepare_swap_crops(crops, mean, std)
+    plain = np.stack(
+        [((c[:, :, ::-1] / 255.0 - np.array(mean)) / np.array(std)).transpose(2, 0, 1) for c in crops]
+    )
+    assert blob.dtype == np.float32
+    assert blob.shape == (3, 3, 64, 64)
+    np.testing.assert_allclose(blob, plain, rtol=0, atol=2e-6)
+    if mean == (0.0, 0.0, 0.0):  # x * (1 / 255): what blobFromImages gives, bit for bit
+        want = cv2.dnn.blobFromImages(crops, 1 / 255.0, swapRB=True)
+        np.testing.assert_array_equal(blob, want)
+
+
+def test_swap_input_refuses_crops_of_several_sizes() -> None:
+    crops = [np.zeros((64, 64, 3), np.uint8), np.zeros((32, 32, 3), np.uint8)]
+    with pytest.raises(ValueError, match="one size"):
+        prepare_swap_crops(crops, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+
+
+@pytest.mark.parametrize(("mean", "std"), MEANS_STDS)
+@pytest.mark.parametrize("denormalise", [False, True])
+def test_swap_output_equals_the_plain_read_back(
+    mean: tuple[float, float, float], std: tuple[float, float, float], denormalise: bool
+) -> None:
+    rng = np.random.default_rng(2)
+    output = rng.uniform(-2.5, 2.5, (2, 3, 48, 48)).astype(np.float32)
+    crops = normalize_swap_output(output, mean, std, denormalise)
+    y = output.astype(np.float64)
+    if denormalise:
+        y = y * np.array(std).reshape(1, 3, 1, 1) + np.array(mean).reshape(1, 3, 1, 1)
+    exact = np.clip(y, 0.0, 1.0) * 255.0
+    plain = np.rint(exact).transpose(0, 2, 3, 1)[..., ::-1]
+    got = np.stack(crops).astype(np.float64)
+    assert all(crop.dtype == np.uint8 and crop.shape == (48, 48, 3) for crop in crops)
+    assert np.abs(got - plain).max() <= 1  # a float32 rounding may tip an exact half level
+    ties = np.abs(exact - np.floor(exact) - 0.5).transpose(0, 2, 3, 1)[..., ::-1] < 1e-3
+    np.testing.assert_array_equal(got[~ties], plain[~ties])
+    assert (got == 0).any()
+    assert (got == 255).any()

@@ -189,18 +189,17 @@ def paste_back_into(frame: ImageBGR, crop: ImageBGR, mask: Mask, matrix: Matrix)
     inverse[:, 2] -= (x0, y0)
     box_size = (x1 - x0, y1 - y0)
     warped = cv2.warpAffine(crop, inverse, box_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    weight = cv2.warpAffine(mask, inverse, box_size, flags=cv2.INTER_LINEAR, borderValue=0.0)
+    weight = cv2.warpAffine(
+        np.asarray(mask, np.float32), inverse, box_size, flags=cv2.INTER_LINEAR, borderValue=0.0
+    )
     np.clip(weight, 0.0, 1.0, out=weight)
-    # region + (warped - region) * weight, rounded; in place on two float buffers (the hot loop of video).
-    # It lies between region and warped, so it needs no clipping to 0..255 before the cast.
+    # region + (warped - region) * weight in float32, rounded to the nearest (even) level: the textbook
+    # blend's arithmetic, one OpenCV pass per step (the hot loop of video). It lies between region and
+    # warped, so the cast's saturation never acts.
     region = frame[y0:y1, x0:x1]
-    base = region.astype(np.float32)
-    blended = warped.astype(np.float32)
-    np.subtract(blended, base, out=blended)
-    np.multiply(blended, weight[..., None], out=blended)
-    np.add(blended, base, out=blended)
-    np.rint(blended, out=blended)
-    np.copyto(region, blended, casting="unsafe")
+    difference = cv2.subtract(warped, region, dtype=cv2.CV_32F)
+    cv2.multiply(difference, cv2.cvtColor(weight, cv2.COLOR_GRAY2BGR), dst=difference)
+    np.copyto(region, cv2.add(difference, region, dtype=cv2.CV_8U))
 
 
 def writable(frames: Sequence[ImageBGR], in_place: bool) -> list[ImageBGR]:

@@ -24,13 +24,23 @@ from faceswap.models.swappers import SwapperSpec, Triple
 
 
 def prepare_swap_crops(crops: Sequence[ImageBGR], mean: Triple, std: Triple) -> NDArray[np.float32]:
-    """``Nx3xSxS`` swapper ``target`` input: RGB, ``(x / 255 - mean) / std`` per channel."""
-    uniform = std[0] == std[1] == std[2]
-    scale = 1.0 / (255.0 * std[0]) if uniform else 1.0 / 255.0
-    rgb_mean = tuple(255.0 * m for m in mean)  # blobFromImages subtracts it from the swapped (RGB) channels
-    blob = np.asarray(cv2.dnn.blobFromImages(list(crops), scale, mean=rgb_mean, swapRB=True), np.float32)
-    if not uniform:
-        blob /= np.asarray(std, np.float32).reshape(1, 3, 1, 1)
+    """``Nx3xSxS`` swapper ``target`` input: RGB, ``(x / 255 - mean) / std`` per channel.
+
+    Computed as ``x * (1 / (255 std)) - mean / std``: one OpenCV pass per channel plane, written straight
+    into the blob (the same figures as the formula to a float32 rounding, exactly when ``mean`` is 0)."""
+    if not crops:
+        return np.zeros((0, 3, 0, 0), np.float32)
+    height, width = crops[0].shape[:2]
+    if any(crop.shape != (height, width, 3) for crop in crops):
+        raise ValueError("the crops of one batch must all be BGR images of one size")
+    blob = np.empty((len(crops), 3, height, width), np.float32)
+    scales = [1.0 / (255.0 * s) for s in std]
+    offsets = [-m / s for m, s in zip(mean, std, strict=True)]
+    for item, crop in zip(blob, crops, strict=True):
+        rgb = cv2.split(crop)[::-1]
+        for channel, plane in enumerate(rgb):
+            scale, offset = scales[channel], offsets[channel]
+            cv2.addWeighted(plane, scale, plane, 0.0, offset, dst=item[channel], dtype=cv2.CV_32F)
     return blob
 
 
@@ -38,18 +48,20 @@ def normalize_swap_output(
     output: NDArray[Any], mean: Triple, std: Triple, denormalise: bool
 ) -> list[ImageBGR]:
     """The swapper's ``Nx3xSxS`` RGB output as BGR uint8 crops: de-normalised (``y * std + mean``) when
-    ``denormalise``, clipped to [0, 1], times 255, rounded. The float work runs on the contiguous NCHW
-    array, the layout change (planes merged in BGR order) on the 4 times smaller uint8 one."""
+    ``denormalise``, clipped to [0, 1], times 255, rounded to the nearest (even) level.
+
+    One OpenCV pass per channel plane (``y * 255 std + 255 mean``, saturated and rounded into uint8), then
+    the planes merged in BGR order."""
     pixels = np.asarray(output, np.float32)
-    if denormalise:
-        scale = np.asarray(std, np.float32).reshape(1, 3, 1, 1) * np.float32(255.0)
-        pixels = pixels * scale + np.asarray(mean, np.float32).reshape(1, 3, 1, 1) * np.float32(255.0)
-    else:
-        pixels = pixels * np.float32(255.0)
-    np.clip(pixels, 0.0, 255.0, out=pixels)
-    np.rint(pixels, out=pixels)
-    planes = pixels.astype(np.uint8)
-    return [np.asarray(cv2.merge((item[2], item[1], item[0])), np.uint8) for item in planes]
+    scales = [255.0 * s for s in std] if denormalise else [255.0] * 3
+    offsets = [255.0 * m for m in mean] if denormalise else [0.0] * 3
+    crops: list[ImageBGR] = []
+    for item in pixels:
+        bgr = [
+            cv2.addWeighted(item[c], scales[c], item[c], 0.0, offsets[c], dtype=cv2.CV_8U) for c in (2, 1, 0)
+        ]
+        crops.append(np.asarray(cv2.merge(bgr), np.uint8))
+    return crops
 
 
 def prepare_source_crops(faces: Sequence[SourceFace], spec: SwapperSpec) -> NDArray[np.float32]:
@@ -58,7 +70,7 @@ def prepare_source_crops(faces: Sequence[SourceFace], spec: SwapperSpec) -> NDAr
     if spec.source_template is None or spec.source_size is None:
         raise ValueError(f"a {spec.family} swapper takes no source image")
     crops = [warp_face(f.image, f.face.kps, spec.source_template, spec.source_size)[0] for f in faces]
-    return np.asarray(cv2.dnn.blobFromImages(crops, 1.0 / 255.0, swapRB=True), np.float32)
+    return prepare_swap_crops(crops, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
 
 
 def pixel_map(spec: SwapperSpec) -> PixelMap | None:

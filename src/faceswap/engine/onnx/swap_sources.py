@@ -7,7 +7,8 @@ One :class:`SourceFeed` per :data:`faceswap.choices.SwapperSource`, chosen by th
 * ``embedding`` (HyperSwap): the L2-normalised ArcFace embedding ``e``;
 * ``converted`` (SimSwap, HifiFace): ``normalise(convert(e))`` through the family's CrossFace model;
 * ``converted_raw`` (GHOST): ``convert(e)`` as the converter gives it;
-* ``image`` (BlendSwap, UniFace): an aligned crop of the source face (:func:`prepare_source_crops`).
+* ``image`` (BlendSwap, UniFace): an aligned crop of the source face (:func:`prepare_source_crops`), made
+  once per identity (:class:`faceswap.engine.onnx.identity_cache.IdentityCache`).
 
 The identity weight ``w`` < 1 blends the source's and the target's identity in the family's own space:
 the normalised ArcFace embeddings for ``emap`` and ``embedding`` (then projected), the normalised
@@ -18,7 +19,7 @@ wherever the space is normalised). An image has no such space: ``bad_option``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +30,7 @@ from numpy.typing import NDArray
 from onnx import numpy_helper
 
 from faceswap.choices import SwapperSource
+from faceswap.engine.onnx.identity_cache import IdentityCache
 from faceswap.engine.onnx.recognizer import normalize_embeddings
 from faceswap.engine.onnx.session import ModelSession, run_batched
 from faceswap.engine.onnx.signature import CONVERTER_INPUT, EMBEDDING_SIZE
@@ -45,7 +47,8 @@ class SourceFeed(Protocol):
     def inputs(
         self, sources: Sequence[Identity], targets: Sequence[Face], weight: float = 1.0
     ) -> NDArray[np.float32]:
-        """Item i's ``source`` input: ``sources[i]`` swapped onto ``targets[i]`` with identity ``weight``."""
+        """Item i's ``source`` input: ``sources[i]`` swapped onto ``targets[i]`` with identity ``weight``
+        (possibly read-only: a feed may hand out rows it keeps)."""
         ...
 
 
@@ -122,20 +125,28 @@ class EmbeddingFeed:
 
 @dataclass(frozen=True)
 class ImageFeed:
-    """An image source: the largest face of each identity's photos, cropped as ``spec`` says."""
+    """An image source: the largest face of each identity's photos, cropped as ``spec`` says, once per
+    identity (the last few identities' crops are kept: every face and video batch after the first reuses
+    them)."""
 
     spec: SwapperSpec
+    crops: IdentityCache = field(default_factory=IdentityCache, compare=False, repr=False)
 
     def inputs(
         self, sources: Sequence[Identity], targets: Sequence[Face], weight: float = 1.0
     ) -> NDArray[np.float32]:
+        """The source crops (read-only: the cache's own rows where each identity comes once)."""
         if weight < 1.0:
             raise BadOptionError(
                 f"the {self.spec.family} swapper takes a source photo, not an identity vector: "
                 "it has no identity weight (use 1)"
             )
         distinct, rows = _distinct(sources)
-        return prepare_source_crops([source.primary for source in distinct], self.spec)[rows]
+        crops = self.crops.rows(distinct, self._crop)
+        return crops if rows == list(range(len(crops))) else crops[rows]
+
+    def _crop(self, identities: Sequence[Identity]) -> NDArray[np.float32]:
+        return prepare_source_crops([identity.primary for identity in identities], self.spec)
 
 
 def _normalised(vectors: NDArray[np.float32]) -> NDArray[np.float32]:

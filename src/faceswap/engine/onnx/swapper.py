@@ -89,7 +89,7 @@ class OnnxSwapper:
         count = len(parts[0])
         flat = [part for split in parts for part in split]
         targets = prepare_swap_crops(flat, spec.mean, spec.std)
-        output = self.forward_swap(targets, np.repeat(sources, count, axis=0))
+        output = self.forward_swap(targets, sources if count == 1 else np.repeat(sources, count, axis=0))
         swapped = normalize_swap_output(output, spec.mean, spec.std, spec.denormalise)
         return [explode(swapped[i * count : (i + 1) * count], spec.size) for i in range(len(crops))]
 
