@@ -87,8 +87,10 @@ def test_boxes_follow_a_resize_and_stay_large_enough_inside_the_image() -> None:
     [half] = scale_boxes([(100.0, 50.0, 200.0, 250.0)], 0.5, 500, 400)
     assert half == pytest.approx((50.0, 25.0, 100.0, 125.0))
     [small] = scale_boxes([(0.0, 190.0, 20.0, 200.0)], 0.5, 100, 100)  # 10 x 5 once halved, at an edge
-    assert small[0] == 0.0 and small[2] == pytest.approx(MIN_BOX_SIDE)
-    assert small[3] <= 100.0 and small[3] - small[1] == pytest.approx(MIN_BOX_SIDE)
+    assert small[0] == 0.0
+    assert small[2] == pytest.approx(MIN_BOX_SIDE)
+    assert small[3] <= 100.0
+    assert small[3] - small[1] == pytest.approx(MIN_BOX_SIDE)
     check_boxes_in_image([small], 100, 100)
 
 
@@ -220,7 +222,8 @@ def test_the_face_inside_a_drawn_box_is_found_with_the_lower_threshold(
     assert face.score == pytest.approx(WEAK, abs=1e-3)
     np.testing.assert_allclose(face.box, FACE, atol=1.0)
     np.testing.assert_allclose(face.kps, kps_from_box(FACE), atol=1.0)
-    assert face.embedding is not None and face.embedding.shape == (512,)
+    assert face.embedding is not None
+    assert face.embedding.shape == (512,)
     assert abs(float(np.linalg.norm(face.embedding)) - 1.0) < 1e-4
     assert isinstance(analyser.detector, ScrfdDetector)
     assert analyser.detector.score_threshold == SCRFD_SCORE  # loosened for the box only
@@ -233,7 +236,8 @@ def test_a_box_with_no_face_found_gets_the_template_key_points(
     assert face.score == 0.0
     np.testing.assert_allclose(face.box, BOX)
     np.testing.assert_allclose(face.kps, kps_from_box(BOX), atol=1e-4)
-    assert face.embedding is not None and face.embedding.shape == (512,)
+    assert face.embedding is not None
+    assert face.embedding.shape == (512,)
 
 
 def test_wrapped_analysers_find_the_same_face_and_boxes_are_checked_first(

@@ -58,8 +58,10 @@ def test_a_missed_face_is_found_inside_a_box_drawn_around_it(classic_engine: Eng
     face = classic_engine.analyser.analyse_box(image, loose)  # type: ignore[attr-defined]
     assert face.score >= AnalyserOptions().box_verify_threshold  # found by the detector, verified
     assert inside(face, boxes[MISSED_AT_900])  # type: ignore[arg-type]
-    assert face.landmarks is not None and face.landmarks.shape == (68, 2)
-    assert face.embedding is not None and face.embedding.shape == (128,)
+    assert face.landmarks is not None
+    assert face.landmarks.shape == (68, 2)
+    assert face.embedding is not None
+    assert face.embedding.shape == (128,)
 
 
 def test_a_box_without_a_face_places_the_landmarks_in_the_box(classic_engine: Engine) -> None:
@@ -69,7 +71,8 @@ def test_a_box_without_a_face_places_the_landmarks_in_the_box(classic_engine: En
     assert face.score == 0.0
     assert face.landmarks is not None
     centre = face.landmarks.mean(axis=0)
-    assert box[0] < centre[0] < box[2] and box[1] < centre[1] < box[3]
+    assert box[0] < centre[0] < box[2]
+    assert box[1] < centre[1] < box[3]
 
 
 def test_a_swap_reaches_the_added_face_numbered_after_the_detected_ones(
@@ -82,4 +85,7 @@ def test_a_swap_reaches_the_added_face_numbered_after_the_detected_ones(
     assert (outcome.faces_found, outcome.faces_swapped) == (6, 1)
     changed = np.argwhere(np.any(outcome.image != image, axis=2))
     (top, left), (bottom, right) = changed.min(axis=0), changed.max(axis=0)
-    assert x1 - 20 <= left and right <= x2 + 20 and y1 - 20 <= top and bottom <= y2 + 20
+    assert x1 - 20 <= left
+    assert right <= x2 + 20
+    assert y1 - 20 <= top
+    assert bottom <= y2 + 20
