@@ -1,6 +1,6 @@
 """``faceswap swap --add-face X1,Y1,X2,Y2``: a face the detector missed, added by hand (classic engine).
 
-The six-person photo at 900 px (:mod:`faceswap.testing.six_people`) has one person the classic detector
+The six-person photo at 700 px (:mod:`faceswap.testing.six_people`) has one person the classic detector
 misses; a box drawn around them adds face 5 (after the five detected faces)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ MISSED = 2
 
 @pytest.fixture(scope="module")
 def six(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[int]]:
-    image, boxes = six_people(FACES, 900)
+    image, boxes = six_people(FACES, 700)
     path = tmp_path_factory.mktemp("six") / "six.png"
     cv2.imwrite(str(path), image)
     return path, [round(v) for v in boxes[MISSED]]
@@ -54,7 +54,7 @@ def test_without_the_box_the_face_does_not_exist(
 
 @pytest.mark.parametrize(
     ("box", "words"),
-    [("10,10,20", "x1,y1,x2,y2"), ("10,10,20,60", "at least 16"), ("800,400,910,500", "outside the 900x540")],
+    [("10,10,20", "x1,y1,x2,y2"), ("10,10,20,60", "at least 16"), ("600,300,710,400", "outside the 700x420")],
 )
 def test_a_bad_box_is_a_bad_option(
     invoke: Invoke, six: tuple[Path, list[int]], tmp_path: Path, box: str, words: str
@@ -69,7 +69,7 @@ def test_two_boxes_number_in_the_order_given(
     invoke: Invoke, six: tuple[Path, list[int]], tmp_path: Path
 ) -> None:
     target, box = six
-    blank = "10,420,80,500"
+    blank = "10,330,70,400"
     text = ",".join(str(v) for v in box)
     output = tmp_path / "out.png"
     result = invoke(

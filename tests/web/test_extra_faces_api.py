@@ -1,7 +1,7 @@
 """``extra_faces`` over HTTP: faces drawn by hand around people the detector missed (classic engine).
 
-The six-person photo at 900 px (:mod:`faceswap.testing.six_people`) has one person the classic detector
-misses (faces 40 to 55 px); a box drawn around them adds face 5.
+The six-person photo at 700 px (:mod:`faceswap.testing.six_people`) has one person the classic detector
+misses (faces 30 to 42 px); a box drawn around them adds face 5.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.video.videoclips import write_clip
 from tests.web.test_faces_api import upload
 
 MISSED = 2
-WIDTH = 900
+WIDTH = 700
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_detect_adds_the_face_inside_a_drawn_box_after_the_detected_ones(
         file_id = upload(client, data, "six.png")
         found = client.post("/api/faces/detect", json={"target_url": file_id}).json()["data"]["faces"]
         assert len(found) == 5
-        body = {"target_url": file_id, "extra_faces": [drawn(boxes), [10, 420, 80, 500]]}
+        body = {"target_url": file_id, "extra_faces": [drawn(boxes), [10, 330, 70, 400]]}
         answer = client.post("/api/faces/detect", json=body)
         assert answer.status_code == 200, answer.text
         faces = answer.json()["data"]["faces"]
@@ -99,11 +99,11 @@ def test_a_box_outside_the_photo_fails_the_task_with_bad_option(
     data, _ = group
     with live.client() as client:
         file_id = upload(client, data, "six.png")
-        body = {"target_url": file_id, "extra_faces": [[800, 400, WIDTH + 10, 500]]}
+        body = {"target_url": file_id, "extra_faces": [[600, 300, WIDTH + 10, 400]]}
         answer = client.post("/api/faces/detect", json=body)
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "bad_option"
-    assert "outside the 900x540 image" in answer.json()["error"]["message"]
+    assert "outside the 700x420 image" in answer.json()["error"]["message"]
 
 
 def test_a_swap_task_maps_a_source_onto_the_added_face(

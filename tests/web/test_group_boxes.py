@@ -1,7 +1,7 @@
 """The group view's photo: the faces found as numbered boxes over it, a click that selects a face, a box
 drawn around a person the detector missed (face N+1), and a swap onto that person.
 
-The six-person photo at 900 px (:mod:`faceswap.testing.six_people`): the classic detector finds five of
+The six-person photo at 700 px (:mod:`faceswap.testing.six_people`): the classic detector finds five of
 its people and misses the third from the left.
 """
 
@@ -19,7 +19,7 @@ from faceswap.testing.six_people import six_people
 from tests.service.conftest import FACES, GRACE
 
 MISSED = 2
-WIDTH = 900
+WIDTH = 700
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from faceswap.engine.protocols import Engine
 from faceswap.engine.types import Face, ImageBGR
 from faceswap.testing.six_people import six_people
 
-MISSED_AT_900 = 2
-"""The person the detector misses in the 900 px photo (faces 40 to 55 px there): the darker, mirrored
+MISSED_AT_700 = 2
+"""The person the detector misses in the 700 px photo (faces 30 to 42 px there): the darker, mirrored
 astronaut, turned 10 degrees."""
 
 
@@ -50,14 +50,14 @@ def test_the_suit_is_not_a_face_at_the_new_size(classic_engine: Engine, astronau
 
 
 def test_a_missed_face_is_found_inside_a_box_drawn_around_it(classic_engine: Engine) -> None:
-    image, boxes = six_people(FACES, 900)
+    image, boxes = six_people(FACES, 700)
     faces = classic_engine.analyser.analyse(image)
-    assert MISSED_AT_900 not in people_found(faces, boxes)
-    x1, y1, x2, y2 = boxes[MISSED_AT_900]
+    assert MISSED_AT_700 not in people_found(faces, boxes)
+    x1, y1, x2, y2 = boxes[MISSED_AT_700]
     loose = (x1 - 8, y1 - 6, x2 + 6, y2 + 10)  # drawn by hand: a little too large
     face = classic_engine.analyser.analyse_box(image, loose)  # type: ignore[attr-defined]
     assert face.score >= AnalyserOptions().box_verify_threshold  # found by the detector, verified
-    assert inside(face, boxes[MISSED_AT_900])  # type: ignore[arg-type]
+    assert inside(face, boxes[MISSED_AT_700])  # type: ignore[arg-type]
     assert face.landmarks is not None
     assert face.landmarks.shape == (68, 2)
     assert face.embedding is not None
@@ -65,8 +65,8 @@ def test_a_missed_face_is_found_inside_a_box_drawn_around_it(classic_engine: Eng
 
 
 def test_a_box_without_a_face_places_the_landmarks_in_the_box(classic_engine: Engine) -> None:
-    image, _ = six_people(FACES, 900)
-    box = (10.0, 420.0, 80.0, 500.0)  # background only
+    image, _ = six_people(FACES, 700)
+    box = (10.0, 330.0, 70.0, 400.0)  # background only
     face = classic_engine.analyser.analyse_box(image, box)  # type: ignore[attr-defined]
     assert face.score == 0.0
     assert face.landmarks is not None
@@ -78,8 +78,8 @@ def test_a_box_without_a_face_places_the_landmarks_in_the_box(classic_engine: En
 def test_a_swap_reaches_the_added_face_numbered_after_the_detected_ones(
     classic_engine: Engine, grace: ImageBGR
 ) -> None:
-    image, boxes = six_people(FACES, 900)
-    x1, y1, x2, y2 = boxes[MISSED_AT_900]
+    image, boxes = six_people(FACES, 700)
+    x1, y1, x2, y2 = boxes[MISSED_AT_700]
     request = SwapRequest(sources=[[grace]], mapping={0: 5}, extra_faces=[(x1, y1, x2, y2)])
     outcome = swap_image(classic_engine, image, request)
     assert (outcome.faces_found, outcome.faces_swapped) == (6, 1)

