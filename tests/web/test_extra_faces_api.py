@@ -149,3 +149,22 @@ def test_boxes_on_a_video_are_a_bad_option(live: Live, tmp_path: Path) -> None:
     assert isinstance(error, dict)
     assert error["code"] == "bad_option"
     assert "photos, not videos" in error["message"]
+
+
+def test_a_preview_scales_the_boxes_with_the_downscaled_photo(live: Live) -> None:
+    """The photo is 1600 px wide, the preview swaps it at 1280: the box around the rightmost person, in
+    the photo's pixels, reaches past 1280 and must be scaled to stay on that person."""
+    image, boxes = six_people(FACES, 1600)
+    ok, encoded = cv2.imencode(".png", image)
+    assert ok
+    box = [round(v) for v in boxes[5]]
+    assert box[2] > 1280
+    with live.client() as client:
+        target = upload(client, encoded.tobytes(), "six-1600.png")
+        source = upload(client, GRACE.read_bytes(), "grace.jpg")
+        body = {"source_url": source, "target_url": target, "mapping": {"0": 6}, "extra_faces": [box]}
+        answer = client.post("/api/preview", json=body, timeout=120)
+    assert answer.status_code == 200, answer.text
+    data = answer.json()["data"]
+    assert data["downscaled"] is True
+    assert (data["faces_found"], data["faces_swapped"]) == (7, 1)  # the drawn face is face 6 of 7
