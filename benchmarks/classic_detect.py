@@ -1,7 +1,7 @@
 """The classic engine's detector: faces found and milliseconds per photo at two detection sizes.
 
 For each photo, ``ClassicAnalyser.analyse`` runs with the HOG detector on a copy whose longer side is
-1024 px (the former default) and 2048 px (the default), and ``analyse_box`` once per person of the group
+1024 px and towards 2048 px (the default), and ``analyse_box`` once per person of the group
 photo (a face drawn by hand). Photos: the six-person group photo (:mod:`faceswap.testing.six_people`) at
 several widths, ``astronaut.png`` and its suit (rows 300 and down: no face). One JSON line per photo and
 size (medians of ``--repeat`` runs): ``found`` (faces), ``people`` (people found, group photos only) and

@@ -5,11 +5,10 @@ Detection is dlib's HOG frontal detector run on a copy of the image resized towa
 smaller ones upscaled at most ``detect_max_upscale`` (2x) towards it but always to a longer side of at
 least ``detect_min_long_side`` (1024; at most ``max_detect_scale``, 4x, so faces down to ~20 px are found
 in small photos). HOG's window is 80 px, so in photos of 1024 px and more the smallest face found is
-about 4 % of the longer side: at the former 1024 px it was 8 %, and a group photo of six people 1200 px
-wide, faces 60 to 85 px, lost two of them (:mod:`faceswap.testing.six_people`; 6 of 6 now).
-HOG alone reports false positives on textured areas
-(the suit in ``astronaut.png`` scores about 0.1 to 0.5 depending on scale and rotation), so every
-candidate is verified: the 68-point landmarks give an upright, aligned face chip and the HOG detector must
+about 4 % of the longer side (8 % if detection ran at 1024 px, where a group photo of six people 1200 px
+wide, faces 60 to 85 px, loses two of them: :mod:`faceswap.testing.six_people`). HOG alone reports false
+positives on textured areas (the suit in ``astronaut.png`` scores about 0.1 to 0.5 depending on scale
+and rotation), so every candidate is verified: the 68-point landmarks give an upright, aligned face chip and the HOG detector must
 find a face in that chip with a score of at least ``verify_threshold``. Real faces score 0.96 to 1.57 there
 (the two shared photos flipped, rescaled 0.3x to 1.7x, rotated +-25 degrees, and the six-person photos),
 false positives at most 0.37 (the suit: -0.04 to 0.18). ``Face.score`` is that aligned-chip score. dlib's
