@@ -26,6 +26,7 @@ from faceswap.cli.selection_flags import selection_options
 from faceswap.cli.target_kind import target_kind
 from faceswap.cli.video_run import run_video, video_options
 from faceswap.engine.analysis import open_classifier, open_landmarker, with_analysis
+from faceswap.engine.extra_faces import check_boxes, parse_box
 from faceswap.engine.face_filters import FaceFilters
 from faceswap.engine.factory import open_engine, open_enhancer, open_mask_models, open_upscaler
 from faceswap.engine.options import SwapOptions
@@ -81,6 +82,14 @@ from faceswap.video.probe import probe
     help="SOURCE=FACE pairs, faces counted from 0 in --face-order (left to right), e.g. 0=1",
 )
 @click.option("--threshold", type=float, help="face distance for --faces reference (engine default if unset)")
+@click.option(
+    "--add-face",
+    "added_faces",
+    multiple=True,
+    metavar="X1,Y1,X2,Y2",
+    help="photo: a face the detector missed, as its box in the target's pixels (repeatable); the face "
+    "inside is found and numbered after the detected faces",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--reference-frame", type=click.IntRange(min=0), help="video: pick the person in this frame")
 @click.option(
@@ -123,6 +132,7 @@ def swap_command(
     references: tuple[Path, ...],
     mapping: str | None,
     threshold: float | None,
+    added_faces: tuple[str, ...],
     as_json: bool,
     reference_frame: int | None,
     reference_face: int,
@@ -157,6 +167,9 @@ def swap_command(
         output_format(output)
     else:
         format_for_path(output)
+    extra_faces = check_boxes([parse_box(text) for text in added_faces])
+    if extra_faces and options is not None:
+        raise BadOptionError("--add-face draws a box on a photo; the target is a video")
     context = load_context()
     settings, registry = context.settings, context.registry
     parsed_mapping = parse_mapping(mapping) if mapping else None
@@ -216,6 +229,7 @@ def swap_command(
         options=swap_options,
         order=cast(FaceOrder | None, face_order),
         filters=face_filters,
+        extra_faces=extra_faces,
     )
     target = read_photo(target_path)
     check_upscaled_size(target.width, target.height, upscaler, settings.limits.max_image_pixels)

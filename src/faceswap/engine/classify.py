@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from faceswap.engine.extra_faces import Box, find_in_box
 from faceswap.engine.protocols import FaceAnalyser
 from faceswap.engine.types import Face, FaceTraits, ImageBGR
 
@@ -49,6 +50,10 @@ class ClassifyingAnalyser:
 
     def analyse(self, image: ImageBGR) -> list[Face]:
         return classified(self.classifier, image, self.inner.analyse(image))
+
+    def analyse_box(self, image: ImageBGR, box: Box) -> Face:
+        """The inner analyser's face inside ``box``, classified."""
+        return classified(self.classifier, image, [find_in_box(self.inner, image, box)])[0]
 
     def analyse_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
         """``analyse`` of every image, the inner analyser batched when it batches."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from faceswap.choices import FaceMode, FaceOrder
+from faceswap.engine.extra_faces import Box, check_boxes_in_image, find_extra_faces
 from faceswap.engine.face_filters import NO_FILTERS, FaceFilters
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
 from faceswap.engine.mouth import keep_mouth_originals, keep_mouths
@@ -31,6 +32,9 @@ class SwapRequest:
     identity. Without ``mapping`` only the first person is used. ``order`` and ``filters`` decide which
     target faces the mode chooses from and how a mapping numbers them (:class:`Selection`); filters need
     an engine whose analyser classifies faces (:func:`faceswap.engine.analysis.with_analysis`).
+    ``extra_faces`` are boxes ``(x1, y1, x2, y2)`` in the target's pixels drawn around people the
+    detector missed: the face inside each is found (:mod:`faceswap.engine.extra_faces`) and numbered
+    after the detected ones.
     """
 
     sources: Sequence[Sequence[ImageBGR]]
@@ -41,6 +45,7 @@ class SwapRequest:
     options: SwapOptions = DEFAULT_OPTIONS
     order: FaceOrder | None = None
     filters: FaceFilters = NO_FILTERS
+    extra_faces: Sequence[Box] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,7 @@ def swap_image(
     if request.mapping is None and len(request.sources) > 1:
         raise BadOptionError("several source people need a mapping (--map SOURCE=FACE,...)")
     engine.check_options(request.options)
+    check_boxes_in_image(request.extra_faces, target.shape[1], target.shape[0])
     times = StageTimes()
     with _timed(times, "analyse_sources"):
         identities = build_identities(engine, request.sources)
@@ -151,7 +157,8 @@ def swap_image(
         selection = reference_selection(engine, request)
     with _timed(times, "analyse_target"):
         faces = sort_left_to_right(engine.analyser.analyse(target))
-    pairs = assign(faces, identities, selection)
+        added = find_extra_faces(engine.analyser, target, request.extra_faces)
+    pairs = assign(faces, identities, selection, added)
     result = target
     originals = keep_mouth_originals([target], [pairs], request.options)
     with _timed(times, "swap"):
@@ -166,13 +173,13 @@ def swap_image(
     if upscale is not None:
         with _timed(times, "upscale"):
             result = upscale.apply(result)
-    log.info("swapped %d of %d face(s) with engine %s", len(pairs), len(faces), engine.name)
+    log.info("swapped %d of %d face(s) with engine %s", len(pairs), len(faces) + len(added), engine.name)
     return SwapOutcome(
         image=result,
         engine=engine.name,
         models=engine.models,
         enhancer=enhancer.name if enhancer else None,
-        faces_found=len(faces),
+        faces_found=len(faces) + len(added),
         faces_swapped=len(pairs),
         times=times,
         upscale=upscale.name if upscale else None,

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from faceswap.engine.extra_faces import Box, find_in_box
 from faceswap.engine.geometry import transform_points
 from faceswap.engine.protocols import FaceAnalyser
 from faceswap.engine.types import Face, ImageBGR, Matrix
@@ -115,6 +116,10 @@ class RotatingAnalyser:
 
     def analyse(self, image: ImageBGR) -> list[Face]:
         return self.analyse_batch([image])[0]
+
+    def analyse_box(self, image: ImageBGR, box: Box) -> Face:
+        """The inner analyser's face inside ``box``: a face drawn by hand is looked for upright only."""
+        return find_in_box(self.inner, image, box)
 
     def analyse_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
         """Faces of every image: the inner analyser once over every rotated copy of every image (batched

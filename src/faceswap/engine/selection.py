@@ -1,8 +1,10 @@
 """Which target faces get which identity: pure functions over embeddings, boxes and face traits.
 
 A target's faces are first put in the selection's order (:mod:`faceswap.engine.face_order`) and passed
-through its filters (:mod:`faceswap.engine.face_filters`); ``one`` then takes the first of them, ``many``
-all, ``reference`` those close to the reference person, and a ``mapping`` numbers them from 0.
+through its filters (:mod:`faceswap.engine.face_filters`); faces added by hand (a box drawn around a
+person the detector missed, :mod:`faceswap.engine.extra_faces`) follow them, in the order they were
+given, unfiltered. ``one`` then takes the first of them, ``many`` all, ``reference`` those close to the
+reference person, and a ``mapping`` numbers them from 0.
 """
 
 from __future__ import annotations
@@ -95,21 +97,33 @@ def sort_left_to_right(faces: Sequence[Face]) -> list[Face]:
     return order_faces(faces, "left-right")
 
 
-def candidates(faces: Sequence[Face], selection: Selection) -> list[Face]:
+def candidates(faces: Sequence[Face], selection: Selection, added: Sequence[Face] = ()) -> list[Face]:
     """The faces ``selection`` chooses from: in its order, those its filters keep (``no_matching_face``
-    naming the filter that removed the last ones)."""
-    return filter_faces(order_faces(faces, selection.resolved_order), selection.filters)
+    naming the filter that removed the last ones, unless faces were ``added``), then the ``added`` faces
+    (drawn by hand) in their own order."""
+    ordered = order_faces(faces, selection.resolved_order)
+    try:
+        kept = filter_faces(ordered, selection.filters)
+    except NoMatchingFaceError:
+        if not added:
+            raise
+        kept = []
+    return [*kept, *added]
 
 
 def assign(
-    faces: Sequence[Face], identities: Sequence[Identity], selection: Selection
+    faces: Sequence[Face],
+    identities: Sequence[Identity],
+    selection: Selection,
+    added: Sequence[Face] = (),
 ) -> list[tuple[Face, Identity]]:
-    """Pairs target faces with the identity to paste on each, in the selection's order."""
-    if not faces:
+    """Pairs target faces (those detected, then those ``added`` by hand) with the identity to paste on
+    each, in the selection's order."""
+    if not faces and not added:
         raise NoFaceInTargetError("no face was found in the target image")
     if not identities:
         raise ValueError("assign needs at least one identity")
-    chosen = candidates(faces, selection)
+    chosen = candidates(faces, selection, added)
     if selection.mapping is not None:
         return _assign_mapping(chosen, identities, selection.mapping, selection.filters)
     identity = identities[0]

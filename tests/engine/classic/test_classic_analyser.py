@@ -161,10 +161,13 @@ def test_rejects_images_that_are_not_bgr_uint8(classic_engine: Engine) -> None:
 
 def test_detection_scale_upscales_small_and_shrinks_large_images() -> None:
     options = AnalyserOptions()
-    assert detection_scale(512, 512, options) == pytest.approx(2.0)
-    assert detection_scale(600, 1024, options) == pytest.approx(1.0)
+    assert options.detect_long_side == 2048
+    assert detection_scale(512, 512, options) == pytest.approx(2.0)  # upscaled at most 2x towards 2048
+    assert detection_scale(300, 200, options) == pytest.approx(1024 / 300)  # but at least to 1024
+    assert detection_scale(600, 1024, options) == pytest.approx(2.0)
+    assert detection_scale(1152, 2048, options) == pytest.approx(1.0)
     assert detection_scale(100, 80, options) == pytest.approx(options.max_detect_scale)
-    assert detection_scale(3000, 4000, options) == pytest.approx(options.min_detect_scale)
+    assert detection_scale(4500, 6000, options) == pytest.approx(options.min_detect_scale)
 
 
 def test_settings_override_the_reference_threshold(tmp_path: Path) -> None:

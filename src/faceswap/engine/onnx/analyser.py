@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from faceswap.engine.onnx.detector import FaceDetector
+import numpy as np
+
+from faceswap.engine.extra_faces import Box, best_inside, search_region, shift_face, template_face
+from faceswap.engine.onnx.detector import BOX_SCORE, FaceDetector
 from faceswap.engine.onnx.landmarker import FanLandmarker
 from faceswap.engine.onnx.recognizer import ArcFaceRecognizer
 from faceswap.engine.types import Face, ImageBGR
@@ -37,6 +40,20 @@ class NeuralAnalyser:
             faces = self.landmarker.refine(image, faces)
         embeddings = self.recognizer.embed(image, faces)
         return [replace(face, embedding=embedding) for face, embedding in zip(faces, embeddings, strict=True)]
+
+    def analyse_box(self, image: ImageBGR, box: Box) -> Face:
+        """The face inside ``box`` (:mod:`faceswap.engine.extra_faces`): the detector on the box's search
+        region with its score threshold lowered to ``BOX_SCORE``, the best face centred in the box, or
+        the template's key points placed in the box (score 0); then the landmarker and ArcFace as usual."""
+        height, width = image.shape[:2]
+        x0, y0, x1, y1 = search_region(box, width, height)
+        crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+        found = [shift_face(face, x0, y0) for face in self.detector.loosened(BOX_SCORE).detect(crop)]
+        faces = [best_inside(found, box) or template_face(box)]
+        if self.landmarker is not None:
+            faces = self.landmarker.refine(image, faces)
+        embedding = self.recognizer.embed(image, faces)[0]
+        return replace(faces[0], embedding=embedding)
 
     def analyse_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
         """``analyse`` of every image: the detector once for all of them (when its batch is dynamic, else

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import cv2
@@ -32,6 +32,9 @@ YUNET_SCORE = 0.6
 """OpenCV Zoo's demo uses 0.9; 0.6 keeps profile and small faces the swap pipeline still handles."""
 YUNET_IOU = 0.3
 """OpenCV Zoo's YuNet default."""
+BOX_SCORE = 0.2
+"""Score threshold inside a box drawn by hand around a face (:mod:`faceswap.engine.extra_faces`): the
+person said a face is there, so a weak detection (turned, blurred, half hidden) is taken."""
 SCRFD_PIXELS = DetectorPixels(scalefactor=1.0 / 128.0, mean=127.5, rgb=True)
 """SCRFD and RetinaFace: RGB, ``(x - 127.5) / 128``. RGB as trained: InsightFace's own SCRFD code swaps R
 and B before the blob, and its training pipeline converts images to RGB (FaceFusion feeds BGR)."""
@@ -50,6 +53,10 @@ class FaceDetector(Protocol):
 
     def detect_batch(self, images: Sequence[ImageBGR]) -> list[list[Face]]:
         """``detect`` of every image, with one model call for all of them when the batch is dynamic."""
+        ...
+
+    def loosened(self, score_threshold: float) -> FaceDetector:
+        """This detector with its score threshold lowered to ``score_threshold`` (kept when lower)."""
         ...
 
 
@@ -176,6 +183,9 @@ class ScrfdDetector:
     def detect(self, image: ImageBGR) -> list[Face]:
         return self.detect_batch([image])[0]
 
+    def loosened(self, score_threshold: float) -> FaceDetector:
+        return replace(self, score_threshold=min(self.score_threshold, score_threshold))
+
 
 @dataclass(frozen=True)
 class YunetDetector:
@@ -198,6 +208,9 @@ class YunetDetector:
 
     def detect(self, image: ImageBGR) -> list[Face]:
         return self.detect_batch([image])[0]
+
+    def loosened(self, score_threshold: float) -> FaceDetector:
+        return replace(self, score_threshold=min(self.score_threshold, score_threshold))
 
 
 def make_detector(

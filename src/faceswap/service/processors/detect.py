@@ -3,7 +3,9 @@
 Faces are numbered in the task's ``face_order`` (left to right by default) among those its face filters
 keep, the numbering ``mapping`` uses with the same options, so the web page can show "face 0, face 1" and
 send the mapping the swap expects. With a filter each face also shows its ``traits`` (gender, age bucket,
-race), and a filter that removes every face fails the task with ``no_matching_face``. Each face gets a JPEG crop (the box with a margin, at most
+race), and a filter that removes every face fails the task with ``no_matching_face``. Faces found inside
+``extra_faces`` (boxes drawn around people the detector missed; photos only) follow the detected ones,
+marked ``added``. Each face gets a JPEG crop (the box with a margin, at most
 ``CROP_SIDE`` pixels) stored under ``results/<task_id>/face-<n>.jpg``; a crop is itself a valid
 reference photo for ``face_mode: reference``.
 """
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from faceswap.errors import NoFaceInTargetError, OutputError
+from faceswap.errors import BadOptionError, NoFaceInTargetError, OutputError
 from faceswap.imaging.sniff import SNIFF_BYTES, is_video, sniff
 from faceswap.limits import check_face_room
 from faceswap.service.processors.base import TaskRun
@@ -40,10 +42,14 @@ class FoundFace:
     score: float
     crop: bytes
     traits: FaceTraits | None = None
+    added: bool = False
+    """Found inside a box drawn by hand (``extra_faces``)."""
 
     def listed(self) -> dict[str, Any]:
         """The face as the task's result lists it (without its crop)."""
         item: dict[str, Any] = {"box": list(self.box), "score": round(self.score, 4)}
+        if self.added:
+            item["added"] = True
         if self.traits is not None:
             traits = self.traits
             item["traits"] = {"gender": traits.gender, "age": list(traits.age), "race": traits.race}
@@ -106,24 +112,31 @@ def _first_frame(data: bytes, scratch: Path, task_id: str) -> Any:
 def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
     import cv2
 
+    from faceswap.engine.extra_faces import check_boxes_in_image, find_extra_faces
     from faceswap.engine.selection import Selection, candidates
     from faceswap.imaging.decode import decode_image
 
+    wf = run.task.wf
+    boxes = wf.added_boxes()
     if kind == "video":
+        if boxes:
+            raise BadOptionError("extra_faces (faces drawn by hand) apply to photos, not videos")
         image = _first_frame(data, scratch_root(run.worker.settings.data_dir), run.task_id)
     else:
         image = decode_image(data).bgr
     height, width = image.shape[:2]
     check_face_room(width, height, "the target")
-    wf = run.task.wf
+    check_boxes_in_image(boxes, width, height)
     picking = Selection(mode="many", order=wf.face_order, filters=wf.face_filters())
     classify = picking.filters.active
     with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles, classify) as engine:
         run.progress(0.2)
-        faces = candidates(engine.analyser.analyse(image), picking)
+        detected = engine.analyser.analyse(image)
+        added = find_extra_faces(engine.analyser, image, boxes)
+        faces = candidates(detected, picking, added)
         engine_name = engine.name
     found = []
-    for face in faces:
+    for number, face in enumerate(faces):
         x0, y0, x1, y1 = crop_box(face.box, width, height)
         crop = image[y0:y1, x0:x1]
         scale = CROP_SIDE / max(crop.shape[:2])
@@ -134,5 +147,6 @@ def _detect(run: TaskRun, data: bytes, kind: str) -> dict[str, Any]:
         if not ok:
             raise OutputError("a face crop could not be encoded as JPEG")
         box = clip_box(face.box, width, height)
-        found.append(FoundFace(box, float(face.score), encoded.tobytes(), face.traits))
+        is_added = number >= len(faces) - len(added)
+        found.append(FoundFace(box, float(face.score), encoded.tobytes(), face.traits, is_added))
     return {"engine": engine_name, "width": width, "height": height, "found": found}

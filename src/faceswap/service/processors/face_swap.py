@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from faceswap.choices import ImageFormat, VideoContainer, choices, parse_choice
+from faceswap.errors import BadOptionError
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
 
@@ -64,12 +65,20 @@ async def read_inputs(run: TaskRun) -> tuple[Inputs, Target]:
 async def process(run: TaskRun) -> dict[str, Any]:
     started = time.perf_counter()
     inputs, target = await read_inputs(run)
+    check_photo_boxes(run, target)
     if target.moving:
         result = await _video(run, inputs, target.media)
     else:
         result = await _image(run, inputs)
     result["processing_time"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def check_photo_boxes(run: TaskRun, target: Target) -> None:
+    """``bad_option`` for faces drawn by hand (``extra_faces``) on a video: a box is in one picture's
+    pixels."""
+    if target.moving and run.task.wf.added_boxes():
+        raise BadOptionError("extra_faces (faces drawn by hand) apply to photos, not videos")
 
 
 def _animated(media: str, data: bytes) -> bool:
@@ -167,6 +176,7 @@ def swap_request(run: TaskRun, inputs: Inputs) -> SwapRequest:
         options=wf.swap_options(),
         order=wf.face_order,
         filters=wf.face_filters(),
+        extra_faces=wf.added_boxes(),
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
@@ -23,9 +23,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from faceswap.engine.extra_faces import check_boxes_in_image, scale_boxes
 from faceswap.errors import BadOptionError
 from faceswap.service.processors.base import TaskRun
-from faceswap.service.processors.face_swap import Inputs, Target, enhancer_step, read_inputs, swap_request
+from faceswap.service.processors.face_swap import (
+    Inputs,
+    Target,
+    check_photo_boxes,
+    enhancer_step,
+    read_inputs,
+    swap_request,
+)
 from faceswap.service.scratch import scratch_root, task_scratch
 from faceswap.service.tasks.preview import PREVIEW_MAX_SIDE, PreviewOptions
 
@@ -45,6 +53,7 @@ async def process(run: TaskRun) -> dict[str, Any]:
     started = time.perf_counter()
     options = PreviewOptions.model_validate(run.task.wf.model_dump())
     inputs, target = await read_inputs(run)
+    check_photo_boxes(run, target)
     if not target.moving and (options.frame or options.time_s):
         raise BadOptionError("frame and time_s choose a frame of a video; the target is a photo")
     run.progress(0.1)
@@ -68,6 +77,11 @@ def _preview(run: TaskRun, options: PreviewOptions, inputs: Inputs, target: Targ
     height, width = picked.image.shape[:2]
     image = downscale(picked.image, PREVIEW_MAX_SIDE)
     request = swap_request(run, inputs)
+    if request.extra_faces:  # boxes drawn on the photo, in its own pixels
+        boxes = check_boxes_in_image(request.extra_faces, width, height)
+        small_h, small_w = image.shape[:2]
+        scaled = scale_boxes(boxes, small_w / width, small_w, small_h)
+        request = replace(request, extra_faces=scaled)
     enhancer = enhancer_step(run)
     masks = run.worker.mask_models(request.options)
     classify = request.filters.active

@@ -35,6 +35,7 @@ from faceswap.choices import (
     Workflow,
     choices,
 )
+from faceswap.engine.extra_faces import MAX_BOXES, MIN_BOX_SIDE, Box, check_boxes
 from faceswap.engine.face_filters import AGE_LIMIT, FaceFilters
 from faceswap.engine.options import SwapOptions
 from faceswap.errors import BadOptionError
@@ -97,6 +98,17 @@ class FaceSelection(BaseModel):
     face_race: FaceRace | None = Field(
         default=None, description="swap only faces of this race (needs the fairface model)"
     )
+    extra_faces: list[list[float]] | None = Field(
+        default=None,
+        description="faces the detector missed, as boxes [x1, y1, x2, y2] in the target's pixels (inside "
+        f"the image, at least {MIN_BOX_SIDE} px a side, at most {MAX_BOXES}; photos only): the face inside "
+        "each is found and numbered after the detected faces, in this order",
+    )
+
+    def added_boxes(self) -> tuple[Box, ...]:
+        """``extra_faces`` checked (``bad_option`` for a malformed or too small box); whether each lies
+        inside the target is known once the target is read (:func:`check_boxes_in_image`)."""
+        return check_boxes(self.extra_faces or [])
 
     def face_filters(self) -> FaceFilters:
         """The task's face filters (none where a field is not given); ``bad_option`` for an empty age range."""

@@ -28,7 +28,7 @@ class DetectBody(FaceSelection):
     timeout: float | None = Field(default=None, gt=0, le=600, description="seconds to wait; default 120")
 
     def task(self) -> TaskCreate:
-        wanted = {"target_url", "model", "face_order", "face_gender", "face_age", "face_race"}
+        wanted = {"target_url", "model", "face_order", "face_gender", "face_age", "face_race", "extra_faces"}
         wf = self.model_dump(include=wanted, exclude_none=True)
         return TaskCreate.model_validate(
             {"workflow": "face_detect", "params": {"input_data": {"wf_json": wf}}}
@@ -43,7 +43,8 @@ def absolute_url(request: Request, url: str) -> str:
 async def detect(request: Request, state: State, body: DetectBody) -> dict[str, Any]:
     """``faces[i]``: ``index`` (the number ``mapping`` uses with the same ``face_order`` and filters),
     ``box`` [x1, y1, x2, y2] in pixels, ``score``, ``crop_url`` and ``file_id`` of a JPEG crop (usable as
-    a ``reference_url``) and, with a face filter, ``traits`` (gender, age bucket, race)."""
+    a ``reference_url``), with a face filter ``traits`` (gender, age bucket, race), and ``added: true`` for
+    a face found inside one of ``extra_faces`` (numbered after the detected faces)."""
     task = await create_task(state, body.task(), None)
     done = await wait_completed(state, task.task_id, body.timeout)
     result = dict(absolute(request, done)["result"])

@@ -42,6 +42,7 @@ async def create_task(
     if (create.workflow == PREVIEW_WORKFLOW) != preview:
         raise BadOptionError(f"the {PREVIEW_WORKFLOW} workflow is run by POST /api/preview only")
     check_workflow(create, state.settings)
+    create.wf.added_boxes()  # bad_option for a malformed box drawn around a missed face
     check_urls(create, state.settings.fetch)
     check_models(create, state.settings)
     create = await normalize(state.storage, create, state.limits)

@@ -37,11 +37,18 @@ export function needs(message, hint) {
 /** Finds the faces of `file` (uploaded once) and shows them in `where`; returns the faces. `selection`
  * (face_order and the face filters) numbers and filters them as the swap will. */
 export async function findFaces(ctx, uploads, file, where, model, selection = {}) {
+  return (await detectFaces(ctx, uploads, file, where, model, selection))?.faces ?? null;
+}
+
+/** `findFaces`, answering the whole detection (`faces`, `width`, `height` ...) or null; `selection` may
+ * also hold `extra_faces`, boxes drawn around faces the detector missed. */
+export async function detectFaces(ctx, uploads, file, where, model, selection = {}) {
   where.replaceChildren(h("p", { class: "busy" }, "Looking for faces\u2026"));
   try {
     const data = await api.detectFaces(await uploads.fileId(file), model, selection);
-    where.replaceChildren(h("p", { class: "faces-found" }, facesFound(data.faces.length, selection.face_order)));
-    return data.faces;
+    const added = data.faces.filter((face) => face.added).length;
+    where.replaceChildren(h("p", { class: "faces-found" }, facesFound(data.faces.length, selection.face_order, added)));
+    return data;
   } catch (error) {
     where.replaceChildren(errorBox(error));
     return null;
