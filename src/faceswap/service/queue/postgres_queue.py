@@ -14,6 +14,7 @@ write of a job runs in one transaction that first locks the job's row (``SELECT 
   under the attempt the caller read;
 - ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
   ``aborting``, a finished one is left alone;
+- ``queue_position`` counts the queued jobs ahead of a waiting one (:mod:`.positions`);
 - ``sweep`` re-reads each stuck running job and recovers it at once (:mod:`.sweep`), with no
   abort-and-wait step.
 
@@ -72,6 +73,16 @@ UPDATE {jobs_table} SET status = 'active'
 FROM locked_job
 WHERE {jobs_table}.key = locked_job.key
 RETURNING {jobs_table}.key, {jobs_table}.job
+"""
+
+_POSITION = """
+SELECT count(ahead.key) FROM {jobs_table} AS job
+LEFT JOIN {jobs_table} AS ahead
+  ON ahead.status = 'queued' AND ahead.queue = job.queue
+  AND (ahead.priority, ahead.scheduled) <= (job.priority, job.scheduled)
+  AND (ahead.priority, ahead.scheduled, ahead.key) < (job.priority, job.scheduled, job.key)
+WHERE job.key = %(key)s AND job.queue = %(queue)s AND job.status IN ('new', 'queued')
+GROUP BY job.key
 """
 
 
@@ -230,6 +241,19 @@ class OwnedPostgresQueue(PostgresQueue):
             await self._write(conn, job, None)
         await self._notify(ENQUEUE)
         return True
+
+    # reads ---------------------------------------------------------------------------------------------
+
+    async def queue_position(self, job: Job) -> int | None:
+        """The job's place in line (:mod:`.positions`): 1 + the queued jobs ahead of it in claim order
+        (priority, scheduled; the key breaks ties, as the claim leaves them open), counted over SAQ's
+        ``(status, queue, priority, scheduled)`` index."""
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(
+                SQL(_POSITION).format(jobs_table=self.jobs_table), {"key": job.key, "queue": self.name}
+            )
+            row = await cursor.fetchone()
+        return None if row is None else int(row[0]) + 1
 
     # cancels ------------------------------------------------------------------------------------------
 
