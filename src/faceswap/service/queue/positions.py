@@ -9,8 +9,8 @@ Every backend answers with one cheap query:
   not the jobs;
 - Redis: ``LPOS`` of the job on SAQ's queued list (workers take jobs from its head), one round trip with
   ``LLEN`` and ``ZSCORE``; LPOS walks the list from the head to the job, so its cost is the position;
-- PostgreSQL: ``COUNT(*)`` of the queued jobs ahead of it in claim order (priority, scheduled second, then
-  the key, which for task ids is creation order) over SAQ's ``(status, queue, priority, scheduled)``
+- PostgreSQL: ``COUNT(*)`` of the queued jobs ahead of it in claim order (priority, scheduled second,
+  then insertion order, SAQ's ``lock_key`` serial) over SAQ's ``(status, queue, priority, scheduled)``
   index.
 
 A job waiting out a retry delay is behind every job that is ready now (1 + the number of those on

@@ -6,7 +6,8 @@ but live attempt could still finish a job that a sweep had handed to another att
 write of a job runs in one transaction that first locks the job's row (``SELECT ... FOR UPDATE``):
 
 - ``dequeue`` claims each job in the transaction that marks it ``active`` (``FOR UPDATE SKIP
-  LOCKED``, as SAQ does): the job gets a new attempt id and its attempt counted (:mod:`.attempts`);
+  LOCKED``, as SAQ does; jobs scheduled in the same second in the order they were added, where SAQ
+  leaves that order open): the job gets a new attempt id and its attempt counted (:mod:`.attempts`);
 - ``update``, ``finish`` and ``retry`` are applied only while the stored job is running under the
   writer's attempt id (a retry hands out a new one); any other write is dropped and logged; an
   ``active`` write keeps a stored ``aborting``;
@@ -65,7 +66,7 @@ WITH locked_job AS (
       SELECT DISTINCT group_key FROM {jobs_table}
       WHERE status = 'active' AND queue = %(queue)s AND group_key IS NOT NULL
     )
-  ORDER BY priority, scheduled
+  ORDER BY priority, scheduled, lock_key
   LIMIT %(limit)s
   FOR UPDATE SKIP LOCKED
 )
@@ -80,7 +81,7 @@ SELECT count(ahead.key) FROM {jobs_table} AS job
 LEFT JOIN {jobs_table} AS ahead
   ON ahead.status = 'queued' AND ahead.queue = job.queue
   AND (ahead.priority, ahead.scheduled) <= (job.priority, job.scheduled)
-  AND (ahead.priority, ahead.scheduled, ahead.key) < (job.priority, job.scheduled, job.key)
+  AND (ahead.priority, ahead.scheduled, ahead.lock_key) < (job.priority, job.scheduled, job.lock_key)
 WHERE job.key = %(key)s AND job.queue = %(queue)s AND job.status IN ('new', 'queued')
 GROUP BY job.key
 """
@@ -246,8 +247,8 @@ class OwnedPostgresQueue(PostgresQueue):
 
     async def queue_position(self, job: Job) -> int | None:
         """The job's place in line (:mod:`.positions`): 1 + the queued jobs ahead of it in claim order
-        (priority, scheduled; the key breaks ties, as the claim leaves them open), counted over SAQ's
-        ``(status, queue, priority, scheduled)`` index."""
+        (priority, scheduled second, insertion order), counted over SAQ's ``(status, queue, priority,
+        scheduled)`` index."""
         async with self.pool.connection() as conn:
             cursor = await conn.execute(
                 SQL(_POSITION).format(jobs_table=self.jobs_table), {"key": job.key, "queue": self.name}
