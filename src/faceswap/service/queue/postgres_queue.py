@@ -77,13 +77,14 @@ RETURNING {jobs_table}.key, {jobs_table}.job
 """
 
 _POSITION = """
-SELECT count(ahead.key) FROM {jobs_table} AS job
-LEFT JOIN {jobs_table} AS ahead
-  ON ahead.status = 'queued' AND ahead.queue = job.queue
-  AND (ahead.priority, ahead.scheduled) <= (job.priority, job.scheduled)
-  AND (ahead.priority, ahead.scheduled, ahead.lock_key) < (job.priority, job.scheduled, job.lock_key)
+SELECT (
+  SELECT count(*) FROM {jobs_table} AS ahead
+  WHERE ahead.status = 'queued' AND ahead.queue = job.queue
+    AND (ahead.priority, ahead.scheduled) <= (job.priority, job.scheduled)
+    AND (ahead.priority, ahead.scheduled, ahead.lock_key) < (job.priority, job.scheduled, job.lock_key)
+)
+FROM {jobs_table} AS job
 WHERE job.key = %(key)s AND job.queue = %(queue)s AND job.status IN ('new', 'queued')
-GROUP BY job.key
 """
 
 
