@@ -182,6 +182,11 @@ Workflow = Literal["face_swap", "face_enhance", "face_detect", "face_preview"]
 ``face_detect`` finds the faces of a target for the web page's mapping; ``face_preview`` swaps one frame
 for ``POST /api/preview``, which alone creates it)."""
 TaskEnvironment = Literal["face_swap", "comm"]
+TaskStage = Literal[
+    "reading", "loading_engine", "detecting", "swapping", "enhancing", "upscaling", "encoding", "saving"
+]
+"""What a running task is doing now (its progress detail): reading its inputs, loading the engine, finding
+faces, swapping (a video: frame by frame), enhancing faces, upscaling, encoding the output, storing it."""
 MediaKind = Literal["image", "video"]
 """What an input is used as: a still image, or a video (animated GIF/WebP count as videos there)."""
 StorageDownloads = Literal["direct", "api"]

@@ -159,6 +159,28 @@ def test_a_lease_reads_inputs_reports_progress_and_completes(api: TestClient) ->
     assert call(api, leased, "heartbeat", progress=0.9).json()["error"]["code"] == "lease_lost"
 
 
+def test_a_heartbeat_carries_the_progress_detail_of_its_attempt(api: TestClient) -> None:
+    task_id = create(api)
+    assert task(api, task_id)["queue_position"] == 1
+    leased = lease(api)
+    detail = {"stage": "swapping", "frames_done": 120, "frames_total": 600, "fps": 24.0, "eta_s": 20.0}
+    assert call(api, leased, "heartbeat", progress=0.24, detail=detail).status_code == 200
+    shown = task(api, task_id)
+    assert {key: shown[key] for key in detail} == detail
+    assert shown["queue_position"] is None
+    legacy = api.get(f"/api/status/{task_id}").json()["data"]
+    assert (legacy["frames_done"], legacy["eta_s"], legacy["progress"]) == (120, 20.0, 24.0)
+    bad = call(api, leased, "heartbeat", progress=0.3, detail={**detail, "stage": "dancing"})
+    assert bad.status_code == 422
+    # a transient failure re-queues it: the next attempt starts with no detail of the last one's
+    call(api, leased, "fail", code="engine_unavailable", message="GPU busy")
+    requeued = task(api, task_id)
+    assert (requeued["status"], requeued["queue_position"], requeued["stage"]) == ("PENDING", 1, None)
+    again = lease(api)
+    assert (again["taskId"], again["attempts"]) == (task_id, 2)
+    assert (again["stage"], again["frames_done"], again["eta_s"]) == (None, None, None)
+
+
 def test_transient_failures_are_retried_others_are_not(api: TestClient) -> None:
     task_id = create(api)
     first = lease(api)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from faceswap.choices import FaceMode, FaceOrder
+from faceswap.choices import FaceMode, FaceOrder, TaskStage
 from faceswap.engine.extra_faces import Box, check_boxes_in_image, find_extra_faces
 from faceswap.engine.face_filters import NO_FILTERS, FaceFilters
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
@@ -81,6 +81,10 @@ class SwapOutcome:
         return self.models + ((self.upscale,) if self.upscale else ())
 
 
+def _no_stage(stage: TaskStage) -> None:
+    """The default ``on_stage``: nobody listens."""
+
+
 @contextmanager
 def _timed(times: StageTimes, stage: str) -> Iterator[None]:
     start = time.perf_counter()
@@ -141,9 +145,12 @@ def swap_image(
     enhancer: EnhancerStep | None = None,
     mask_models: MaskModels = NO_MASK_MODELS,
     upscale: UpscaleStep | None = None,
+    on_stage: Callable[[TaskStage], None] | None = None,
 ) -> SwapOutcome:
     """Swaps faces in ``target`` as ``request`` says (the masks' models in ``mask_models``), then upscales
-    the whole image with ``upscale`` when given; raises a :class:`FaceswapError` subclass on bad input."""
+    the whole image with ``upscale`` when given; raises a :class:`FaceswapError` subclass on bad input.
+    ``on_stage`` hears each stage as it begins (detecting, swapping, enhancing, upscaling)."""
+    stage = on_stage or _no_stage
     if not request.sources or any(not photos for photos in request.sources):
         raise BadOptionError("at least one source photo is needed")
     if request.mapping is None and len(request.sources) > 1:
@@ -151,6 +158,7 @@ def swap_image(
     engine.check_options(request.options)
     check_boxes_in_image(request.extra_faces, target.shape[1], target.shape[0])
     times = StageTimes()
+    stage("detecting")
     with _timed(times, "analyse_sources"):
         identities = build_identities(engine, request.sources)
     with _timed(times, "analyse_reference"):
@@ -161,16 +169,19 @@ def swap_image(
     pairs = assign(faces, identities, selection, added)
     result = target
     originals = keep_mouth_originals([target], [pairs], request.options)
+    stage("swapping")
     with _timed(times, "swap"):
         for face, identity in pairs:
             result = engine.swapper.swap(result, face, identity, request.options, mask_models)
         if originals:
             result = keep_mouths(result, originals[0], [face for face, _ in pairs])
     if enhancer is not None:
+        stage("enhancing")
         with _timed(times, "enhance"):
             for face, _ in pairs:
                 result = enhancer.enhancer.enhance(result, face, enhancer.blend)
     if upscale is not None:
+        stage("upscaling")
         with _timed(times, "upscale"):
             result = upscale.apply(result)
     log.info("swapped %d of %d face(s) with engine %s", len(pairs), len(faces) + len(added), engine.name)

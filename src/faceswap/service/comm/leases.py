@@ -63,6 +63,7 @@ from faceswap.service.comm.result_urls import check_result_urls
 from faceswap.service.queue.attempts import attempt_name, attempt_of
 from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import Task, TaskCreate
+from faceswap.service.tasks.progress import DETAIL_META, ProgressDetail, stored_detail
 from faceswap.service.tasks.records import SWEPT_MESSAGE, is_task_job, task_from_job
 from faceswap.service.webhooks import notify_in_background
 from faceswap.service.worker.inputs import stored_key
@@ -211,12 +212,17 @@ class Leases:
             self.notify(job)
             await self._tidy(await self.queue.job(job.key), attempt_name(job))
 
-    async def heartbeat(self, task_id: str, lease_id: str, progress: float) -> HeartbeatAnswer:
-        """Extends the lease and records progress; ``cancelled`` tells the worker to stop."""
+    async def heartbeat(
+        self, task_id: str, lease_id: str, progress: float, detail: ProgressDetail | None = None
+    ) -> HeartbeatAnswer:
+        """Extends the lease and records progress with its detail (when sent); ``cancelled`` tells the
+        worker to stop."""
         try:
             job = await self.running(task_id, lease_id)
         except CancelledError:
             return HeartbeatAnswer(cancelled=True, status="CANCELLED")
+        if detail is not None:
+            job.meta[DETAIL_META] = stored_detail(detail, attempt_of(job))
         await self.queue.update(job, progress=max(float(job.progress or 0.0), progress))
         return HeartbeatAnswer(cancelled=False, status="PROCESSING", expires_at=self._expiry(job))
 

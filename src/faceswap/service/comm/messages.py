@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from faceswap.choices import TaskStatus
 from faceswap.service.tasks.model import Task
+from faceswap.service.tasks.progress import ProgressDetail
 
 LEASE_HEADER: Final = "X-Lease-Id"
 """The header every per-task ``/api/comm/task/{id}/...`` request carries its lease id in."""
@@ -47,6 +48,9 @@ class LeasedTask(Task):
 
 class Heartbeat(BaseModel):
     progress: float = Field(default=0.0, ge=0.0, le=1.0)
+    detail: ProgressDetail | None = Field(
+        default=None, description="the stage, frames, frame rate and time left behind the progress"
+    )
 
 
 class HeartbeatAnswer(BaseModel):

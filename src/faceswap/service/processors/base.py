@@ -16,12 +16,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from faceswap.choices import MediaKind
+from faceswap.choices import MediaKind, TaskStage
 from faceswap.errors import TaskTimeoutError
 from faceswap.limits import MediaInfo, check_face_room, check_media
+from faceswap.service.processors.meter import ProgressMeter
 from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.queue.attempts import new_attempt_id
 from faceswap.service.tasks.model import TaskCreate
+from faceswap.service.tasks.progress import PHOTO_STAGES, StagePlan
 from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.inputs import read_input
 
@@ -45,6 +47,10 @@ class TaskRun:
     abort_requested: bool = False
     """Set when the queue says the task was cancelled (not a time limit)."""
     fraction: float = 0.0
+    meter: ProgressMeter = field(default_factory=ProgressMeter)
+    """The stage and frames behind ``fraction`` (the progress detail the runner writes with it)."""
+    plan: StagePlan = PHOTO_STAGES
+    """Where each stage starts in ``fraction``: a photo's, until the processor finds a video."""
 
     def __post_init__(self) -> None:
         self.outputs = AttemptOutputs(self.worker.storage, self.task_id, self.attempt)
@@ -52,6 +58,18 @@ class TaskRun:
     def progress(self, fraction: float) -> None:
         """Records progress in [0, 1]; safe to call from any thread (pushed to the queue by the runner)."""
         self.fraction = min(1.0, max(self.fraction, fraction))
+
+    def stage(self, stage: TaskStage) -> None:
+        """Records what the task does now, and moves the progress to where ``plan`` starts that stage."""
+        self.meter.stage(stage)
+        start = self.plan.start(stage)
+        if start is not None:
+            self.progress(start)
+
+    def frames(self, done: int, total: int) -> None:
+        """Records ``done`` of ``total`` frames (a video); the progress follows within ``plan``."""
+        self.meter.frames(done, total)
+        self.progress(self.plan.frames_fraction(done, max(total, done)))
 
     def should_cancel(self) -> bool:
         return self.cancelled.is_set()

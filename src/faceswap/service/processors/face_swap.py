@@ -17,6 +17,7 @@ from faceswap.choices import ImageFormat, VideoContainer, choices, parse_choice
 from faceswap.errors import BadOptionError
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.tasks.progress import VIDEO_STAGES
 
 if TYPE_CHECKING:
     from faceswap.engine.pipeline import EnhancerStep
@@ -64,9 +65,11 @@ async def read_inputs(run: TaskRun) -> tuple[Inputs, Target]:
 
 async def process(run: TaskRun) -> dict[str, Any]:
     started = time.perf_counter()
+    run.stage("reading")
     inputs, target = await read_inputs(run)
     check_photo_boxes(run, target)
     if target.moving:
+        run.plan = VIDEO_STAGES
         result = await _video(run, inputs, target.media)
     else:
         result = await _image(run, inputs)
@@ -101,6 +104,7 @@ def _people(run: TaskRun, photos: list[Any]) -> list[list[Any]]:
 
 async def _image(run: TaskRun, inputs: Inputs) -> dict[str, Any]:
     encoded, fmt, report = await run.in_thread("image", _swap_image, run, inputs)
+    run.stage("saving")
     stored = await run.outputs.store(f"output{extension(fmt)}", encoded, mime_type(fmt))
     run.progress(1.0)
     return {"kind": "image", **stored, **report}
@@ -121,9 +125,9 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
     request = swap_request(run, inputs)
     masks = run.worker.mask_models(request.options)
     classify = request.filters.active
+    run.stage("loading_engine")
     with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles, classify) as engine:
-        run.progress(0.1)
-        outcome = swap_image(engine, target.bgr, request, enhancer, masks, upscale)
+        outcome = swap_image(engine, target.bgr, request, enhancer, masks, upscale, on_stage=run.stage)
     provenance = Provenance(
         engine=outcome.engine,
         models=outcome.provenance_models,
@@ -133,6 +137,7 @@ def _swap_image(run: TaskRun, inputs: Inputs) -> tuple[bytes, Any, dict[str, Any
     fmt = _image_format(wf.output_format, target.format)
     height, width = outcome.image.shape[:2]
     alpha = resize_alpha(target.alpha, (width, height))
+    run.stage("encoding")
     encoded = encode_image(outcome.image, alpha, fmt, provenance=provenance)
     report = {
         "engine": outcome.engine,
@@ -200,6 +205,7 @@ async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
         output = folder / f"output.{container}"
         report = await run.in_thread("video", _swap_video, run, inputs, source, output)
         content_type = mime_type(cast(Any, container))
+        run.stage("saving")
         stored = await run.outputs.store(output.name, output, content_type)
     run.progress(1.0)
     return {"kind": "video", **stored, **report}
@@ -233,7 +239,9 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
         filters=wf.face_filters(),
     )
     classify = request.filters.active
+    run.stage("loading_engine")
     with run.worker.engine(wf.model, wf.landmarker, wf.detector_angles, classify) as engine:
+        run.stage("swapping")
         outcome = swap_video(
             engine,
             source,
@@ -241,7 +249,7 @@ def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dic
             request,
             video_options,
             enhancer,
-            progress=lambda p: run.progress(0.99 * p.fraction),
+            progress=lambda p: run.frames(p.frames_done, p.frames_total),
             should_cancel=run.should_cancel,
             mask_models=masks,
             upscale=upscale,

@@ -6,7 +6,8 @@ but live attempt could still finish a job that a sweep had handed to another att
 write of a job runs in one transaction that first locks the job's row (``SELECT ... FOR UPDATE``):
 
 - ``dequeue`` claims each job in the transaction that marks it ``active`` (``FOR UPDATE SKIP
-  LOCKED``, as SAQ does): the job gets a new attempt id and its attempt counted (:mod:`.attempts`);
+  LOCKED``, as SAQ does; jobs scheduled in the same second in the order they were added, where SAQ
+  leaves that order open): the job gets a new attempt id and its attempt counted (:mod:`.attempts`);
 - ``update``, ``finish`` and ``retry`` are applied only while the stored job is running under the
   writer's attempt id (a retry hands out a new one); any other write is dropped and logged; an
   ``active`` write keeps a stored ``aborting``;
@@ -14,6 +15,7 @@ write of a job runs in one transaction that first locks the job's row (``SELECT 
   under the attempt the caller read;
 - ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
   ``aborting``, a finished one is left alone;
+- ``queue_position`` counts the queued jobs ahead of a waiting one (:mod:`.positions`);
 - ``sweep`` re-reads each stuck running job and recovers it at once (:mod:`.sweep`), with no
   abort-and-wait step.
 
@@ -64,7 +66,7 @@ WITH locked_job AS (
       SELECT DISTINCT group_key FROM {jobs_table}
       WHERE status = 'active' AND queue = %(queue)s AND group_key IS NOT NULL
     )
-  ORDER BY priority, scheduled
+  ORDER BY priority, scheduled, lock_key
   LIMIT %(limit)s
   FOR UPDATE SKIP LOCKED
 )
@@ -72,6 +74,17 @@ UPDATE {jobs_table} SET status = 'active'
 FROM locked_job
 WHERE {jobs_table}.key = locked_job.key
 RETURNING {jobs_table}.key, {jobs_table}.job
+"""
+
+_POSITION = """
+SELECT (
+  SELECT count(*) FROM {jobs_table} AS ahead
+  WHERE ahead.status = 'queued' AND ahead.queue = job.queue
+    AND (ahead.priority, ahead.scheduled) <= (job.priority, job.scheduled)
+    AND (ahead.priority, ahead.scheduled, ahead.lock_key) < (job.priority, job.scheduled, job.lock_key)
+)
+FROM {jobs_table} AS job
+WHERE job.key = %(key)s AND job.queue = %(queue)s AND job.status IN ('new', 'queued')
 """
 
 
@@ -230,6 +243,19 @@ class OwnedPostgresQueue(PostgresQueue):
             await self._write(conn, job, None)
         await self._notify(ENQUEUE)
         return True
+
+    # reads ---------------------------------------------------------------------------------------------
+
+    async def queue_position(self, job: Job) -> int | None:
+        """The job's place in line (:mod:`.positions`): 1 + the queued jobs ahead of it in claim order
+        (priority, scheduled second, insertion order), counted over SAQ's ``(status, queue, priority,
+        scheduled)`` index."""
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(
+                SQL(_POSITION).format(jobs_table=self.jobs_table), {"key": job.key, "queue": self.name}
+            )
+            row = await cursor.fetchone()
+        return None if row is None else int(row[0]) + 1
 
     # cancels ------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ to completion, and a sweeper killed during its abort wait left a job ``aborting`
   under the attempt the caller read;
 - ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
   ``aborting`` and stays on the active list, a finished one is left alone;
+- ``queue_position`` is a waiting job's index on the queued list (:mod:`.positions`);
 - ``sweep`` recovers stuck running jobs found by status (a scan of the queue's job keys, so a job
   on no list is found too; see :mod:`.sweep`), and cleans the active list of missing and finished
   jobs and of ``queued`` ones left there by a dequeuer that died before its claim.
@@ -207,6 +208,32 @@ class OwnedRedisQueue(RedisQueue):
             return False
         await self.notify(job)
         return True
+
+    # reads -------------------------------------------------------------------------------------------
+
+    async def queue_position(self, job: Job) -> int | None:
+        """The waiting ``job``'s place in line (:mod:`.positions`): its index on the queued list, which
+        workers take from the head; a job off the list is waiting out a retry delay (behind every job on
+        it) or is being claimed right now (next). ``job`` is the caller's fresh copy: its status is not
+        read again."""
+        if job.status not in (Status.NEW, Status.QUEUED):
+            return None
+        pipe: Pipe
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if await self.version() >= (6, 0, 6):
+                pipe.lpos(self._queued, job.id)
+            else:
+                pipe.lrange(self._queued, 0, -1)
+            pipe.llen(self._queued).zscore(self._incomplete, job.id)
+            found, length, score = await pipe.execute()
+        if isinstance(found, list):
+            ids = [raw.decode() if isinstance(raw, bytes) else str(raw) for raw in found]
+            found = ids.index(job.id) if job.id in ids else None
+        if found is not None:
+            return int(found) + 1
+        if score is None:
+            return None  # no longer incomplete: it finished meanwhile
+        return int(length) + 1 if score else 1
 
     # cancels -----------------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ Deviations from the Postgres backend, all deliberate:
 - ``abort`` of a running job marks the stored job, not the caller's copy; a worker's later
   ``status=active`` update does not clear ``aborting``; a finished job is left alone.
 - Waiting dequeues poll (``poll_interval``) and are woken early by enqueues in the same process.
+- ``queue_position`` tells a queued job's place in line (:mod:`.positions`).
 - ``requeue`` puts a finished job back in the queue under its key (a user's retry), atomically and
   only while it is still finished under the attempt the caller read.
 - Writes are owned by the claiming attempt (:mod:`.attempts`): a claim stamps a new attempt id and
@@ -323,6 +324,10 @@ class SqliteQueue(Queue):
         keys = list(job_keys)
         found = await self._run(store.get_jobs, self.name, keys)
         return [self._job(*found[key]) if key in found else None for key in keys]
+
+    async def queue_position(self, job: Job) -> int | None:
+        """The job's place in line (:mod:`.positions`): a count over the ready index."""
+        return await self._run(store.queue_position, self.name, job.key)
 
     async def iter_jobs(
         self, statuses: list[Status] | None = None, batch_size: int = 100

@@ -302,3 +302,24 @@ def live_workers(conn: sqlite3.Connection, queue: str, now: float) -> list[tuple
             (queue, now),
         )
     )
+
+
+AHEAD = (
+    "SELECT count(*) FROM saq_jobs WHERE queue = ? AND status = 'queued'"
+    " AND (priority, scheduled, rowid) < (?, ?, ?)"
+)
+"""The queued jobs claimed before one with (priority, scheduled, rowid): :func:`claim_next`'s order."""
+
+
+def queue_position(conn: sqlite3.Connection, queue: str, key: str) -> int | None:
+    """1 + the queued jobs claimed before ``key`` (:func:`claim_next`'s order); None unless it is queued.
+
+    The count is a range of the ``(queue, status, priority, scheduled)`` index (its entries carry the
+    rowid): it reads the entries ahead of the job, not the jobs."""
+    row = conn.execute(
+        "SELECT status, priority, scheduled, rowid FROM saq_jobs WHERE queue = ? AND key = ?", (queue, key)
+    ).fetchone()
+    if row is None or row[0] not in ("new", "queued"):
+        return None
+    (ahead,) = conn.execute(AHEAD, (queue, row[1], row[2], row[3])).fetchone()
+    return int(ahead) + 1

@@ -26,6 +26,7 @@ from faceswap.service.comm.messages import (
     LeasedTask,
     UploadedFile,
 )
+from faceswap.service.tasks.progress import ProgressDetail
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +101,14 @@ class CommClient:
             return None
         return LeasedTask.model_validate(response.json()["data"])
 
-    async def heartbeat(self, task_id: str, lease_id: str, progress: float) -> HeartbeatAnswer:
+    async def heartbeat(
+        self, task_id: str, lease_id: str, progress: float, detail: ProgressDetail | None = None
+    ) -> HeartbeatAnswer:
         path, headers = self._task(task_id, lease_id, "heartbeat")
-        data = await self._data("POST", path, headers=headers, json={"progress": progress})
+        body: dict[str, Any] = {"progress": progress}
+        if detail is not None:
+            body["detail"] = detail.model_dump(mode="json")
+        data = await self._data("POST", path, headers=headers, json=body)
         return HeartbeatAnswer.model_validate(data)
 
     async def read_input(self, task_id: str, lease_id: str, source: InputSource, max_bytes: int) -> bytes:

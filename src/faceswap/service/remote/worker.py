@@ -5,9 +5,9 @@ work left in its scratch folder (:mod:`faceswap.service.leftovers`). Each of its
 slots long-polls ``GET /api/comm/task/fetch``; a leased task runs its workflow's processor with a
 :class:`RemoteTaskRun`, which reads inputs through the lease (presigned storage URLs or the API) and
 stores outputs through :class:`~faceswap.service.remote.storage.ApiStorage`. Meanwhile a heartbeat
-every ``heartbeat_every_s`` (from the lease) carries the progress; an answer saying the task was
-cancelled, or that the lease was lost, stops the processor (video stops at its next frames) and
-nothing more is reported. The outcome is reported with ``complete`` or ``fail`` ``{code, message}``
+every ``heartbeat_every_s`` (from the lease) carries the progress and its detail (stage, frames, rate,
+time left); an answer saying the task was cancelled, or that the lease was lost, stops the processor
+(video stops at its next frames) and nothing more is reported. The outcome is reported with ``complete`` or ``fail`` ``{code, message}``
 (the API retries transient errors). On SIGTERM/SIGINT the worker stops leasing and lets running tasks
 finish for up to ``service.image_timeout_s``; a task still running then is failed ``worker_lost``
 (transient), which puts it back in the queue at once.
@@ -208,7 +208,7 @@ class RemoteWorker:
         while not work.done():
             await asyncio.sleep(leased.lease.heartbeat_every_s)
             try:
-                answer = await self.client.heartbeat(run.task_id, lease_id, run.fraction)
+                answer = await self.client.heartbeat(run.task_id, lease_id, run.fraction, run.meter.detail())
             except (LeaseLostError, NotFoundError) as error:
                 logger.warning("task %s: lease lost (%s); dropping the task", run.task_id, error)
                 stop(run, work)

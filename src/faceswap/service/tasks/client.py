@@ -9,6 +9,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Final
 
 from saq.job import Job, Status
 from saq.queue.base import Queue
@@ -25,6 +26,7 @@ from faceswap.errors import (
 )
 from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.queue.attempts import Requeues, attempt_of
+from faceswap.service.queue.positions import QueuePositions
 from faceswap.service.tasks.model import Task, TaskCreate, TaskPage, is_terminal
 from faceswap.service.tasks.preview import PREVIEW_TTL_S
 from faceswap.service.tasks.records import (
@@ -38,11 +40,16 @@ from faceswap.service.tasks.records import (
     new_task_id,
     retried,
     task_from_job,
+    task_status,
 )
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGE = 200
+WATCHED: Final = frozenset(
+    {"status", "progress", "stage", "frames_done", "frames_total", "fps", "eta_s", "queue_position"}
+)
+"""The fields whose change :meth:`TaskClient.changes` reports."""
 TIMEOUT_MARGIN_S = 60
 
 
@@ -132,7 +139,7 @@ class TaskClient:
         logger.info("task %s: created (%s)", task_id, create.workflow)
         if self.metrics is not None:
             self.metrics.tasks_created.labels(create.workflow).inc()
-        return task_from_job(enqueued)
+        return await self.view(enqueued)
 
     async def _existing(self, task_id: str, digest: str) -> Task | None:
         job = await self.queue.job(task_id)
@@ -140,7 +147,7 @@ class TaskClient:
             return None
         if job.meta.get("fingerprint") != digest:
             raise ConflictError("this Idempotency-Key was used for a different request")
-        return task_from_job(job)
+        return await self.view(job)
 
     async def job(self, task_id: str) -> Job:
         job = await self.queue.job(task_id) if task_id else None
@@ -149,7 +156,14 @@ class TaskClient:
         return job
 
     async def get(self, task_id: str) -> Task:
-        return task_from_job(await self.job(task_id))
+        return await self.view(await self.job(task_id))
+
+    async def view(self, job: Job) -> Task:
+        """The task of ``job``, with its place in line when it is PENDING (one cheap query of the queue,
+        :mod:`faceswap.service.queue.positions`; None on a queue that cannot tell)."""
+        if task_status(job) != "PENDING" or not isinstance(self.queue, QueuePositions):
+            return task_from_job(job)
+        return task_from_job(job, await self.queue.queue_position(job))
 
     async def cancel(self, task_id: str) -> Task:
         """Cancels a pending task (it never starts) or asks its worker to stop; 409 once finished."""
@@ -190,15 +204,18 @@ class TaskClient:
         previews are not listed."""
         if offset < 0 or not 1 <= limit <= MAX_PAGE:
             raise BadOptionError(f"offset must be >= 0 and limit in 1..{MAX_PAGE}")
-        tasks = [
-            task_from_job(job)
+        found = [
+            (task_from_job(job), job)
             async for job in self.queue.iter_jobs(list(Status))
             if is_task_job(job) and self.owns(job) and not is_preview_job(job)
         ]
         if status is not None:
-            tasks = [t for t in tasks if t.status == status]
-        tasks.sort(key=lambda t: (t.created_at, t.task_id), reverse=True)
-        return TaskPage(tasks=tasks[offset : offset + limit], total=len(tasks), offset=offset, limit=limit)
+            found = [(t, job) for t, job in found if t.status == status]
+        found.sort(key=lambda pair: (pair[0].created_at, pair[0].task_id), reverse=True)
+        page = [
+            await self.view(job) if t.status == "PENDING" else t for t, job in found[offset : offset + limit]
+        ]
+        return TaskPage(tasks=page, total=len(found), offset=offset, limit=limit)
 
     async def wait(self, task_id: str, timeout: float, poll: float = 0.1) -> Task:
         """The task once it has finished; ``TaskTimeoutError`` after ``timeout`` seconds."""
@@ -214,12 +231,14 @@ class TaskClient:
             await asyncio.sleep(min(poll, max(0.0, deadline - time.monotonic())))
 
     async def changes(self, task_id: str, poll: float = 0.25) -> AsyncIterator[Task]:
-        """Yields the task each time its status or progress changes, until it finishes."""
-        last: tuple[str, float] | None = None
+        """Yields the task each time its status, progress, progress detail or place in line changes,
+        until it finishes."""
+        last: dict[str, Any] | None = None
         while True:
             task = await self.get(task_id)
-            if (task.status, task.progress) != last:
-                last = (task.status, task.progress)
+            seen = task.model_dump(include=set(WATCHED))
+            if seen != last:
+                last = seen
                 yield task
             if is_terminal(task.status):
                 return

@@ -29,6 +29,7 @@ from faceswap.choices import (
     OccluderName,
     PixelBoost,
     TaskEnvironment,
+    TaskStage,
     TaskStatus,
     UpscaleName,
     VideoContainer,
@@ -296,6 +297,31 @@ class Task(BaseModel):
     created_at: datetime
     updated_at: datetime
     webhook: str | None = None
+    stage: TaskStage | None = Field(
+        default=None,
+        description="PROCESSING: what the task does now (reading, loading_engine, detecting, swapping, "
+        "enhancing, upscaling, encoding, saving); null otherwise",
+    )
+    frames_done: int | None = Field(
+        default=None, ge=0, description="PROCESSING video: frames swapped so far; null for a photo"
+    )
+    frames_total: int | None = Field(
+        default=None, ge=0, description="PROCESSING video: frames in all (from the video's header)"
+    )
+    fps: float | None = Field(
+        default=None, ge=0.0, description="PROCESSING video: frames per second over the last 10 seconds"
+    )
+    eta_s: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="PROCESSING video: seconds left at the current frame rate, as of updated_at; "
+        "null until it can be estimated",
+    )
+    queue_position: int | None = Field(
+        default=None,
+        ge=1,
+        description="PENDING: place in line among the queue's waiting tasks, 1 runs next; null otherwise",
+    )
 
     def dump(self) -> dict[str, Any]:
         """The JSON form clients see (``taskId``, ISO times)."""

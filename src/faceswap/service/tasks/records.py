@@ -1,9 +1,10 @@
 """Task records live on the SAQ jobs: one job per task, the job key is the task id.
 
 Decision: the queue is the single source of truth. The task document (``TaskCreate``) is the job's
-``kwargs["task"]``; ``meta`` holds the webhook, the idempotency fingerprint and the ``{code, message}``
-error; ``progress`` and ``result`` are the job's own; the status is mapped from SAQ's job status. So
-there is no second store to keep consistent with the queue, every backend (SQLite, Redis, Postgres)
+``kwargs["task"]``; ``meta`` holds the webhook, the idempotency fingerprint, the ``{code, message}``
+error and a running attempt's progress detail; ``progress`` and ``result`` are the job's own; the
+status is mapped from SAQ's job status. A PENDING task's place in line is asked of the queue when the
+task is read, never stored. So there is no second store to keep consistent with the queue, every backend (SQLite, Redis, Postgres)
 works the same, and a worker's crash or a sweep changes what the API shows at once.
 
 Listing (``GET /api/tasks``) uses ``Queue.iter_jobs``, which all three backends implement, filters
@@ -25,8 +26,9 @@ from saq.queue.base import DEFAULT_SWEPT_JOB_ERROR
 from saq.utils import now
 
 from faceswap.choices import TaskStatus
-from faceswap.service.queue.attempts import ATTEMPT_META, new_attempt_id
+from faceswap.service.queue.attempts import ATTEMPT_META, attempt_of, new_attempt_id
 from faceswap.service.tasks.model import Task, TaskCreate, TaskError
+from faceswap.service.tasks.progress import DETAIL_META, ProgressDetail, read_detail
 
 TASK_FUNCTION: Final = "faceswap_task"
 """The SAQ function name every task job runs (the worker dispatches on the task's workflow)."""
@@ -94,10 +96,14 @@ def is_preview_job(job: Job) -> bool:
     return isinstance(job.meta, dict) and bool(job.meta.get(PREVIEW_META))
 
 
-def task_from_job(job: Job) -> Task:
-    """The API's view of one task job."""
+def task_from_job(job: Job, queue_position: int | None = None) -> Task:
+    """The API's view of one task job; ``queue_position`` is the queue's answer for a PENDING task (the
+    caller asks the queue; it is not stored)."""
     create = TaskCreate.model_validate((job.kwargs or {})["task"])
     status = task_status(job)
+    detail = ProgressDetail()
+    if status == "PROCESSING" and isinstance(job.meta, dict):
+        detail = read_detail(job.meta.get(DETAIL_META), attempt_of(job))
     created = job.meta.get("created_ms") or job.queued
     updated = max(job.touched, job.completed, job.started, job.queued, created or 0)
     return Task(
@@ -114,6 +120,8 @@ def task_from_job(job: Job) -> Task:
         created_at=_time(created),
         updated_at=_time(updated),
         webhook=create.webhook,
+        **detail.model_dump(),
+        queue_position=queue_position if status == "PENDING" else None,
     )
 
 

@@ -2,7 +2,8 @@
 
 - A watcher polls the job every ``service.abort_poll_s``: a cancel sets the run's ``cancelled``
   event (video stops at the next frames), otherwise changed progress is written, and the job is
-  touched at least every third of its ``heartbeat`` so only a dead worker's job looks stuck.
+  touched at least every third of its ``heartbeat`` so only a dead worker's job looks stuck. The
+  progress detail (stage, frames, rate, time left) goes in the same write, in ``meta``.
 - A :class:`FaceswapError` is recorded as ``meta.error = {code, message}``; when it is not
   ``transient`` (a missing face, a bad file) the job's remaining retries are dropped, so only
   transient errors are retried (with the backoff set at submission). Other exceptions are bugs:
@@ -29,6 +30,7 @@ from typing import Any
 
 from saq.job import Job, Status
 
+from faceswap.choices import TaskStage
 from faceswap.errors import CancelledError, FaceswapError, LeaseLostError, log_level
 from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.processors.base import TaskRun
@@ -36,6 +38,7 @@ from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.processors.registry import load_processor
 from faceswap.service.queue.attempts import FINISHED, attempt_name, attempt_of
 from faceswap.service.tasks.model import TaskCreate, is_terminal
+from faceswap.service.tasks.progress import DETAIL_META, stored_detail
 from faceswap.service.tasks.records import task_error, task_status
 from faceswap.service.webhooks import notify_in_background
 from faceswap.service.worker.context import WorkerContext
@@ -132,7 +135,8 @@ async def watch(
 ) -> None:
     service = worker.settings.service
     touch_every = max(1.0, service.heartbeat_s / 3)
-    written, touched = 0.0, time.monotonic()
+    written: tuple[float, TaskStage | None] = (0.0, None)
+    touched = time.monotonic()
     queue = job.get_queue()
     while True:
         await asyncio.sleep(service.abort_poll_s)
@@ -151,10 +155,11 @@ async def watch(
                     "task %s: attempt %d lost the job (swept or re-queued); stopping", job.key, job.attempts
                 )
                 return
-            fraction = run.fraction
-            if fraction != written or time.monotonic() - touched >= touch_every:
+            fraction, detail = run.fraction, run.meter.detail()
+            if (fraction, detail.stage) != written or time.monotonic() - touched >= touch_every:
+                job.meta[DETAIL_META] = stored_detail(detail, attempt_of(job))  # written with the progress
                 await job.update(progress=fraction)
-                written, touched = fraction, time.monotonic()
+                written, touched = (fraction, detail.stage), time.monotonic()
         except Exception:
             logger.exception("task %s: progress update failed", job.key)
 

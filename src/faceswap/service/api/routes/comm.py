@@ -67,7 +67,7 @@ async def fetch(
 
 @router.post("/task/{task_id}/heartbeat", summary="Extend the lease and report progress; says if cancelled")
 async def heartbeat(leases: Comm, task_id: str, lease_id: LeaseId, body: Heartbeat) -> dict[str, Any]:
-    answer = await leases.heartbeat(task_id, lease_id, body.progress)
+    answer = await leases.heartbeat(task_id, lease_id, body.progress, body.detail)
     return ok(answer.model_dump(mode="json"))
 
 

@@ -3,7 +3,8 @@
 
 Inputs come as multipart files, or as form fields with uploaded file ids, URLs or base64. The job is a
 task in the unified format (its id is the ``job_id``); ``status`` is the lowercase word of the same state
-machine and ``progress`` a percentage (0-100), as these clients expect.
+machine and ``progress`` a percentage (0-100), as these clients expect; the progress detail (``stage``,
+``frames_done``, ``frames_total``, ``fps``, ``eta_s``) and ``queue_position`` are the unified task's.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from faceswap.service.api.inputs import base64_ref, input_ref, store_file
 from faceswap.service.api.routes.tasks import absolute, create_task, retry_task
 from faceswap.service.api.selection_form import selection_form
 from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.api.task_answers import LegacyJobAnswer
 from faceswap.service.tasks.model import (
     MAX_SOURCES,
     Task,
@@ -85,6 +87,12 @@ def job_data(request: Request, task: Task) -> dict[str, Any]:
         "result": result or None,
         "created_at": task.created_at.isoformat(),
         "updated_at": task.updated_at.isoformat(),
+        "stage": task.stage,
+        "frames_done": task.frames_done,
+        "frames_total": task.frames_total,
+        "fps": task.fps,
+        "eta_s": task.eta_s,
+        "queue_position": task.queue_position,
     }
 
 
@@ -206,18 +214,28 @@ async def video_swap(
     return await submit(request, state, wf, webhook, idempotency_key)
 
 
-@router.get("/status/{job_id}", summary="A job's status, progress (percent), result URL or error")
+@router.get(
+    "/status/{job_id}",
+    summary="A job's status, progress (percent), result URL or error",
+    response_model=LegacyJobAnswer,
+)
 async def job_status(request: Request, state: State, job_id: str) -> dict[str, Any]:
     return ok(job_data(request, await state.tasks.get(job_id)))
 
 
-@router.post("/cancel/{job_id}", summary="Cancel queued or running work (409 once finished)")
+@router.post(
+    "/cancel/{job_id}",
+    summary="Cancel queued or running work (409 once finished)",
+    response_model=LegacyJobAnswer,
+)
 async def cancel_job(request: Request, state: State, job_id: str) -> dict[str, Any]:
     return ok(job_data(request, await state.tasks.cancel(job_id)))
 
 
 @router.post(
-    "/retry/{job_id}", summary="Run a failed or cancelled job again under the same id (409 otherwise)"
+    "/retry/{job_id}",
+    summary="Run a failed or cancelled job again under the same id (409 otherwise)",
+    response_model=LegacyJobAnswer,
 )
 async def retry_job(request: Request, state: State, job_id: str) -> dict[str, Any]:
     return ok(job_data(request, await retry_task(state, job_id)))

@@ -16,6 +16,7 @@ from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import check_still_stored, check_urls, normalize
 from faceswap.service.api.model_check import check_models
 from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.api.task_answers import TaskAnswer, TaskPageAnswer
 from faceswap.service.tasks.client import MAX_PAGE
 from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.tasks.preview import PREVIEW_WORKFLOW
@@ -49,14 +50,14 @@ async def create_task(
     return await state.tasks.submit(create, idempotency_key=idempotency_key, preview=preview)
 
 
-@router.post("/create", summary="Create a task (unified format)")
+@router.post("/create", summary="Create a task (unified format)", response_model=TaskAnswer)
 async def create(
     request: Request, state: State, body: TaskCreate, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
     return ok(absolute(request, await create_task(state, body, idempotency_key)))
 
 
-@router.get("", summary="List tasks, newest first")
+@router.get("", summary="List tasks, newest first", response_model=TaskPageAnswer)
 async def list_tasks(
     request: Request,
     state: State,
@@ -75,12 +76,16 @@ async def list_tasks(
     )
 
 
-@router.get("/{task_id}", summary="A task's status, progress, result or error")
+@router.get(
+    "/{task_id}",
+    summary="A task's status, progress (stage, frames, fps, time left), place in line, result or error",
+    response_model=TaskAnswer,
+)
 async def get_task(request: Request, state: State, task_id: str) -> dict[str, Any]:
     return ok(absolute(request, await state.tasks.get(task_id)))
 
 
-@router.post("/{task_id}/cancel", summary="Cancel a task (409 once finished)")
+@router.post("/{task_id}/cancel", summary="Cancel a task (409 once finished)", response_model=TaskAnswer)
 async def cancel_task(request: Request, state: State, task_id: str) -> dict[str, Any]:
     return ok(absolute(request, await state.tasks.cancel(task_id)))
 
@@ -97,6 +102,7 @@ async def retry_task(state: ServiceState, task_id: str) -> Task:
 @router.post(
     "/{task_id}/retry",
     summary="Run a FAILED or CANCELLED task again under the same id (409 otherwise, 410 inputs gone)",
+    response_model=TaskAnswer,
 )
 async def retry(request: Request, state: State, task_id: str) -> dict[str, Any]:
     return ok(absolute(request, await retry_task(state, task_id)))
@@ -104,11 +110,15 @@ async def retry(request: Request, state: State, task_id: str) -> dict[str, Any]:
 
 @router.get(
     "/{task_id}/events",
-    summary="Status and progress as server-sent events, until the task finishes",
+    summary="Status, progress and its detail, place in line as server-sent events, until the task finishes",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def task_events(request: Request, state: State, task_id: str) -> StreamingResponse:
+    """One event each time the task's status, progress, progress detail (``stage``, ``frames_done``,
+    ``frames_total``, ``fps``, ``eta_s``) or ``queue_position`` changes: the event is named after the
+    status in lowercase and its data is the task (unified format), as ``GET /api/tasks/{task_id}``
+    answers it. The stream ends when the task finishes."""
     await state.tasks.get(task_id)  # 404 before the stream starts
 
     async def events() -> AsyncIterator[str]:

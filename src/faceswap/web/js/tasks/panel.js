@@ -3,6 +3,7 @@ import { api, fileUrl } from "../api.js";
 import { downloadName, namedUrl } from "../result.js";
 import { announce, h } from "../dom.js";
 import { errorBox, explain } from "../errors.js";
+import { detailText } from "./describe.js";
 import { isActive } from "./store.js";
 
 const RETRYABLE = new Set(["FAILED", "CANCELLED"]);
@@ -72,11 +73,12 @@ export class TaskPanel {
       title: h("a", { class: "task-title", href: `#/task/${entry.id}` }, entry.title ?? "Task"),
       status: h("span", { class: "task-status" }),
       progress: h("progress", { max: "100", value: "0", "aria-label": `Progress of ${entry.title ?? "task"}` }),
+      detail: h("p", { class: "task-detail" }),
       actions: h("div", { class: "task-actions" }),
       thumb: h("div", { class: "task-thumb-wrap" }),
       error: h("p", { class: "task-error" }),
     };
-    row.root = h("li", { class: "task", dataset: { taskId: entry.id } }, row.thumb, h("div", { class: "task-main" }, h("div", { class: "task-head" }, row.title, row.status), row.progress, row.error, row.actions));
+    row.root = h("li", { class: "task", dataset: { taskId: entry.id } }, row.thumb, h("div", { class: "task-main" }, h("div", { class: "task-head" }, row.title, row.status), row.progress, row.detail, row.error, row.actions));
     this.#rows.set(entry.id, row);
     return row;
   }
@@ -87,6 +89,8 @@ export class TaskPanel {
     const percent = String(Math.round((entry.progress ?? 0) * 100));
     row.progress.hidden = !isActive(entry);
     if (row.progress.getAttribute("value") !== percent) row.progress.setAttribute("value", percent);
+    row.detail.textContent = detailText(entry);
+    row.detail.hidden = !row.detail.textContent;
     row.error.hidden = !entry.error || entry.status === "CANCELLED";
     row.error.textContent = entry.error ? explain(entry.error.code, entry.error.message).title : "";
     const key = `${entry.status}|${entry.result?.output_url ?? ""}`;

@@ -14,7 +14,8 @@ function load(storage) {
   }
 }
 
-/** Entries: {id, kind, title, status, progress, result, error, targetUrl, created, updated}; "change" events. */
+/** Entries: {id, kind, title, status, progress, result, error, targetUrl, created, updated, and the progress
+ * detail: stage, framesDone, framesTotal, fps, etaS, queuePosition}; "change" events. */
 export class TaskStore extends EventTarget {
   constructor(storage = window.localStorage) {
     super();
@@ -92,5 +93,11 @@ function fromTask(task) {
     targetUrl: wf.target_url ?? null,
     created: task.created_at,
     updated: task.updated_at,
+    stage: task.stage ?? null,
+    framesDone: task.frames_done ?? null,
+    framesTotal: task.frames_total ?? null,
+    fps: task.fps ?? null,
+    etaS: task.eta_s ?? null,
+    queuePosition: task.queue_position ?? null,
   };
 }

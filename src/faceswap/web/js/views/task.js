@@ -5,6 +5,7 @@ import { errorBox } from "../errors.js";
 import { resultView } from "../result.js";
 import { isActive } from "../tasks/store.js";
 import { statusText } from "../tasks/panel.js";
+import { detailText } from "../tasks/describe.js";
 
 const AGAIN = { photo: "#/photo", group: "#/group", video: "#/video" };
 
@@ -54,6 +55,7 @@ function progressBlock(ctx, entry) {
     { class: "progress-block" },
     h("p", { class: "task-state", "aria-live": "polite" }),
     h("progress", { max: "100", value: "0", "aria-label": "Progress" }),
+    h("p", { class: "task-detail" }),
     h("p", {}, "You can leave this page: the task list (bottom right) keeps following it."),
     stop,
   );
@@ -62,4 +64,7 @@ function progressBlock(ctx, entry) {
 function updateProgress(body, entry) {
   body.querySelector(".task-state").textContent = statusText(entry);
   body.querySelector("progress").setAttribute("value", String(Math.round((entry.progress ?? 0) * 100)));
+  const detail = body.querySelector(".task-detail");
+  detail.textContent = detailText(entry);
+  detail.hidden = !detail.textContent;
 }
