@@ -33,12 +33,14 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Live]:
-    """An API-only server with worker routes, 2 s leases and a 1 s sweep."""
+    """An API-only server with worker routes, 5 s leases and a 1 s sweep (short enough for the killed
+    worker's lease to run out within the test, long enough that a worker loading the classic engine on a
+    loaded 2-core machine, its event loop starved for a few seconds, keeps its lease)."""
     server = start_server(
         tmp_path / "api",
         workers=0,
         worker_tokens=f"other-token,{TOKEN}",
-        heartbeat_s="2",
+        heartbeat_s="5",
         sweep_interval_s="1",
     )
     try:
