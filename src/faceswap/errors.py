@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import PureWindowsPath
 from typing import ClassVar
 
 _ABSOLUTE_PATH = re.compile(r"""(?<![\w:/.~-])/(?!api/)(?:[^/\s'"]+/)+([^/\s'"]*)""")
@@ -37,9 +38,13 @@ class FaceswapError(Exception):
         super().__init__(message)
         self.message = message
 
+    def public(self) -> str:
+        """The message as clients see it (a task's error, an HTTP answer): :func:`public_message`."""
+        return public_message(self.message)
+
     def to_dict(self) -> dict[str, str]:
-        """The ``{code, message}`` clients see (a task's error, an HTTP answer): :func:`public_message`."""
-        return {"code": self.code, "message": public_message(self.message)}
+        """The ``{code, message}`` clients see: the code and :meth:`public`."""
+        return {"code": self.code, "message": self.public()}
 
 
 class BadOptionError(FaceswapError):
@@ -126,6 +131,18 @@ class ModelMissingError(ModelError):
             )
         super().__init__(message)
         self.model_name = name
+        self.file_name = PureWindowsPath(path).name  # either separator
+        self.others = others
+
+    def public(self) -> str:
+        """The message without the server's models folder: the file's name, whatever the path looked like
+        (relative, or another system's)."""
+        if self.others:
+            return public_message(self.message)
+        return public_message(
+            f"model {self.model_name!r} is not installed (no {self.file_name} in the server's models "
+            f"folder); run `faceswap models download {self.model_name}`"
+        )
 
 
 class ModelHashMismatchError(ModelError):
