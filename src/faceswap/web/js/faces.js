@@ -7,14 +7,15 @@ function crop(face) {
   return h("img", { src: fileUrl(face.crop_url), alt: `Face ${face.index + 1} in the target`, class: "face-crop", width: 96, height: 96 });
 }
 
-/** One drop slot per face; `assignments()` -> Map(faceIndex -> File). */
-export function assignGrid(faces, onChange = () => {}) {
+/** One drop slot per face; `assignments()` -> Map(faceIndex -> File). `limits`: the zones' (uploadLimits). */
+export function assignGrid(faces, { limits = {}, onChange = () => {} } = {}) {
   const slots = faces.map((face) => {
     const zone = dropzone({
       name: `face-${face.index}`,
       label: `New face for face ${face.index + 1}`,
       hint: "Leave empty to keep this face",
       media: IMAGES,
+      limits,
       onChange,
     });
     const card = h("li", { class: "face-card", dataset: { face: face.index } }, h("figure", {}, crop(face), h("figcaption", {}, `Face ${face.index + 1}`)), zone.element);

@@ -1,7 +1,7 @@
 // The multi-person view: pick a group photo, see its faces, drop a new face on each one to change.
 import { Uploads } from "../api.js";
 import { h } from "../dom.js";
-import { dropzone, IMAGES } from "../dropzone.js";
+import { dropzone, IMAGES, uploadLimits } from "../dropzone.js";
 import { assignGrid } from "../faces.js";
 import { optionFields } from "../options.js";
 import { SELECTION_FIELDS } from "../selection.js";
@@ -24,11 +24,12 @@ export function groupView(ctx) {
     const { model, face_order, face_gender, face_age, face_race } = options.values();
     const faces = await findFaces(ctx, uploads, file, status, model, { face_order, face_gender, face_age, face_race });
     if (asked !== file || !faces?.length) return;
-    grid = assignGrid(faces);
+    grid = assignGrid(faces, { limits });
     holder.replaceChildren(grid.element);
   }
 
-  const target = dropzone({ name: "target", label: "Group photo", hint: "A photo with several people", media: IMAGES, onChange: showFaces });
+  const limits = uploadLimits(ctx.options);
+  const target = dropzone({ name: "target", label: "Group photo", hint: "A photo with several people", media: IMAGES, limits, onChange: showFaces });
   const options = optionFields(ctx.options, { media: "image", faceMode: false });
   // the order and the filters renumber the faces: find them again as the swap will number them
   options.element.addEventListener("change", (event) => {
