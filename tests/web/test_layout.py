@@ -50,12 +50,14 @@ def four_faces(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def many_tasks(count: int = 9) -> list[dict[str, Any]]:
     """Finished tasks enough to make the panel as tall as it gets."""
-    return [{"id": f"gone-{i}", "kind": "photo", "title": f"Old swap {i}", "status": "FAILED"} for i in range(count)]
+    return [
+        {"id": f"gone-{i}", "kind": "photo", "title": f"Old swap {i}", "status": "FAILED"}
+        for i in range(count)
+    ]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s['width']}x{s['height']}")
 def test_the_panel_covers_no_form_control(context: Any, size: dict[str, int], four_faces: Path) -> None:
-    context.set_extra_http_headers({})
     page = open_with(context, many_tasks())
     page.set_viewport_size(size)
     panel = page.locator("#tasks")
