@@ -38,9 +38,13 @@ class FaceswapError(Exception):
         super().__init__(message)
         self.message = message
 
+    public_text: str | None = None
+    """What clients see instead of the message when it differs (set by subclasses that know more)."""
+
     def public(self) -> str:
-        """The message as clients see it (a task's error, an HTTP answer): :func:`public_message`."""
-        return public_message(self.message)
+        """The message as clients see it (a task's error, an HTTP answer): :func:`public_message` of
+        :attr:`public_text` or the message."""
+        return public_message(self.public_text or self.message)
 
     def to_dict(self) -> dict[str, str]:
         """The ``{code, message}`` clients see: the code and :meth:`public`."""
@@ -131,18 +135,12 @@ class ModelMissingError(ModelError):
             )
         super().__init__(message)
         self.model_name = name
-        self.file_name = PureWindowsPath(path).name  # either separator
-        self.others = others
-
-    def public(self) -> str:
-        """The message without the server's models folder: the file's name, whatever the path looked like
-        (relative, or another system's)."""
-        if self.others:
-            return public_message(self.message)
-        return public_message(
-            f"model {self.model_name!r} is not installed (no {self.file_name} in the server's models "
-            f"folder); run `faceswap models download {self.model_name}`"
-        )
+        if not others:  # the client learns the file's name, not the server's folder (of any system)
+            file_name = PureWindowsPath(path).name
+            self.public_text = (
+                f"model {name!r} is not installed (no {file_name} in the server's models folder); "
+                f"run `faceswap models download {name}`"
+            )
 
 
 class ModelHashMismatchError(ModelError):

@@ -15,6 +15,7 @@ from faceswap.config import EngineSettings
 from faceswap.errors import ModelMissingError
 from faceswap.models.catalog import CATALOG
 from faceswap.service.api.app import create_app
+from faceswap.service.api.envelope import recorded_error
 from faceswap.service.tasks.client import TaskClient
 from faceswap.service.tasks.model import TaskCreate
 from tests.cli.test_swap_neural import install_standins
@@ -153,3 +154,10 @@ async def test_a_task_failing_model_missing_on_the_worker_names_no_path(
     assert "xseg_1.onnx" in done.error.message
     assert "data/models" not in done.error.message
     assert str(tmp_path) not in done.error.message
+
+
+def test_a_recorded_model_missing_is_answered_as_recorded() -> None:
+    """Routes that wait for a task (preview, face detection) answer its recorded ``{code, message}``."""
+    recorded = recorded_error("model_missing", "model 'xseg_1' is not installed (no xseg_1.onnx in ...)")
+    assert isinstance(recorded, ModelMissingError)
+    assert recorded.to_dict()["message"] == "model 'xseg_1' is not installed (no xseg_1.onnx in ...)"

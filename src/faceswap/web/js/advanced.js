@@ -2,7 +2,7 @@
 // mouth, enhancer blend and CodeFormer's fidelity, upscale and its blend, which faces: order and filters),
 // built from GET /api/options; only values that differ from the defaults are sent.
 import { h, uid } from "./dom.js";
-import { installNote, markInstalled, notInstalled } from "./installed.js";
+import { markInstalled, notInstalled } from "./installed.js";
 import { availability, select } from "./options.js";
 import { selectionFields } from "./selection.js";
 
@@ -37,20 +37,16 @@ function checkbox({ name, label, checked = false }) {
   return { element: h("div", { class: "check" }, field, h("label", { htmlFor: id }, label)), field };
 }
 
-/** A model mask none of whose models is installed: its checkbox off and disabled, with a note naming the
- * commands; null otherwise. */
-function maskAvailability(mask, options) {
-  const field = MASK_MODELS[mask.type];
-  const states = Object.entries(availability(options, field));
-  if (!field || !states.length || !states.every(([, state]) => notInstalled(state))) return null;
+/** A model mask none of whose models is installed (every option of `models`, its model's select, greyed
+ * out): its checkbox off, disabled, "not installed", described by that select's note. */
+function markMask(mask, models, options) {
+  const states = Object.values(availability(options, MASK_MODELS[mask.type]));
+  if (!states.length || !states.every(notInstalled)) return;
   mask.field.checked = false;
   mask.field.disabled = true;
+  mask.field.setAttribute("aria-describedby", models.field.getAttribute("aria-describedby"));
   mask.element.classList.add("not-installed");
-  const labels = { ...OCCLUDER_LABELS, ...PARSER_LABELS };
-  const summary = `\u201c${MASK_LABELS[mask.type]}\u201d needs a model that is not installed on this server`;
-  const note = installNote(states.map(([name, state]) => [labels[name] ?? name, state.download]), summary);
-  mask.field.setAttribute("aria-describedby", note.id);
-  return note;
+  mask.element.querySelector("label").append(" \u2014 not installed");
 }
 
 /** The Advanced section; `values()` gives the task parameters that differ from the defaults. */
@@ -66,11 +62,12 @@ export function advancedFields(options) {
   const masks = (options.mask_types ?? ["box"]).map((type) => ({ type, ...checkbox({ name: `mask-${type}`, label: MASK_LABELS[type] ?? type, checked: type === "box" }) }));
   const occluder = markInstalled(select({ name: "occluder", label: "Occlusion model", values: options.occluder ?? [], selected: defaults.occluder, labels: OCCLUDER_LABELS }), availability(options, "occluder"), OCCLUDER_LABELS);
   const parser = markInstalled(select({ name: "face_parser", label: "Face parser (skin and features)", values: options.face_parser ?? [], selected: defaults.face_parser, labels: PARSER_LABELS }), availability(options, "face_parser"), PARSER_LABELS);
-  const maskNotes = masks.map((mask) => maskAvailability(mask, options));
+  const maskModels = { occlusion: occluder, region: parser };
+  for (const mask of masks) if (maskModels[mask.type]) markMask(mask, maskModels[mask.type], options);
   const mouth = checkbox({ name: "keep_mouth", label: "Keep the original mouth (needs face landmarks)" });
   const landmarker = markInstalled(select({ name: "landmarker", label: "Face landmarks", values: options.landmarker ?? ["none"], selected: options.defaults?.landmarker ?? "none", labels: LANDMARKER_LABELS }), availability(options, "landmarker"), LANDMARKER_LABELS);
   const rotated = checkbox({ name: "detector_angles", label: "Also find faces turned sideways or upside down" });
-  const maskGroup = h("fieldset", { class: "masks" }, h("legend", {}, "Mask"), masks.map((m) => m.element), maskNotes, occluder.element, parser.element);
+  const maskGroup = h("fieldset", { class: "masks" }, h("legend", {}, "Mask"), masks.map((m) => m.element), occluder.element, parser.element);
   const faces = selectionFields(options);
   const element = h(
     "details",
