@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import PureWindowsPath
 from typing import ClassVar
 
 _ABSOLUTE_PATH = re.compile(r"""(?<![\w:/.~-])/(?!api/)(?:[^/\s'"]+/)+([^/\s'"]*)""")
@@ -37,9 +38,17 @@ class FaceswapError(Exception):
         super().__init__(message)
         self.message = message
 
+    public_text: str | None = None
+    """What clients see instead of the message when it differs (set by subclasses that know more)."""
+
+    def public(self) -> str:
+        """The message as clients see it (a task's error, an HTTP answer): :func:`public_message` of
+        :attr:`public_text` or the message."""
+        return public_message(self.public_text or self.message)
+
     def to_dict(self) -> dict[str, str]:
-        """The ``{code, message}`` clients see (a task's error, an HTTP answer): :func:`public_message`."""
-        return {"code": self.code, "message": public_message(self.message)}
+        """The ``{code, message}`` clients see: the code and :meth:`public`."""
+        return {"code": self.code, "message": self.public()}
 
 
 class BadOptionError(FaceswapError):
@@ -126,6 +135,12 @@ class ModelMissingError(ModelError):
             )
         super().__init__(message)
         self.model_name = name
+        if not others:  # the client learns the file's name, not the server's folder (of any system)
+            file_name = PureWindowsPath(path).name
+            self.public_text = (
+                f"model {name!r} is not installed (no {file_name} in the server's models folder); "
+                f"run `faceswap models download {name}`"
+            )
 
 
 class ModelHashMismatchError(ModelError):

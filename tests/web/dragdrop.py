@@ -51,6 +51,12 @@ def drop(page: Any, where: Any, *files: Payload) -> None:
     data = transfer(page, files)
     for kind in ("dragenter", "dragover", "drop"):
         where.dispatch_event(kind, {"dataTransfer": data})
+    settled(page)
+
+
+def settled(page: Any) -> None:
+    """Waits until no zone is still reading a file it was given (its content is checked before it is taken)."""
+    page.wait_for_function("!document.querySelector('.dropzone[aria-busy]')")
 
 
 def dispatch(page: Any, where: Any, kind: str, data: Any, related: Any = None) -> dict[str, Any]:

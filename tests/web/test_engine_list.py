@@ -30,3 +30,10 @@ def test_the_engine_select_names_licences(page: Any) -> None:
     assert by_value["hyperswap_1a_256"].startswith("HyperSwap 1a 256 (ResearchRAIL")
     assert "Apache-2.0" in by_value["ghost_2_256"]
     assert by_value["classic"] == "Classic (offline)"
+
+
+def test_a_server_that_cannot_tell_greys_out_nothing(page: Any) -> None:
+    """This server has no models folder of its own (its workers might have the models)."""
+    page.get_by_text("Advanced", exact=True).click()
+    assert page.locator("main option:disabled, main input:disabled").count() == 0
+    assert page.locator("main .install-note").count() == 0

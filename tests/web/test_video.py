@@ -50,8 +50,9 @@ def test_video_cancelled_from_the_panel(page: Any, shots: Any, long_clip: Path) 
     page.wait_for_selector(f".task[data-task-id='{task_id}'][data-status=CANCELLED]", timeout=30_000)
     assert row.locator(".task-status").inner_text() == "Stopped"
     assert row.get_by_role("button", name="Stop").count() == 0
-    # the task view says so too, with what to do next
-    assert "Stopped" in page.locator("main [role=alert]").inner_text()
+    # the task view says so too, as a state rather than an error, with what to do next
+    assert "Stopped" in page.locator("main .stopped[role=status]").inner_text()
+    assert page.locator("main").get_by_role("button", name="Try again").count() == 1
     with page.context.new_page() as other:  # the server agrees
         answer = other.request.get(f"/api/tasks/{task_id}").json()
         assert answer["data"]["status"] == "CANCELLED"

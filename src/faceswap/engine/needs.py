@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from faceswap.choices import DetectorName, EnhancerName, ModelName, SwapperName, UpscaleName
+from faceswap.choices import (
+    DetectorName,
+    EnhancerName,
+    LandmarkerName,
+    ModelName,
+    SwapperName,
+    UpscaleName,
+)
 from faceswap.engine.face_filters import FaceFilters
 from faceswap.engine.options import SwapOptions
 from faceswap.models.swappers import converter_of
 
 RECOGNIZER: ModelName = "arcface_w600k_r50"
+LANDMARK_LIFTER: ModelName = "fan_68_5"
+"""Lifts 5 key points to 68 where 2dfan4's own points are not trusted."""
+CLASSIFIER: ModelName = "fairface"
+"""Tells gender, age and race for the face filters."""
 
 
 def neural_models(detector: DetectorName, swapper: SwapperName) -> tuple[ModelName, ...]:
@@ -35,4 +46,9 @@ def option_models(
 
 def selection_models(filters: FaceFilters) -> tuple[ModelName, ...]:
     """The models the face filters need: the face classifier when any filter is set."""
-    return ("fairface",) if filters.active else ()
+    return (CLASSIFIER,) if filters.active else ()
+
+
+def landmarker_models(landmarker: LandmarkerName) -> tuple[ModelName, ...]:
+    """The models the 68-point landmarker needs: 2dfan4 with fan_68_5 behind it; none for ``none``."""
+    return () if landmarker == "none" else (landmarker, LANDMARK_LIFTER)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,16 +76,40 @@ def open_image(data: bytes, fmt: ImageFormat, *, max_pixels: int | None) -> Imag
     try:
         image = Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[fmt]])
     except Image.DecompressionBombError as exc:
-        raise InputTooLargeError(f"the {fmt} image is too large: {exc}") from exc
+        raise InputTooLargeError(_bomb_message(fmt, exc, max_pixels)) from exc
     except _PILLOW_READ_ERRORS as exc:
         raise UnreadableInputError(f"cannot read the {fmt} image: {exc}") from exc
     width, height = image.size
     if max_pixels is not None and width * height > max_pixels:
         image.close()
-        raise InputTooLargeError(
-            f"the {fmt} image is {width}x{height} = {width * height} pixels; the limit is {max_pixels}"
-        )
+        raise InputTooLargeError(too_many_pixels(f"the {fmt.upper()} image", width, height, max_pixels))
     return image
+
+
+def megapixels(pixels: int) -> str:
+    """``pixels`` in megapixels for people: "100 megapixels", "2.5 megapixels"."""
+    return f"{f'{pixels / 1e6:.1f}'.removesuffix('.0')} megapixels"
+
+
+def too_many_pixels(what: str, width: int, height: int, max_pixels: int) -> str:
+    """Why a picture of ``width`` x ``height`` is refused: its size and the limit, in pixels and megapixels
+    (a small file can hold a huge picture, so its byte size says nothing)."""
+    return (
+        f"{what} is {width}x{height} pixels ({megapixels(width * height)}); the limit is "
+        f"{megapixels(max_pixels)} ({max_pixels} pixels), however small the file"
+    )
+
+
+_BOMB_SIZE = re.compile(r"Image size \((\d+) pixels\)")
+
+
+def _bomb_message(fmt: ImageFormat, exc: Exception, max_pixels: int | None) -> str:
+    """A picture so large that Pillow refused to open it: its pixel count (from Pillow's words) and the
+    limit."""
+    found = _BOMB_SIZE.search(str(exc))
+    size = f" has {megapixels(int(found.group(1)))}" if found else " is too large"
+    limit = f"; the limit is {megapixels(max_pixels)} ({max_pixels} pixels)" if max_pixels else ""
+    return f"the {fmt.upper()} image{size}{limit}, however small the file"
 
 
 def is_animated(data: bytes) -> bool:
@@ -113,7 +138,7 @@ def decode_image(data: bytes, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) ->
             image.load()
             upright = ImageOps.exif_transpose(image)
         except Image.DecompressionBombError as exc:
-            raise InputTooLargeError(f"the {fmt} image is too large: {exc}") from exc
+            raise InputTooLargeError(_bomb_message(fmt, exc, max_pixels)) from exc
         except _PILLOW_READ_ERRORS as exc:
             raise UnreadableInputError(
                 f"cannot decode the {fmt} image (corrupt or truncated): {exc}"

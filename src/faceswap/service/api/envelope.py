@@ -103,7 +103,7 @@ def recorded_error(code: str, message: str) -> FaceswapError:
 def install_error_handlers(app: FastAPI) -> None:
     async def faceswap_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, FaceswapError)
-        return failure(exc.http_status, exc.code, exc.message)
+        return failure(exc.http_status, exc.code, exc.public())
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError | ValidationError)

@@ -20,7 +20,15 @@ from fastapi import UploadFile
 
 from faceswap.choices import MediaType
 from faceswap.config import FetchSettings, InputLimits
-from faceswap.errors import BadOptionError, InputExpiredError, InputTooLargeError, NotFoundError
+from faceswap.errors import (
+    BadOptionError,
+    InputError,
+    InputExpiredError,
+    InputTooLargeError,
+    NotFoundError,
+    UnreadableInputError,
+    UnsupportedFormatError,
+)
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_image, mime_type, sniff
 from faceswap.limits import check_media
 from faceswap.net.addresses import AddressPolicy
@@ -111,7 +119,22 @@ async def store_file(storage: Storage, upload: UploadFile, limits: Limits) -> Up
         while chunk := await upload.read(CHUNK):
             yield chunk
 
-    return await store_upload(storage, head, rest(), limits)
+    try:
+        return await store_upload(storage, head, rest(), limits)
+    except NAMED_ERRORS as error:
+        raise named(error, upload.filename) from error
+
+
+NAMED_ERRORS = (UnsupportedFormatError, UnreadableInputError, InputTooLargeError)
+"""What is wrong with an uploaded file itself: its answer names the file."""
+
+
+def named(error: InputError, name: str | None) -> InputError:
+    """``error`` again, its message led by the file's name (a client uploading several files learns
+    which one was refused)."""
+    if not name:
+        return error
+    return type(error)(f"{name}: {error.message}")
 
 
 async def input_ref(storage: Storage, ref: str, limits: Limits) -> str:

@@ -2,7 +2,8 @@
 
 ``installed`` is whether every model the engine needs (detector, ArcFace, the swapper, its embedding
 converter) is in this API's models folder; an API without a models folder cannot tell (None), its workers
-keep the models.
+keep the models. ``download`` is the command that installs the missing ones
+(:mod:`faceswap.service.api.model_availability`).
 """
 
 from __future__ import annotations
@@ -12,19 +13,18 @@ from typing import Any
 from faceswap.config import Settings
 from faceswap.engine.needs import neural_models
 from faceswap.models.catalog import CATALOG
-from faceswap.models.registry import ModelRegistry
 from faceswap.models.swappers import AUTO_PREFERENCE, SWAPPERS
+from faceswap.service.api.model_availability import availability, models_registry
 
 
 def swapper_options(settings: Settings) -> list[dict[str, Any]]:
     """One entry per swapper, in the order of :data:`faceswap.choices.SwapperName`."""
-    folder = settings.models_path
-    registry = ModelRegistry(folder) if folder.is_dir() else None
+    registry = models_registry(settings)
     entries = []
     for swapper, spec in SWAPPERS.items():
         entry = CATALOG[swapper]
         needed = neural_models(settings.engine.detector, swapper)
-        installed = None if registry is None else all(registry.is_installed(model) for model in needed)
+        state = availability(needed, registry)
         entries.append(
             {
                 "name": swapper,
@@ -34,7 +34,8 @@ def swapper_options(settings: Settings) -> list[dict[str, Any]]:
                 "commercial_use": entry.commercial_use,
                 "size_bytes": sum(CATALOG[model].size_bytes for model in needed[2:]),
                 "models": list(needed),
-                "installed": installed,
+                "installed": state["installed"],
+                "download": state["download"],
                 "identity_weight": spec.takes_weight,
                 "pixel_boost": list(spec.pixel_boosts),
                 "auto_rank": AUTO_PREFERENCE.index(swapper),

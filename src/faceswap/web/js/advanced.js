@@ -2,7 +2,8 @@
 // mouth, enhancer blend and CodeFormer's fidelity, upscale and its blend, which faces: order and filters),
 // built from GET /api/options; only values that differ from the defaults are sent.
 import { h, uid } from "./dom.js";
-import { select } from "./options.js";
+import { markInstalled, notInstalled } from "./installed.js";
+import { availability, select } from "./options.js";
 import { selectionFields } from "./selection.js";
 
 const MASK_LABELS = { box: "Box", occlusion: "Keep what covers the face (hands, hair, glasses)", region: "Only skin and features", area: "Face areas (landmarks)" };
@@ -14,6 +15,11 @@ const UPSCALE_LABELS = {
   real_esrgan_x4_fp16: "Real-ESRGAN x4 (half precision)",
   span_kendata_x4: "SPAN x4 (fast)",
 };
+const OCCLUDER_LABELS = { xseg_1: "XSeg 1", xseg_2: "XSeg 2", xseg_3: "XSeg 3" };
+const PARSER_LABELS = { bisenet_resnet_18: "BiSeNet ResNet-18 (faster)", bisenet_resnet_34: "BiSeNet ResNet-34" };
+const LANDMARKER_LABELS = { none: "From the detector (5 points)", "2dfan4": "2DFAN4 (68 points, better alignment)" };
+/** The mask types that need a model, and the choice field naming it. */
+const MASK_MODELS = { occlusion: "occluder", region: "face_parser" };
 const BOOST_LABELS = { native: "Off (model size)", 128: "128 px", 256: "256 px", 512: "512 px", 768: "768 px", 1024: "1024 px" };
 
 function slider({ name, label, min, max, step, value, hint }) {
@@ -31,6 +37,18 @@ function checkbox({ name, label, checked = false }) {
   return { element: h("div", { class: "check" }, field, h("label", { htmlFor: id }, label)), field };
 }
 
+/** A model mask none of whose models is installed (every option of `models`, its model's select, greyed
+ * out): its checkbox off, disabled, "not installed", described by that select's note. */
+function markMask(mask, models, options) {
+  const states = Object.values(availability(options, MASK_MODELS[mask.type]));
+  if (!states.length || !states.every(notInstalled)) return;
+  mask.field.checked = false;
+  mask.field.disabled = true;
+  mask.field.setAttribute("aria-describedby", models.field.getAttribute("aria-describedby"));
+  mask.element.classList.add("not-installed");
+  mask.element.querySelector("label").append(" \u2014 not installed");
+}
+
 /** The Advanced section; `values()` gives the task parameters that differ from the defaults. */
 export function advancedFields(options) {
   const boost = select({ name: "pixel_boost", label: "Pixel boost (sharper large faces, slower)", values: options.pixel_boost ?? ["native"], selected: "native", labels: BOOST_LABELS });
@@ -39,13 +57,17 @@ export function advancedFields(options) {
   const blend = slider({ name: "enhancer_blend", label: "Enhancer blend", min: 0, max: 1, step: 0.05, value: 0.8, hint: "How much of the enhanced face is kept (with an enhancer)." });
   const defaults = options.defaults ?? {};
   const fidelity = slider({ name: "enhancer_weight", label: "CodeFormer fidelity", min: 0, max: 1, step: 0.05, value: defaults.enhancer_weight ?? 1, hint: "With CodeFormer: 0 favours quality, 1 the original face." });
-  const upscale = select({ name: "upscale", label: "Upscale the whole result", values: options.upscale ?? ["none"], selected: defaults.upscale ?? "none", labels: UPSCALE_LABELS });
+  const upscale = markInstalled(select({ name: "upscale", label: "Upscale the whole result", values: options.upscale ?? ["none"], selected: defaults.upscale ?? "none", labels: UPSCALE_LABELS }), availability(options, "upscale"), UPSCALE_LABELS);
   const upscaleBlend = slider({ name: "upscale_blend", label: "Upscale blend", min: 0, max: 1, step: 0.05, value: defaults.upscale_blend ?? 1, hint: "How much of the upscaler's picture is kept (the rest a plain resize)." });
   const masks = (options.mask_types ?? ["box"]).map((type) => ({ type, ...checkbox({ name: `mask-${type}`, label: MASK_LABELS[type] ?? type, checked: type === "box" }) }));
+  const occluder = markInstalled(select({ name: "occluder", label: "Occlusion model", values: options.occluder ?? [], selected: defaults.occluder, labels: OCCLUDER_LABELS }), availability(options, "occluder"), OCCLUDER_LABELS);
+  const parser = markInstalled(select({ name: "face_parser", label: "Face parser (skin and features)", values: options.face_parser ?? [], selected: defaults.face_parser, labels: PARSER_LABELS }), availability(options, "face_parser"), PARSER_LABELS);
+  const maskModels = { occlusion: occluder, region: parser };
+  for (const mask of masks) if (maskModels[mask.type]) markMask(mask, maskModels[mask.type], options);
   const mouth = checkbox({ name: "keep_mouth", label: "Keep the original mouth (needs face landmarks)" });
-  const landmarker = select({ name: "landmarker", label: "Face landmarks", values: options.landmarker ?? ["none"], selected: options.defaults?.landmarker ?? "none", labels: { none: "From the detector (5 points)", "2dfan4": "2DFAN4 (68 points, better alignment)" } });
+  const landmarker = markInstalled(select({ name: "landmarker", label: "Face landmarks", values: options.landmarker ?? ["none"], selected: options.defaults?.landmarker ?? "none", labels: LANDMARKER_LABELS }), availability(options, "landmarker"), LANDMARKER_LABELS);
   const rotated = checkbox({ name: "detector_angles", label: "Also find faces turned sideways or upside down" });
-  const maskGroup = h("fieldset", { class: "masks" }, h("legend", {}, "Mask"), masks.map((m) => m.element));
+  const maskGroup = h("fieldset", { class: "masks" }, h("legend", {}, "Mask"), masks.map((m) => m.element), occluder.element, parser.element);
   const faces = selectionFields(options);
   const element = h(
     "details",
@@ -66,6 +88,8 @@ export function advancedFields(options) {
     if (chosen.length && (chosen.length !== 1 || chosen[0] !== "box")) out.mask_types = chosen;
     if (mouth.field.checked) out.keep_mouth = true;
     if (landmarker.field.value && landmarker.field.value !== (options.defaults?.landmarker ?? "none")) out.landmarker = landmarker.field.value;
+    if (occluder.field.value && occluder.field.value !== defaults.occluder) out.occluder = occluder.field.value;
+    if (parser.field.value && parser.field.value !== defaults.face_parser) out.face_parser = parser.field.value;
     if (rotated.field.checked) out.detector_angles = [0, 90, 180, 270];
     return out;
   }

@@ -1,7 +1,7 @@
 // Entry point: options from the server, the task store and panel, and a hash router over the views.
 import { api } from "./api.js";
 import { h } from "./dom.js";
-import { refuseStrayDrops } from "./dropzone.js";
+import { acceptPastes, refuseStrayDrops } from "./dropzone.js";
 import { errorBox } from "./errors.js";
 import { keyForm } from "./key.js";
 import { Follower } from "./tasks/follow.js";
@@ -38,6 +38,7 @@ function render(ctx, main) {
 async function main() {
   const root = document.getElementById("main");
   refuseStrayDrops();
+  acceptPastes();
   const store = new TaskStore();
   const follower = new Follower(store);
   new TaskPanel(document.getElementById("tasks"), store, follower);

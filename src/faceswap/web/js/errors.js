@@ -10,12 +10,12 @@ const MESSAGES = {
   no_matching_face: ["The chosen person was not found.", "Pick the person again, loosen \u201cWhich faces\u201d under Advanced, or set \u201cFaces to change\u201d to every face."],
   no_face: ["No face was found.", "Use pictures where faces are clearly visible."],
   unsupported_format: ["This kind of file is not supported.", `Use ${FORMATS}.`],
-  input_too_large: ["The file is too large.", "Use a smaller file, a smaller picture or a shorter video."],
+  input_too_large: ["The file is over this server's limits.", "Use a smaller file, a picture with fewer pixels or a shorter video."],
   unreadable_input: ["The file could not be read.", "It may be damaged or incomplete: export or download it again."],
   bad_input: ["One of the files cannot be used.", `Check that you picked the right files (${FORMATS}).`],
   bad_option: ["One of the settings cannot be used.", "Go back to the defaults and try again."],
   bad_request: ["The request was not understood.", "Reload the page and try again."],
-  model_missing: ["The chosen engine is not installed on this server.", "Choose the classic engine, or ask the server's owner to run \u201cfaceswap models download\u201d."],
+  model_missing: ["A model this needs is not installed on this server.", "Choose another engine or option (the lists grey out what is not installed), or ask the server's owner to run the command below."],
   model_error: ["The chosen engine's model files are damaged.", "Choose another engine, or ask the server's owner to download the models again."],
   model_hash_mismatch: ["The chosen engine's model files are damaged.", "Choose another engine, or ask the server's owner to download the models again."],
   model_signature: ["The chosen engine's model files are not the expected ones.", "Choose another engine, or ask the server's owner to check the models."],
@@ -47,11 +47,15 @@ const MESSAGES = {
   attempt_superseded: ["The machine working on this lost it to another.", "It is being run again; wait for it."],
 };
 
-/** {title, hint, detail} for an error code and the server's own message. */
+/** Codes whose server message is the useful part (which file, which limit, which models and the command
+ * that installs them): it is shown in the box, not folded under "Details". */
+const SHOWN_DETAIL = new Set(["input_too_large", "unsupported_format", "unreadable_input", "model_missing"]);
+
+/** {title, hint, detail, shown} for an error code and the server's own message. */
 export function explain(code, message = "") {
   const [title, hint] = MESSAGES[code] ?? ["Something went wrong.", RETRY];
   const detail = message && message !== title ? message : "";
-  return { title, hint, detail, code };
+  return { title, hint, detail, code, shown: SHOWN_DETAIL.has(code) };
 }
 
 /** A problem the page finds before sending anything, in its own words: "form" (something to fill in or
@@ -66,14 +70,15 @@ export function pageError(code, title, hint) {
 
 /** An alert box for an ApiError, a task's {code, message} or a pageError. */
 export function errorBox(error) {
-  const { title, hint, detail, code } = error?.local
+  const { title, hint, detail, code, shown } = error?.local
     ? { title: error.message, hint: error.hint ?? "", detail: "", code: error.code }
     : explain(error?.code ?? "internal_error", error?.message ?? "");
   return h(
     "div",
     { class: "error", role: "alert", dataset: { code } },
     h("p", { class: "error-title" }, title),
+    detail && shown ? h("p", { class: "error-detail" }, detail) : null,
     h("p", { class: "error-hint" }, hint),
-    detail ? h("details", {}, h("summary", {}, "Details"), h("p", {}, detail, " ", h("code", {}, `(${code})`))) : null,
+    detail && !shown ? h("details", {}, h("summary", {}, "Details"), h("p", {}, detail, " ", h("code", {}, `(${code})`))) : null,
   );
 }

@@ -7,12 +7,13 @@ function crop(face) {
   return h("img", { src: fileUrl(face.crop_url), alt: `Face ${face.index + 1} in the target`, class: "face-crop", width: 96, height: 96 });
 }
 
-function slot(face, onChange) {
+function slot(face, onChange, limits) {
   const zone = dropzone({
     name: `face-${face.index}`,
     label: `New face for face ${face.index + 1}`,
     hint: "Leave empty to keep this face",
     media: IMAGES,
+    limits,
     onChange,
   });
   const caption = face.added ? `Face ${face.index + 1} (drawn)` : `Face ${face.index + 1}`;
@@ -22,9 +23,9 @@ function slot(face, onChange) {
 
 /** One drop slot per face; `assignments()` -> Map(faceIndex -> File); `add(faces)` appends slots for faces
  * added later (drawn by hand: numbered after the others); `choose(index)` highlights a face's slot and
- * moves the focus to its file picker. */
-export function assignGrid(faces, onChange = () => {}) {
-  const slots = faces.map((face) => slot(face, onChange));
+ * moves the focus to its file picker. `limits`: the zones' (uploadLimits). */
+export function assignGrid(faces, { limits = {}, onChange = () => {} } = {}) {
+  const slots = faces.map((face) => slot(face, onChange, limits));
   const element = h("ul", { class: "face-grid", "aria-label": "Faces found in the target" }, slots.map((s) => s.card));
   function assignments() {
     const out = new Map();
@@ -33,7 +34,7 @@ export function assignGrid(faces, onChange = () => {}) {
   }
   function add(more) {
     for (const face of more) {
-      const made = slot(face, onChange);
+      const made = slot(face, onChange, limits);
       slots.push(made);
       element.append(made.card);
     }

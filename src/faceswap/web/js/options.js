@@ -1,6 +1,7 @@
 // Option fields built from GET /api/options (the server's Literal choices), with readable labels.
 import { advancedFields } from "./advanced.js";
 import { h, uid } from "./dom.js";
+import { markInstalled } from "./installed.js";
 
 const LABELS = {
   engine: {
@@ -47,25 +48,27 @@ export function select({ name, label, values, selected, labels = {} }) {
   return { element: h("div", { class: "field" }, h("label", { htmlFor: id }, label), field), field };
 }
 
-/** Engine labels: each swapper's name with its licence, and "not installed" where the server says so
- * (licences per model file: every neural engine also runs the non-commercial ArcFace, see the README). */
+/** Engine labels: each swapper's name with its licence (licences per model file: every neural engine also
+ * runs the non-commercial ArcFace, see the README); markInstalled adds "not installed". */
 export function engineLabels(options) {
   const labels = { ...LABELS.engine };
   for (const swapper of options.swappers ?? []) {
     const name = LABELS.engine[swapper.name] ?? swapper.name;
     const licence = swapper.licence.split(" (")[0];
-    const missing = swapper.installed === false ? ", not installed" : "";
-    labels[swapper.name] = `${name} (${licence}${missing})`;
+    labels[swapper.name] = `${name} (${licence})`;
   }
   return labels;
 }
+
+/** Whether the models of each value of choice `field` are installed (GET /api/options `models`). */
+export const availability = (options, field) => options.models?.[field] ?? {};
 
 /** The options of a swap: engine, enhancer, face mode (unless `faceMode` is false), output format. */
 export function optionFields(options, { media, faceMode = true, onFaceMode = () => {} }) {
   const defaults = options.defaults ?? {};
   const fields = {
-    model: select({ name: "model", label: "Engine", values: options.engine, selected: defaults.engine, labels: engineLabels(options) }),
-    enhancer: select({ name: "enhancer", label: "Enhance faces", values: options.enhancer, selected: defaults.enhancer, labels: LABELS.enhancer }),
+    model: markInstalled(select({ name: "model", label: "Engine", values: options.engine, selected: defaults.engine, labels: engineLabels(options) }), availability(options, "engine"), LABELS.engine),
+    enhancer: markInstalled(select({ name: "enhancer", label: "Enhance faces", values: options.enhancer, selected: defaults.enhancer, labels: LABELS.enhancer }), availability(options, "enhancer"), LABELS.enhancer),
     output_format: select({
       name: "output_format",
       label: "Output format",

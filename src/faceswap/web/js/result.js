@@ -2,23 +2,71 @@
 import { fileUrl } from "./api.js";
 import { formatBytes, formatSeconds, h, uid } from "./dom.js";
 
-/** Before/after slider: the result underneath, the original clipped to the slider's position. */
-export function compareImages(beforeUrl, afterUrl) {
+/** Before/after comparison: the result underneath, the original clipped to the divider. The slider's track
+ * spans exactly the image (its thumb sits on the divider); dragging on the picture moves the divider too;
+ * "Show the original" / "Show the result" shows either one whole. `start`: the divider's first position in
+ * percent (0: the whole result). */
+export function compareImages(beforeUrl, afterUrl, { start = 50 } = {}) {
   const id = uid("compare");
-  const before = h("img", { src: beforeUrl, alt: "Original", class: "compare-before" });
-  const after = h("img", { src: afterUrl, alt: "Result", class: "compare-after" });
+  const before = h("img", { src: beforeUrl, alt: "Original", class: "compare-before", draggable: "false" });
+  const after = h("img", { src: afterUrl, alt: "Result", class: "compare-after", draggable: "false" });
   const stage = h("div", { class: "compare-stage" }, after, h("div", { class: "compare-clip" }, before), h("span", { class: "tag tag-left", "aria-hidden": "true" }, "Before"), h("span", { class: "tag tag-right", "aria-hidden": "true" }, "After"));
-  const slider = h("input", { type: "range", id, min: "0", max: "100", value: "50", class: "compare-slider" });
-  const move = () => stage.style.setProperty("--pos", `${slider.value}%`);
+  const slider = h("input", { type: "range", id, min: "0", max: "100", value: String(start), class: "compare-slider" });
+  const whole = h("button", { type: "button", class: "secondary compare-whole", "aria-pressed": "false" }, "Show the original");
+  const move = () => {
+    stage.style.setProperty("--pos", `${slider.value}%`);
+    const original = slider.value === slider.max;
+    whole.setAttribute("aria-pressed", String(original));
+    whole.textContent = original ? "Show the result" : "Show the original";
+  };
+  const seek = (event) => {
+    const box = stage.getBoundingClientRect();
+    const share = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+    slider.value = String(Math.round(share * 100));
+    move();
+  };
+  stage.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0) return;
+    event.preventDefault();
+    stage.setPointerCapture(event.pointerId);
+    seek(event);
+  });
+  stage.addEventListener("pointermove", (event) => { if (stage.hasPointerCapture(event.pointerId)) seek(event); });
   slider.addEventListener("input", move);
+  whole.addEventListener("click", () => {
+    slider.value = whole.getAttribute("aria-pressed") === "true" ? slider.min : slider.max;
+    move();
+  });
   move();
-  return h("div", { class: "compare" }, stage, h("label", { htmlFor: id, class: "compare-label" }, "Slide to compare the original (left) with the result (right)"), slider);
+  return h(
+    "div",
+    { class: "compare" },
+    h("div", { class: "compare-tools" }, whole),
+    h("div", { class: "compare-frame" }, stage, slider),
+    h("label", { htmlFor: id, class: "compare-label" }, "Slide to compare the original (left) with the result (right), or drag on the picture"),
+  );
 }
 
-/** Videos side by side, or one at a time with a toggle. */
+/** Keeps two videos together: playing, pausing, seeking or changing the speed of one does the same to the
+ * other (the echo of each change finds the other already there and stops). */
+export function syncVideos(first, second) {
+  const mirror = (from, to) => {
+    from.addEventListener("play", () => { if (to.paused) to.play().catch(() => {}); });
+    from.addEventListener("pause", () => { if (!to.paused) to.pause(); });
+    from.addEventListener("seeking", () => { if (Math.abs(to.currentTime - from.currentTime) > 0.05) to.currentTime = from.currentTime; });
+    from.addEventListener("ratechange", () => { if (to.playbackRate !== from.playbackRate) to.playbackRate = from.playbackRate; });
+  };
+  mirror(first, second);
+  mirror(second, first);
+}
+
+/** Videos side by side (or one at a time with a toggle), played, paused and seeked together. */
 export function compareVideos(beforeUrl, afterUrl) {
-  const before = h("figure", {}, h("video", { src: beforeUrl, controls: true, muted: true, preload: "metadata" }), h("figcaption", {}, "Original"));
-  const after = h("figure", {}, h("video", { src: afterUrl, controls: true, preload: "metadata" }), h("figcaption", {}, "Result"));
+  const beforeVideo = h("video", { src: beforeUrl, controls: true, muted: true, preload: "metadata" });
+  const afterVideo = h("video", { src: afterUrl, controls: true, preload: "metadata" });
+  syncVideos(beforeVideo, afterVideo);
+  const before = h("figure", {}, beforeVideo, h("figcaption", {}, "Original"));
+  const after = h("figure", {}, afterVideo, h("figcaption", {}, "Result"));
   const stage = h("div", { class: "video-compare side-by-side" }, before, after);
   const toggle = h("button", { type: "button", class: "secondary", hidden: true }, "Show the original");
   const mode = h("button", { type: "button", class: "secondary", "aria-pressed": "false" }, "One at a time");
@@ -75,7 +123,9 @@ export function resultView(entry) {
   const afterUrl = fileUrl(result.output_url);
   const beforeUrl = fileUrl(entry.targetUrl);
   const video = result.kind === "video" || String(result.content_type).startsWith("video/");
-  const comparison = beforeUrl ? (video ? compareVideos(beforeUrl, afterUrl) : compareImages(beforeUrl, afterUrl)) : h("img", { src: afterUrl, alt: "Result" });
+  // a group photo's changed faces may all sit on one side of a 50 % split: it starts on the whole result
+  const start = entry.kind === "group" ? 0 : 50;
+  const comparison = beforeUrl ? (video ? compareVideos(beforeUrl, afterUrl) : compareImages(beforeUrl, afterUrl, { start })) : h("img", { src: afterUrl, alt: "Result" });
   return h(
     "section",
     { class: "result", "aria-labelledby": "result-title" },

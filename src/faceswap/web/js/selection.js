@@ -1,6 +1,7 @@
 // Which faces a swap chooses from (part of the Advanced section): the order of the target's faces and
 // the face filters (gender, age, race; they need the fairface model), built from GET /api/options.
 import { h, uid } from "./dom.js";
+import { installNote, notInstalled } from "./installed.js";
 import { select } from "./options.js";
 
 const ORDER_LABELS = {
@@ -34,7 +35,17 @@ export function selectionFields(options) {
   const race = select({ name: "face_race", label: "Only change (origin)", values: ["", ...(options.face_race ?? [])], selected: "", labels: RACE_LABELS });
   const from = ageInput("face_age_from", "Age from", "0", max - 1);
   const to = ageInput("face_age_to", "to (not included)", String(max), max);
-  const hint = h("small", {}, "Gender, age and origin are estimated by the fairface model, which must be installed.");
+  const classifier = Object.entries(options.models?.face_filters ?? {}).find(([, state]) => notInstalled(state));
+  let note = h("small", {}, "Gender, age and origin are estimated by the fairface model, which must be installed.");
+  if (classifier) {
+    // the filters cannot work here: greyed out, with the command that installs the classifier
+    note = installNote([[classifier[0], classifier[1].download]], "The face filters need the fairface model, which is not installed on this server");
+    note.open = true;
+    for (const field of [gender.field, race.field, from.field, to.field]) {
+      field.disabled = true;
+      field.setAttribute("aria-describedby", note.id);
+    }
+  }
   const element = h(
     "fieldset",
     { class: "face-selection" },
@@ -43,7 +54,7 @@ export function selectionFields(options) {
     gender.element,
     h("div", { class: "age-range" }, from.element, to.element),
     race.element,
-    hint,
+    note,
   );
   function values() {
     const out = {};

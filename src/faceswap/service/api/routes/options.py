@@ -27,8 +27,10 @@ from faceswap.choices import (
     choices,
 )
 from faceswap.engine.face_filters import AGE_BUCKETS, AGE_LIMIT
+from faceswap.engine.options import SwapOptions
 from faceswap.service.api.auth import keys_required
 from faceswap.service.api.envelope import ok
+from faceswap.service.api.model_availability import model_choices
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.api.swapper_options import swapper_options
 
@@ -47,6 +49,7 @@ async def options(state: State, request: Request) -> dict[str, Any]:
         {
             "engine": list(choices(EngineName)),
             "swappers": swapper_options(state.settings),
+            "models": model_choices(state.settings),
             "enhancer": list(choices(EnhancerName)),
             "face_mode": list(choices(FaceMode)),
             "landmarker": list(choices(LandmarkerName)),
@@ -75,8 +78,11 @@ async def options(state: State, request: Request) -> dict[str, Any]:
                 "enhancer_blend": engine.enhancer_blend,
                 "enhancer_weight": engine.enhancer_weight,
                 "face_order": None,
+                "occluder": SwapOptions().occluder,
+                "face_parser": SwapOptions().face_parser,
             },
             "max_upload_bytes": state.max_upload_bytes,
+            "max_image_pixels": state.settings.limits.max_image_pixels,
             "auth": {"required": await keys_required(request)},
         }
     )

@@ -4,7 +4,8 @@ A result's ``file_id`` is its key, ``results/<task_id>/<attempt>/<name>``. The s
 ``results/<task_id>/<name>`` that clients built before results had attempt folders (and under which
 older results are still stored) keeps working: when no object is stored under it, it names the file
 ``<name>`` of the attempt that completed the task. Downloads carry ``nosniff`` and a sandboxing CSP, and
-are ``attachment`` unless an image or video (:mod:`faceswap.service.api.served`).
+are ``attachment`` unless an image or video (:mod:`faceswap.service.api.served`), and serve one byte range
+(``Range``, :mod:`faceswap.service.api.ranges`) so that a browser can seek in a video.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
+from fastapi.responses import Response, StreamingResponse
 from saq.job import Status
 
 from faceswap.errors import NotFoundError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import store_file
+from faceswap.service.api.ranges import UnsatisfiableRangeError, in_range, parse_range
 from faceswap.service.api.served import MAX_DOWNLOAD_NAME, download_headers
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.queue.attempts import attempt_name
@@ -40,7 +42,11 @@ async def upload(state: State, file: Annotated[UploadFile, File()]) -> dict[str,
     "/download/{file_id:path}",
     summary="Download an upload or a result",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        206: {"description": "the byte range asked for (`Range`)"},
+        416: {"description": "the range starts past the end of the file"},
+    },
 )
 async def download(
     state: State,
@@ -52,7 +58,10 @@ async def download(
             description="the file name the download is saved under (its extension is the stored file's)",
         ),
     ] = None,
-) -> StreamingResponse:
+    byte_range: Annotated[
+        str | None, Header(alias="Range", description="one byte range, `bytes=START-END` (answered 206)")
+    ] = None,
+) -> Response:
     """``file_id`` is an upload's id or a stored key such as ``results/<task_id>/<attempt>/output.png``
     (``results/<task_id>/output.png`` names the completed task's ``output.png``)."""
     key = await stored_key(state.storage, file_id)
@@ -60,13 +69,24 @@ async def download(
         raise NotFoundError(f"no file {file_id!r}")
     key = await completed_result_key(state, key)
     obj = await state.storage.stat(key)
+    headers = {**download_headers(obj, name), "Accept-Ranges": "bytes"}
+    try:
+        wanted = parse_range(byte_range, obj.size)
+    except UnsatisfiableRangeError:
+        headers = {"Content-Range": f"bytes */{obj.size}", "Accept-Ranges": "bytes"}
+        return Response(status_code=416, headers=headers)
     stream = state.storage.stream(key)
 
     async def body() -> AsyncIterator[bytes]:
         async for chunk in stream:
             yield chunk
 
-    return StreamingResponse(body(), media_type=obj.content_type, headers=download_headers(obj, name))
+    if wanted is None:
+        return StreamingResponse(body(), media_type=obj.content_type, headers=headers)
+    headers.update({"Content-Range": wanted.content_range, "Content-Length": str(wanted.length)})
+    return StreamingResponse(
+        in_range(body(), wanted), status_code=206, media_type=obj.content_type, headers=headers
+    )
 
 
 async def completed_result_key(state: ServiceState, key: str) -> str:

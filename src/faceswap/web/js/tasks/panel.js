@@ -1,16 +1,22 @@
 // The task panel (bottom-right on every page): live progress, stop, try again, results; updated in place.
-import { api, fileUrl } from "../api.js";
+import { fileUrl } from "../api.js";
+import { copyLinkButton } from "../copy.js";
 import { downloadName, namedUrl } from "../result.js";
 import { announce, h } from "../dom.js";
 import { errorBox, explain } from "../errors.js";
+import { retryTask, stopTask } from "./actions.js";
 import { detailText } from "./describe.js";
 import { isActive } from "./store.js";
 
 const RETRYABLE = new Set(["FAILED", "CANCELLED"]);
+/** Widths where the page keeps a column free for the open panel (the same width as in app.css). */
+const ROOMY = "(min-width: 1100px)";
 
 export const STATUS_WORDS = { PENDING: "Waiting", PROCESSING: "Working", COMPLETED: "Done", FAILED: "Failed", CANCELLED: "Stopped" };
+export const STOPPING = "Stopping\u2026";
 
 export function statusText(entry) {
+  if (entry.stopping && isActive(entry)) return `${STOPPING} \u00b7 ${Math.round((entry.progress ?? 0) * 100)} %`;
   const word = STATUS_WORDS[entry.status] ?? entry.status;
   return isActive(entry) ? `${word} \u00b7 ${Math.round((entry.progress ?? 0) * 100)} %` : word;
 }
@@ -36,7 +42,9 @@ export class TaskPanel {
     this.clear = h("button", { type: "button", class: "link", onClick: () => store.clearFinished() }, "Clear finished");
     this.body = h("div", { id: "task-body", class: "panel-body" }, this.empty, this.list, this.clear);
     root.replaceChildren(this.toggle, this.body);
-    this.#setOpen(window.matchMedia("(min-width: 700px)").matches || store.list().some(isActive));
+    // open where the page keeps room for it beside the form (app.css, --panel-room); elsewhere it would
+    // cover form controls, so it starts as its title bar unless a task is running
+    this.#setOpen(window.matchMedia(ROOMY).matches || store.list().some(isActive));
     store.addEventListener("change", () => this.render());
     this.render();
   }
@@ -93,7 +101,7 @@ export class TaskPanel {
     row.detail.hidden = !row.detail.textContent;
     row.error.hidden = !entry.error || entry.status === "CANCELLED";
     row.error.textContent = entry.error ? explain(entry.error.code, entry.error.message).title : "";
-    const key = `${entry.status}|${entry.result?.output_url ?? ""}`;
+    const key = `${entry.status}|${entry.result?.output_url ?? ""}|${entry.stopping ? "stopping" : ""}`;
     if (row.key === key) return;
     row.key = key;
     row.thumb.replaceChildren(thumbnail(entry) ?? "");
@@ -103,7 +111,9 @@ export class TaskPanel {
   #actions(entry) {
     const title = entry.title ?? "task";
     if (isActive(entry)) {
-      return [h("button", { type: "button", class: "stop", "aria-label": `Stop ${title}`, onClick: (event) => this.#stop(entry.id, event.currentTarget) }, "Stop")];
+      const stopping = Boolean(entry.stopping);
+      const stop = h("button", { type: "button", class: "stop", "aria-label": `Stop ${title}`, disabled: stopping, onClick: () => stopTask(this.store, this.follower, entry.id) }, stopping ? STOPPING : "Stop");
+      return [stop, copyLinkButton(entry.id, title)];
     }
     const out = [];
     if (RETRYABLE.has(entry.status)) {
@@ -113,6 +123,7 @@ export class TaskPanel {
     if (entry.status === "COMPLETED" && entry.result?.output_url) {
       out.push(h("a", { href: namedUrl(fileUrl(entry.result.output_url), entry), download: downloadName(entry), class: "download" }, "Download"));
     }
+    out.push(copyLinkButton(entry.id, title));
     out.push(h("button", { type: "button", class: "link remove", "aria-label": `Remove ${title} from the list`, onClick: () => this.store.remove(entry.id) }, "Remove"));
     return out;
   }
@@ -126,26 +137,13 @@ export class TaskPanel {
     button.disabled = true;
     button.textContent = "Starting again\u2026";
     try {
-      this.store.apply(await api.retry(entry.id));
+      await retryTask(this.store, this.follower, entry.id);
       announce(`${title}: started again`);
-      this.follower.follow(entry.id);
     } catch (error) {
       button.disabled = false;
       button.textContent = "Try again";
       row?.actions.append(errorBox(error));
       announce(`${title}: ${explain(error.code, error.message).title}`);
-      if (error.code === "task_not_retryable" || error.status === 404) await this.follower.refresh(entry.id);
     }
-  }
-
-  async #stop(id, button) {
-    button.disabled = true;
-    button.textContent = "Stopping\u2026";
-    try {
-      this.store.apply(await api.cancel(id));
-    } catch {
-      // 409: it finished meanwhile; the refresh shows how
-    }
-    await this.follower.refresh(id);
   }
 }

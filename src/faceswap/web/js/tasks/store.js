@@ -14,8 +14,8 @@ function load(storage) {
   }
 }
 
-/** Entries: {id, kind, title, status, progress, result, error, targetUrl, created, updated, and the progress
- * detail: stage, framesDone, framesTotal, fps, etaS, queuePosition}; "change" events. */
+/** Entries: {id, kind, title, status, progress, result, error, targetUrl, created, updated, stopping?, and
+ * the progress detail: stage, framesDone, framesTotal, fps, etaS, queuePosition}; "change" events. */
 export class TaskStore extends EventTarget {
   constructor(storage = window.localStorage) {
     super();
@@ -42,9 +42,21 @@ export class TaskStore extends EventTarget {
     const entry = this.get(task.taskId);
     if (!entry) return null;
     Object.assign(entry, fromTask(task));
+    if (!isActive(entry)) delete entry.stopping;
     this.#save();
     this.#changed(entry.id);
     return entry;
+  }
+
+  /** Marks an entry as being stopped (`on`: its stop was asked and not yet refused) or not; the mark goes
+   * once the task is no longer active. Every view of the task shows it ("Stopping…", no second stop). */
+  setStopping(id, on) {
+    const entry = this.get(id);
+    if (!entry || Boolean(entry.stopping) === on) return;
+    if (on) entry.stopping = true;
+    else delete entry.stopping;
+    this.#save();
+    this.#changed(id);
   }
 
   /** Marks an entry as gone from the server (expired or the queue was reset). */

@@ -2,7 +2,7 @@
 // drop a new face on each one to change; a box drawn on the photo adds a person the detector missed.
 import { Uploads } from "../api.js";
 import { announce, h } from "../dom.js";
-import { dropzone, IMAGES } from "../dropzone.js";
+import { dropzone, IMAGES, uploadLimits } from "../dropzone.js";
 import { facePhoto } from "../facephoto.js";
 import { assignGrid } from "../faces.js";
 import { optionFields } from "../options.js";
@@ -44,7 +44,7 @@ export function groupView(ctx) {
     photo = facePhoto({ file, width: data.width, height: data.height, onSelect: (index) => grid?.choose(index), onDraw: addFace });
     photo.show(data.faces);
     photoHolder.replaceChildren(photo.element);
-    grid = assignGrid(data.faces);
+    grid = assignGrid(data.faces, { limits });
     holder.replaceChildren(grid.element);
   }
 
@@ -68,7 +68,8 @@ export function groupView(ctx) {
     photo.select(number - 1);
   }
 
-  const target = dropzone({ name: "target", label: "Group photo", hint: "A photo with several people", media: IMAGES, onChange: showFaces });
+  const limits = uploadLimits(ctx.options);
+  const target = dropzone({ name: "target", label: "Group photo", hint: "A photo with several people", media: IMAGES, limits, onChange: showFaces });
   const options = optionFields(ctx.options, { media: "image", faceMode: false });
   // the order and the filters renumber the faces: find them again as the swap will number them
   options.element.addEventListener("change", (event) => {

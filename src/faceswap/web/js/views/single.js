@@ -1,5 +1,5 @@
 // The photo and video views: one face onto a target photo or video, with options and a reference person.
-import { dropzone, IMAGES, VIDEOS } from "../dropzone.js";
+import { dropzone, IMAGES, uploadLimits, VIDEOS } from "../dropzone.js";
 import { Uploads } from "../api.js";
 import { h } from "../dom.js";
 import { optionFields } from "../options.js";
@@ -27,9 +27,11 @@ export function singleView(ctx, kind) {
   const text = KINDS[kind];
   const uploads = new Uploads();
   const reference = referencePicker(ctx, uploads);
-  const source = dropzone({ name: "source", label: "Face to use", hint: "A clear photo of one face", media: IMAGES });
+  const limits = uploadLimits(ctx.options);
+  const source = dropzone({ name: "source", label: "Face to use", hint: "A clear photo of one face", media: IMAGES, limits });
   const target = dropzone({
     name: "target",
+    limits,
     label: text.target[0],
     hint: text.target[1],
     media: text.target[2],
