@@ -178,3 +178,26 @@ def test_an_api_without_a_models_folder_leaves_the_check_to_the_worker(tmp_path:
     with TestClient(create_app(service_settings(tmp_path))) as client:
         assert not (tmp_path / "models").exists()
         assert client.post("/api/tasks/create", json=body).status_code == 200
+
+
+def test_a_missing_landmarker_is_refused_at_creation(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    wf = {"source_url": "https://example.com/a.jpg", "target_url": "https://example.com/b.jpg"}
+    with TestClient(create_app(service_settings(tmp_path))) as client:
+        for workflow in ("face_swap", "face_detect"):
+            body = {
+                "workflow": workflow,
+                "params": {"input_data": {"wf_json": {**wf, "model": "auto", "landmarker": "2dfan4"}}},
+            }
+            answer = client.post("/api/tasks/create", json=body)
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"]["code"] == "model_missing"
+            assert "2dfan4" in answer.json()["error"]["message"]
+            assert "fan_68_5" in answer.json()["error"]["message"]
+        classic = {
+            **wf,
+            "model": "classic",
+            "landmarker": "2dfan4",
+        }  # its own 68 points: no landmarker loaded
+        body = {"workflow": "face_swap", "params": {"input_data": {"wf_json": classic}}}
+        assert client.post("/api/tasks/create", json=body).status_code == 200

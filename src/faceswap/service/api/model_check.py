@@ -1,7 +1,7 @@
 """At task creation: the models a face swap names must be installed, when this process can tell.
 
-A task naming a neural engine, an enhancer, an upscale (frame enhancer), a model mask or a face filter
-(fairface) whose files are missing is refused at once with ``model_missing``, every missing model named in
+A task naming a neural engine, an enhancer, an upscale (frame enhancer), a model mask, the 68-point
+landmarker or a face filter (fairface) whose files are missing is refused at once with ``model_missing``, every missing model named in
 one message, instead of failing on a worker after it was queued. The API checks its own models folder; an API without one (its workers keep the models
 on other machines) leaves the check to the worker, as before. ``auto`` needs nothing: it falls back to
 the classic engine.
@@ -13,7 +13,7 @@ from typing import cast, get_args
 
 from faceswap.choices import ModelName, SwapperName
 from faceswap.config import Settings
-from faceswap.engine.needs import neural_models, option_models, selection_models
+from faceswap.engine.needs import landmarker_models, neural_models, option_models, selection_models
 from faceswap.errors import ModelMissingError
 from faceswap.models.registry import ModelRegistry
 from faceswap.service.tasks.model import TaskCreate
@@ -35,6 +35,9 @@ def required_models(create: TaskCreate, settings: Settings) -> tuple[ModelName, 
         needed.extend(option_models(wf.swap_options(), enhancer, wf.upscale or settings.engine.upscale))
     if create.workflow in SELECTING_WORKFLOWS:
         needed.extend(selection_models(wf.face_filters()))
+    engine = wf.model or settings.engine.engine
+    if create.workflow in (*SWAP_WORKFLOWS, *SELECTING_WORKFLOWS) and engine != "classic":
+        needed.extend(landmarker_models(wf.landmarker or settings.engine.landmarker))
     return tuple(dict.fromkeys(needed))
 
 
