@@ -19,7 +19,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import cast, get_args
 
 import click
 import cv2
@@ -35,30 +35,10 @@ from faceswap.engine.types import Face, Identity, SourceFace
 from faceswap.models.swappers import SWAPPERS
 from faceswap.testing.photos import ASTRONAUT, GRACE_HOPPER
 from faceswap.testing.swapper_standins import write_converter_standin, write_swapper_standin
+from model_clock import ModelClock
 
 FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
 WIDTH, HEIGHT = 1920, 1080
-
-
-class Clock:
-    """Milliseconds inside the wrapped sessions' ``run``: wall time and the calling thread's CPU time."""
-
-    def __init__(self) -> None:
-        self.ms = 0.0
-        self.cpu_ms = 0.0
-
-    def wrap(self, session: Any) -> None:
-        run = session.run
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start, cpu = time.perf_counter(), time.thread_time()
-            try:
-                return run(*args, **kwargs)
-            finally:
-                self.ms += (time.perf_counter() - start) * 1000.0
-                self.cpu_ms += (time.thread_time() - cpu) * 1000.0
-
-        session.run = timed
 
 
 def frame_and_face() -> tuple[np.ndarray, Face]:
@@ -83,7 +63,7 @@ def identity() -> Identity:
     return Identity((SourceFace(photo, face),), vector / np.linalg.norm(vector))
 
 
-def build(directory: Path, name: SwapperName, clock: Clock) -> OnnxSwapper:
+def build(directory: Path, name: SwapperName, clock: ModelClock) -> OnnxSwapper:
     settings = EngineSettings(providers=["cpu"])
     spec = SWAPPERS[name]
     path = write_swapper_standin(directory / f"{name}.onnx", name, "constant", fp16=name.endswith("_fp16"))
@@ -100,7 +80,7 @@ def build(directory: Path, name: SwapperName, clock: Clock) -> OnnxSwapper:
 
 
 def measure(
-    swappers: dict[str, tuple[OnnxSwapper, Clock, SwapOptions]], repeat: int, warmup: int, reuse: bool
+    swappers: dict[str, tuple[OnnxSwapper, ModelClock, SwapOptions]], repeat: int, warmup: int, reuse: bool
 ) -> dict[str, dict[str, float]]:
     """Median and minimum ms outside the model per swap, and the median model ms. The swappers take turns
     within each repetition, so a busy neighbour on a shared machine slows all of them alike. ``reuse``:
@@ -114,7 +94,7 @@ def measure(
         for name, (swapper, clock, options) in swappers.items():
             # a new identity per swap, as for one photo (an image source crops its photo every time)
             person = source if reuse else Identity(source.faces, source.embedding)
-            clock.ms = clock.cpu_ms = 0.0
+            clock.reset()
             start, cpu_start = time.perf_counter(), time.thread_time()
             swapper.swap(frame, face, person, options)
             total = (time.perf_counter() - start) * 1000.0
@@ -166,9 +146,9 @@ def main(
     chosen = cast(tuple[SwapperName, ...], names or get_args(SwapperName))
     wanted = ("inswapper_128", *(n for n in chosen if n != "inswapper_128"))
     with tempfile.TemporaryDirectory() as tmp:
-        built: dict[str, tuple[OnnxSwapper, Clock, SwapOptions]] = {}
+        built: dict[str, tuple[OnnxSwapper, ModelClock, SwapOptions]] = {}
         for name in wanted:
-            clock = Clock()
+            clock = ModelClock()
             swapper = build(Path(tmp), name, clock)
             boost = (
                 pixel_boost
