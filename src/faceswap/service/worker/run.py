@@ -96,6 +96,12 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             raise failure from error
         raise
     except Exception as error:
+        if run.abort_requested:  # the work broke off because it was told to stop: a cancel, not a bug
+            await _await_abort(job)  # SAQ normally cancels us here; else end CANCELLED
+            cancelled = CancelledError("cancelled by the client")
+            _record(job, cancelled.to_dict(), retry=False)
+            logger.info("task %s: stopped on a cancel (%s)", job.key, type(error).__name__)
+            raise cancelled from error
         # the text of an unexpected error (a library's assertion, paths) is for the log (SAQ logs it with
         # its traceback), not for clients
         message = f"internal error ({type(error).__name__}); the worker's log has the details"
