@@ -33,26 +33,21 @@ from faceswap.engine.onnx.swapper import OnnxSwapper, load_swapper
 from faceswap.engine.options import SwapOptions
 from faceswap.engine.types import Face, Identity, SourceFace
 from faceswap.models.swappers import SWAPPERS
-from faceswap.testing.photos import ASTRONAUT, GRACE_HOPPER
+from faceswap.testing.photos import GRACE_HOPPER
 from faceswap.testing.swapper_standins import write_converter_standin, write_swapper_standin
+from image import HEIGHT, WIDTH, compose_target
 from model_clock import ModelClock
 
 FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
-WIDTH, HEIGHT = 1920, 1080
 
 
 def frame_and_face() -> tuple[np.ndarray, Face]:
-    """astronaut.png scaled to the full height, centred on a black 1920x1080 canvas, and its face."""
-    photo = cv2.imread(str(FACES / ASTRONAUT.file))
-    scale = HEIGHT / photo.shape[0]
-    side = round(photo.shape[1] * scale)
-    left = (WIDTH - side) // 2
-    canvas = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
-    canvas[:, left : left + side] = cv2.resize(photo, (side, HEIGHT), interpolation=cv2.INTER_CUBIC)
-    box = np.array(ASTRONAUT.box, np.float32) * scale + np.array([left, 0, left, 0], np.float32)
-    kps = np.array(ASTRONAUT.kps, np.float32) * scale + np.array([left, 0], np.float32)
+    """image.py's 1080p canvas of astronaut.png and its face, with a random unit embedding."""
+    canvas, standin = compose_target()
     rng = np.random.default_rng(1)
     target = rng.standard_normal(512).astype(np.float32)
+    box = np.array(standin.box, np.float32)
+    kps = np.array(standin.kps, np.float32)
     return canvas, Face(box, kps, 0.9, embedding=target / np.linalg.norm(target))
 
 
