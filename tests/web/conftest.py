@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -113,3 +114,17 @@ def group_photo(tmp_path: Path) -> Path:
     path = tmp_path / "group.png"
     group.save(path)
     return path
+
+
+def changed_halves(page: Any, group_photo: Path, tmp_path: Path) -> tuple[float, float]:
+    """Downloads the result shown on ``page`` and says what share of :func:`group_photo`'s left (the
+    astronaut) and right (Grace Hopper) halves changed."""
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the result").click()
+    saved = tmp_path / "result.png"
+    info.value.save_as(saved)
+    result = np.asarray(Image.open(saved).convert("L"), dtype=np.int16)
+    original = np.asarray(Image.open(group_photo).convert("L"), dtype=np.int16)
+    changed = np.abs(result - original) > 24
+    split = Image.open(ASTRONAUT).width + GAP // 2
+    return float(changed[:, :split].mean()), float(changed[:, split:].mean())
