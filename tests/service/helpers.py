@@ -9,7 +9,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from faceswap.config import EngineSettings, ServiceSettings, Settings
+import cv2
+import numpy as np
+
+from faceswap.config import EngineSettings, InputLimits, ServiceSettings, Settings
+from faceswap.service.tasks.client import TaskClient
+from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.runner import build_worker
 from faceswap.storage.open import storage_from_settings
@@ -44,3 +49,23 @@ async def running_worker(queue: Any, settings: Settings) -> AsyncIterator[Worker
         await worker.stop()
         await asyncio.wait_for(task, 30)
         await storage.aclose()
+
+
+async def run_classic_task(
+    queue: Any, tmp_path: Path, create: TaskCreate, limits: InputLimits | None = None
+) -> tuple[Task, np.ndarray | None]:
+    """Runs ``create`` on a worker with the classic engine (models, if any, under ``tmp_path / "models"``);
+    the finished task and, when it completed, its decoded image."""
+    update: dict[str, Any] = {"engine": EngineSettings(engine="classic", providers=["cpu"])}
+    if limits is not None:
+        update["limits"] = limits
+    settings = service_settings(tmp_path).model_copy(update=update)
+    client = TaskClient(queue, settings.service)
+    async with running_worker(queue, settings) as worker:
+        created = await client.submit(create)
+        done = await client.wait(created.task_id, timeout=60)
+        if done.status != "COMPLETED":
+            return done, None
+        assert done.result is not None
+        data = await worker.storage.get(done.result["file_id"])
+    return done, cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)

@@ -13,16 +13,14 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from faceswap.config import EngineSettings
 from faceswap.models.catalog import spec
 from faceswap.models.verify import crc32_file, write_sidecar
 from faceswap.service.api.app import create_app
-from faceswap.service.tasks.client import TaskClient
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.testing.mask_standins import write_xseg_standin
 from tests.cli.test_swap_neural import install_standins
 from tests.service.conftest import ASTRONAUT, GRACE
-from tests.service.helpers import running_worker, service_settings
+from tests.service.helpers import run_classic_task, service_settings
 
 COLOUR_BGR = np.array([102, 204, 51])  # the constant stand-in's colour
 BAR = (slice(120, 130), slice(200, 250))
@@ -62,29 +60,15 @@ def add_xseg(models: Path) -> None:
     write_sidecar(path.with_suffix(".hash"), crc32_file(path))
 
 
-async def run_task(any_queue: Any, tmp_path: Path, create: TaskCreate) -> tuple[Any, np.ndarray | None]:
-    settings = service_settings(tmp_path)  # models under tmp_path / "models"
-    settings = settings.model_copy(update={"engine": EngineSettings(engine="classic", providers=["cpu"])})
-    client = TaskClient(any_queue, settings.service)
-    async with running_worker(any_queue, settings) as worker:
-        created = await client.submit(create)
-        done = await client.wait(created.task_id, timeout=60)
-        if done.status != "COMPLETED":
-            return done, None
-        assert done.result is not None
-        data = await worker.storage.get(done.result["file_id"])
-    return done, cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-
-
 async def test_an_occlusion_mask_and_pixel_boost_reach_the_engine(
     any_queue: Any, tmp_path: Path, models: Path
 ) -> None:
     add_xseg(models)
-    done, masked = await run_task(
+    done, masked = await run_classic_task(
         any_queue, tmp_path, task(mask_types=["box", "occlusion"], pixel_boost="256")
     )
     assert done.status == "COMPLETED", done.error
-    _, plain = await run_task(any_queue, tmp_path, task())
+    _, plain = await run_classic_task(any_queue, tmp_path, task())
     assert masked is not None
     assert plain is not None
     target = barred_astronaut()
@@ -95,7 +79,7 @@ async def test_an_occlusion_mask_and_pixel_boost_reach_the_engine(
 async def test_a_missing_mask_model_fails_the_task_model_missing(
     any_queue: Any, tmp_path: Path, models: Path
 ) -> None:
-    done, _ = await run_task(any_queue, tmp_path, task(mask_types=["occlusion"]))
+    done, _ = await run_classic_task(any_queue, tmp_path, task(mask_types=["occlusion"]))
     assert done.status == "FAILED"
     assert done.error is not None
     assert done.error.code == "model_missing"
@@ -105,7 +89,7 @@ async def test_a_missing_mask_model_fails_the_task_model_missing(
 async def test_the_classic_engine_refuses_neural_options(
     any_queue: Any, tmp_path: Path, models: Path
 ) -> None:
-    done, _ = await run_task(any_queue, tmp_path, task(model="classic", pixel_boost="512"))
+    done, _ = await run_classic_task(any_queue, tmp_path, task(model="classic", pixel_boost="512"))
     assert done.status == "FAILED"
     assert done.error is not None
     assert done.error.code == "bad_option"

@@ -9,17 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from faceswap.config import EngineSettings, InputLimits
+from faceswap.config import InputLimits
 from faceswap.service.api.app import create_app
-from faceswap.service.tasks.client import TaskClient
-from faceswap.service.tasks.model import TaskCreate
 from tests.cli.test_swap_neural import install_standins
-from tests.service.helpers import running_worker, service_settings
+from tests.service.helpers import run_classic_task, service_settings
 from tests.service.test_swap_option_tasks import task
 
 FACE = (slice(100, 140), slice(200, 250))
@@ -32,34 +29,14 @@ def models(tmp_path: Path) -> Path:
     return folder
 
 
-async def run_task(
-    any_queue: Any, tmp_path: Path, create: TaskCreate, limits: InputLimits | None = None
-) -> tuple[Any, np.ndarray | None]:
-    settings = service_settings(tmp_path).model_copy(
-        update={
-            "engine": EngineSettings(engine="classic", providers=["cpu"]),
-            "limits": limits or InputLimits(),
-        }
-    )
-    client = TaskClient(any_queue, settings.service)
-    async with running_worker(any_queue, settings) as worker:
-        created = await client.submit(create)
-        done = await client.wait(created.task_id, timeout=60)
-        if done.status != "COMPLETED":
-            return done, None
-        assert done.result is not None
-        data = await worker.storage.get(done.result["file_id"])
-    return done, cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-
-
 async def test_an_upscaled_photo_is_twice_as_large(any_queue: Any, tmp_path: Path, models: Path) -> None:
-    done, image = await run_task(any_queue, tmp_path, task(upscale="real_esrgan_x2"))
+    done, image = await run_classic_task(any_queue, tmp_path, task(upscale="real_esrgan_x2"))
     assert done.status == "COMPLETED", done.error
     assert image is not None
     assert image.shape == (1024, 1024, 3)  # the 512 x 512 astronaut, doubled
     assert done.result["upscale"] == "real_esrgan_x2"
     assert (done.result["width"], done.result["height"]) == (1024, 1024)
-    _, plain = await run_task(any_queue, tmp_path, task())
+    _, plain = await run_classic_task(any_queue, tmp_path, task())
     assert plain is not None
     # the stand-in repeats pixels: every 2 x 2 block of the output is one pixel of the swap
     assert np.abs(image[::2, ::2].astype(int) - plain.astype(int)).mean() < 1.0
@@ -69,7 +46,7 @@ async def test_an_upscale_over_the_limits_fails_bad_option(
     any_queue: Any, tmp_path: Path, models: Path
 ) -> None:
     limits = InputLimits(max_image_pixels=600 * 600)  # the 512 x 512 input fits, 1024 x 1024 does not
-    done, _ = await run_task(any_queue, tmp_path, task(upscale="real_esrgan_x2"), limits)
+    done, _ = await run_classic_task(any_queue, tmp_path, task(upscale="real_esrgan_x2"), limits)
     assert done.status == "FAILED"
     assert done.error.code == "bad_option"
     assert "1024x1024" in done.error.message
@@ -78,11 +55,11 @@ async def test_an_upscale_over_the_limits_fails_bad_option(
 
 async def test_the_enhancer_weight_reaches_codeformer(any_queue: Any, tmp_path: Path, models: Path) -> None:
     """The CodeFormer stand-in answers ``-input * weight``: weight 0 turns the face mid-grey."""
-    done, zero = await run_task(
+    done, zero = await run_classic_task(
         any_queue, tmp_path, task(enhancer="codeformer", enhancer_blend=1.0, enhancer_weight=0.0)
     )
     assert done.status == "COMPLETED", done.error
-    _, full = await run_task(any_queue, tmp_path, task(enhancer="codeformer", enhancer_blend=1.0))
+    _, full = await run_classic_task(any_queue, tmp_path, task(enhancer="codeformer", enhancer_blend=1.0))
     assert zero is not None
     assert full is not None
     assert np.abs(zero[FACE].astype(int) - 128).mean() < 3
@@ -169,13 +146,13 @@ async def test_an_upscaled_video_task_is_twice_as_large_with_its_frames(
     clip = write_clip(tmp_path / "clip.mp4")
     create = task(upscale="real_esrgan_x2_fp16")
     create.wf.target_url = "data:video/mp4;base64," + base64.b64encode(clip.read_bytes()).decode()
-    done, _ = await run_task(any_queue, tmp_path, create)
+    done, _ = await run_classic_task(any_queue, tmp_path, create)
     assert done.status == "COMPLETED", done.error
     assert done.result["kind"] == "video"
     assert (done.result["width"], done.result["height"]) == (2 * SIZE[0], 2 * SIZE[1])
     assert done.result["frames"] == FRAMES
     assert done.result["upscale"] == "real_esrgan_x2_fp16"
     limits = InputLimits(max_video_pixels=SIZE[0] * SIZE[1] * 2)  # the clip fits, twice its sides do not
-    done, _ = await run_task(any_queue, tmp_path, create, limits)
+    done, _ = await run_classic_task(any_queue, tmp_path, create, limits)
     assert done.status == "FAILED"
     assert done.error.code == "bad_option"
