@@ -42,7 +42,7 @@ from faceswap.errors import InputTooLargeError, NotFoundError, UrlForbiddenError
 from faceswap.service.api.body_limit import BodyBounds, BodyLimitMiddleware
 from faceswap.service.api.envelope import install_error_handlers
 from faceswap.service.api.inputs import store_bytes
-from faceswap.service.api.routes.face_swap import FaceSwapMetadata, FaceSwapResponse
+from faceswap.service.api.routes.face_swap import FaceSwapResponse
 from faceswap.service.processors import face_swap
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.tasks.model import TaskCreate
@@ -195,25 +195,10 @@ def create_engine_app(settings: Settings) -> FastAPI:
         url = str(result["output_url"])
         if url.startswith("/"):
             url = str(request.base_url).rstrip("/") + url
-        content_type = str(result.get("content_type") or "")
         inline = None
         if body.return_base64:
             inline = base64.b64encode(await service.storage.get(result["file_id"])).decode()
-        return FaceSwapResponse(
-            status="success",
-            output_path=url,
-            processing_time=float(result.get("processing_time", 0.0)),
-            job_id=job_id,
-            metadata=FaceSwapMetadata(
-                storage_url=url,
-                storage_provider=service.storage.scheme,
-                gif_url=url if content_type == "image/gif" else None,
-                webp_url=url if content_type == "image/webp" else None,
-                content_type=content_type or None,
-                faces_swapped=result.get("faces_swapped"),
-            ),
-            image_base64=inline,
-        )
+        return FaceSwapResponse.of(job_id, result, url, service.storage.scheme, inline)
 
     @app.post(
         CANCEL_PREFIX + "{request_id}",

@@ -1,6 +1,8 @@
 """``{success, data | error}`` envelopes, and the edge where errors become HTTP answers.
 
-Every :class:`FaceswapError` becomes its ``http_status`` with ``{"success": false, "error": {code,
+A route's JSON answer is an :class:`Envelope` of its data model (``Envelope[Task]``...), so the OpenAPI
+schema describes every field a client gets; a :class:`Sparse` model's answer holds only the fields it was
+given (a field that some answers lack is absent from them, not ``null``). Every :class:`FaceswapError` becomes its ``http_status`` with ``{"success": false, "error": {code,
 message}}``; request validation errors (and a pydantic model that a route builds from the request and
 that fails validation) become 422 ``bad_request``; anything else 500 ``internal_error``
 (logged, never shown).
@@ -10,17 +12,38 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, ValidationError, model_serializer
 from starlette.exceptions import HTTPException
 
 from faceswap.errors import FaceswapError, InputTooLargeError, public_message
 
 logger = logging.getLogger(__name__)
+
+
+DataT = TypeVar("DataT")
+
+
+class Envelope(BaseModel, Generic[DataT]):
+    """Every successful JSON answer of the ``/api`` routes: ``{"success": true, "data": ...}``."""
+
+    success: Literal[True] = True
+    data: DataT
+
+
+class Sparse(BaseModel):
+    """An answer model whose JSON holds only the fields it was given (built with, or validated from a
+    dict with): its optional fields are absent from the answers that lack them."""
+
+    # unannotated on purpose: pydantic then describes the model's own fields in the JSON schema
+    @model_serializer(mode="wrap")
+    def _given_fields(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        dumped = handler(self)
+        return {name: value for name, value in dumped.items() if name in self.model_fields_set}
 
 
 class ErrorBody(BaseModel):
@@ -51,10 +74,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: _answer("the queue, the storage or an engine is unavailable"),
 }
 """The error answers every API route may give, declared in each operation of the OpenAPI schema."""
-
-
-def ok(data: Any) -> dict[str, Any]:
-    return {"success": True, "data": data}
 
 
 def failure(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:

@@ -1,7 +1,7 @@
 """``RequestStorage``: one request's view of the storage, which remembers what the request stored.
 
 A route that stores inputs (uploads, ``data:``/base64 inputs) and is then refused (a bad option found
-after the files, a task that cannot be created) must leave nothing behind. :func:`~.state.get_state`
+after the files, a task that cannot be created) must leave nothing behind. :data:`~.deps.State`
 hands each request this view and, when the route raises, deletes every object the request put.
 """
 

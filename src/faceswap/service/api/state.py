@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from typing import cast
 
-from fastapi import Request
 from saq.queue.base import Queue
 
 from faceswap.config import InputLimits, Settings
-from faceswap.service.api.request_files import RequestStorage
 from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.base import Storage
@@ -42,18 +38,3 @@ class ServiceState:
     @property
     def max_upload_bytes(self) -> int:
         return self.settings.limits.max_bytes
-
-
-async def get_state(request: Request) -> AsyncIterator[ServiceState]:
-    """FastAPI dependency: the app's state (set by its lifespan), scoped to the request's API key, with a
-    storage view that deletes what the request stored when its route raises (a refused request leaves
-    no file behind; :mod:`.request_files`)."""
-    state = cast(ServiceState, request.app.state.faceswap)
-    owner = getattr(request.state, "owner", None)
-    scoped = state if owner is None else state.owned_by(owner)
-    storage = RequestStorage(scoped.storage)
-    try:
-        yield replace(scoped, storage=storage)
-    except BaseException:
-        await storage.discard()
-        raise

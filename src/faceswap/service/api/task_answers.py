@@ -1,5 +1,5 @@
-"""The answers of the task routes as pydantic models, so the OpenAPI schema shows every field a client
-gets (the progress detail and the place in line included)."""
+"""A task as the legacy job routes answer it (``/api/status/{job_id}`` ...), a pydantic model so that the
+OpenAPI schema shows every field a client gets (the progress detail and the place in line included)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from faceswap.choices import LegacyTaskStatus, TaskStage
-from faceswap.service.tasks.model import Task, TaskPage
-
-
-class TaskAnswer(BaseModel):
-    """One task (unified format)."""
-
-    success: bool = True
-    data: Task
-
-
-class TaskPageAnswer(BaseModel):
-    """A page of tasks, newest first."""
-
-    success: bool = True
-    data: TaskPage
 
 
 class LegacyJob(BaseModel):
@@ -45,8 +30,3 @@ class LegacyJob(BaseModel):
     fps: float | None = Field(default=None, description="processing video: frames per second lately")
     eta_s: float | None = Field(default=None, description="processing video: seconds left (estimated)")
     queue_position: int | None = Field(default=None, description="pending: place in line, 1 runs next")
-
-
-class LegacyJobAnswer(BaseModel):
-    success: bool = True
-    data: LegacyJob

@@ -13,7 +13,7 @@ See docs/service.md, "Remote workers".
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -21,68 +21,65 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from faceswap.errors import BadOptionError
 from faceswap.imaging.sniff import SNIFF_BYTES
-from faceswap.service.api.envelope import ErrorEnvelope, ok
-from faceswap.service.comm.leases import Leases
+from faceswap.service.api.deps import Comm, leases
+from faceswap.service.api.envelope import Envelope, ErrorEnvelope
 from faceswap.service.comm.messages import (
     LEASE_HEADER,
     Completion,
     Failure,
     Heartbeat,
+    HeartbeatAnswer,
+    LeasedTask,
     UploadedFile,
 )
 from faceswap.service.comm.uploads import result_file
+from faceswap.service.tasks.model import Task
 from faceswap.service.worker.inputs import read_input, stored_key
 
 CHUNK = 1024 * 1024
+BINARY = {"schema": {"type": "string", "format": "binary"}}
 
-
-def get_leases(request: Request, authorization: Annotated[str | None, Header()] = None) -> Leases:
-    """FastAPI dependency: the app's leases, once the request's worker token is checked."""
-    leases = cast(Leases, request.app.state.faceswap_comm)
-    leases.tokens.check(authorization)
-    return leases
-
-
-router = APIRouter(prefix="/api/comm", tags=["remote workers"], dependencies=[Depends(get_leases)])
-Comm = Annotated[Leases, Depends(get_leases)]
+router = APIRouter(prefix="/api/comm", tags=["remote workers"], dependencies=[Depends(leases)])
 LeaseId = Annotated[str, Header(alias=LEASE_HEADER, min_length=1, max_length=64)]
 
 
 @router.get(
     "/task/fetch",
     summary="Lease the next task (long poll); 204 when none came within `timeout`",
+    response_model=Envelope[LeasedTask],
     responses={204: {"description": "no task within the timeout"}},
 )
 async def fetch(
     request: Request,
-    leases: Comm,
+    comm: Comm,
     timeout: Annotated[float, Query(ge=0, le=60, description="seconds to wait for a task")] = 20.0,
     worker: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[\w.-]+$")] = "remote",
 ) -> Any:
-    leased = await leases.fetch(worker, timeout, request.is_disconnected)
+    leased = await comm.fetch(worker, timeout, request.is_disconnected)
     if leased is None:
         return Response(status_code=204)
-    return ok(leased.model_dump(mode="json", by_alias=True))
+    return Envelope(data=leased)
 
 
 @router.post("/task/{task_id}/heartbeat", summary="Extend the lease and report progress; says if cancelled")
-async def heartbeat(leases: Comm, task_id: str, lease_id: LeaseId, body: Heartbeat) -> dict[str, Any]:
-    answer = await leases.heartbeat(task_id, lease_id, body.progress, body.detail)
-    return ok(answer.model_dump(mode="json"))
+async def heartbeat(
+    comm: Comm, task_id: str, lease_id: LeaseId, body: Heartbeat
+) -> Envelope[HeartbeatAnswer]:
+    return Envelope(data=await comm.heartbeat(task_id, lease_id, body.progress, body.detail))
 
 
 @router.get(
     "/task/{task_id}/inputs/{index}",
     summary="One of the leased task's inputs (the order of the lease's `inputs`)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={200: {"content": {"application/octet-stream": BINARY}}},
 )
-async def task_input(leases: Comm, task_id: str, index: int, lease_id: LeaseId) -> Response:
-    ref = await leases.input_ref(task_id, lease_id, index)
-    storage = leases.storage
+async def task_input(comm: Comm, task_id: str, index: int, lease_id: LeaseId) -> Response:
+    ref = await comm.input_ref(task_id, lease_id, index)
+    storage = comm.storage
     key = await stored_key(storage, ref)
     if key is None:  # an http(s) or data: URL: the API fetches it, so workers need no outbound access
-        settings = leases.settings  # through the SSRF guard with the operator's fetch settings, as in process
+        settings = comm.settings  # through the SSRF guard with the operator's fetch settings, as in process
         data = await read_input(storage, ref, settings.limits.max_bytes, settings.fetch)
         return Response(data, media_type="application/octet-stream")
     obj = await storage.stat(key)
@@ -123,7 +120,9 @@ RESULT_FORM: dict[str, Any] = {
     },
     openapi_extra=RESULT_FORM,
 )
-async def upload_result(request: Request, leases: Comm, task_id: str, lease_id: LeaseId) -> dict[str, Any]:
+async def upload_result(
+    request: Request, comm: Comm, task_id: str, lease_id: LeaseId
+) -> Envelope[UploadedFile]:
     """The form is read here, once the worker token has been checked, so that a request without a valid
     token is refused before its body is read: results have no size limit (a long video's may be larger
     than its input), so this body is not bounded by ``limits.max_multipart_bytes``. The file's type is
@@ -140,20 +139,21 @@ async def upload_result(request: Request, leases: Comm, task_id: str, lease_id: 
             while chunk := await file.read(CHUNK):
                 yield chunk
 
-        stored = await leases.store_file(task_id, lease_id, result.name, chunks(), result.content_type)
-    url = await leases.storage.url(stored.key)
-    uploaded = UploadedFile(key=stored.key, size=stored.size, content_type=stored.content_type, url=url)
-    return ok(uploaded.model_dump(mode="json"))
+        stored = await comm.store_file(task_id, lease_id, result.name, chunks(), result.content_type)
+    url = await comm.storage.url(stored.key)
+    return Envelope(
+        data=UploadedFile(key=stored.key, size=stored.size, content_type=stored.content_type, url=url)
+    )
 
 
 @router.post("/task/{task_id}/complete", summary="Finish a leased task COMPLETED with its result")
-async def complete(leases: Comm, task_id: str, lease_id: LeaseId, body: Completion) -> dict[str, Any]:
-    return ok((await leases.complete(task_id, lease_id, body.result)).dump())
+async def complete(comm: Comm, task_id: str, lease_id: LeaseId, body: Completion) -> Envelope[Task]:
+    return Envelope(data=await comm.complete(task_id, lease_id, body.result))
 
 
 @router.post(
     "/task/{task_id}/fail",
     summary="Report a leased task's error `{code, message}`; transient errors are retried",
 )
-async def fail(leases: Comm, task_id: str, lease_id: LeaseId, body: Failure) -> dict[str, Any]:
-    return ok((await leases.fail(task_id, lease_id, body.code, body.message)).dump())
+async def fail(comm: Comm, task_id: str, lease_id: LeaseId, body: Failure) -> Envelope[Task]:
+    return Envelope(data=await comm.fail(task_id, lease_id, body.code, body.message))

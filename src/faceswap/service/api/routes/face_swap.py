@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from faceswap.choices import EngineName, EnhancerName, UpscaleName
-from faceswap.service.api.envelope import ok, recorded_error
+from faceswap.choices import EngineName, EnhancerName, TaskStatus, UpscaleName
+from faceswap.service.api.deps import IdempotencyKey, State
+from faceswap.service.api.envelope import Envelope, recorded_error
 from faceswap.service.api.routes.tasks import absolute, create_task
-from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.api.state import ServiceState
 from faceswap.service.tasks.model import FaceSelection, Task, TaskCreate, WebhookUrl
 
 router = APIRouter(prefix="/api/face-swap", tags=["face swap"])
-State = Annotated[ServiceState, Depends(get_state)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
 class FaceSwapBody(FaceSelection):
@@ -49,12 +48,51 @@ class FaceSwapMetadata(BaseModel):
 
 
 class FaceSwapResponse(BaseModel):
+    """A finished swap as ``POST /api/face-swap/process`` and ``faceswap engine-serve``'s ``POST /process``
+    answer it."""
+
     status: str
     output_path: str
     processing_time: float
     job_id: str
     metadata: FaceSwapMetadata
     image_base64: str | None = None
+
+    @classmethod
+    def of(
+        cls, job_id: str, result: dict[str, Any], url: str, storage_provider: str, inline: str | None
+    ) -> FaceSwapResponse:
+        """The answer for a face swap's ``result`` whose output is at ``url`` (absolute), with the output's
+        bytes as ``inline`` base64 when asked for."""
+        content_type = str(result.get("content_type") or "")
+        return cls(
+            status="success",
+            output_path=url,
+            processing_time=float(result.get("processing_time", 0.0)),
+            job_id=job_id,
+            metadata=FaceSwapMetadata(
+                storage_url=url,
+                storage_provider=storage_provider,
+                gif_url=url if content_type == "image/gif" else None,
+                webp_url=url if content_type == "image/webp" else None,
+                content_type=content_type or None,
+                faces_swapped=result.get("faces_swapped"),
+            ),
+            image_base64=inline,
+        )
+
+
+class CreatedTask(BaseModel):
+    task_id: str
+    status: TaskStatus
+    task: Task
+
+
+class CreatedTaskAnswer(Envelope[CreatedTask]):
+    """The created task, its id and status also beside ``data`` (as the clients of this route read them)."""
+
+    task_id: str
+    status: TaskStatus
 
 
 async def wait_completed(state: ServiceState, task_id: str, timeout: float | None) -> Task:
@@ -71,36 +109,20 @@ async def wait_completed(state: ServiceState, task_id: str, timeout: float | Non
 @router.post("/create-task", summary="Create a face swap task from two URLs or file ids")
 async def create_face_swap_task(
     request: Request, state: State, body: FaceSwapBody, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
+) -> CreatedTaskAnswer:
     task = await create_task(state, body.task(), idempotency_key)
-    data = {"task_id": task.task_id, "status": task.status, "task": absolute(request, task)}
-    return {**ok(data), "task_id": task.task_id, "status": task.status}
+    created = CreatedTask(task_id=task.task_id, status=task.status, task=absolute(request, task))
+    return CreatedTaskAnswer(data=created, task_id=task.task_id, status=task.status)
 
 
-@router.post("/process", summary="Swap and wait for the result", response_model=FaceSwapResponse)
+@router.post("/process", summary="Swap and wait for the result")
 async def process(
     request: Request, state: State, body: ProcessBody, idempotency_key: IdempotencyKey = None
 ) -> FaceSwapResponse:
     task = await create_task(state, body.task(), idempotency_key)
-    done = await wait_completed(state, task.task_id, body.timeout)
-    result = absolute(request, done)["result"]
+    done = absolute(request, await wait_completed(state, task.task_id, body.timeout))
+    result = done.result or {}
     inline = None
     if body.return_base64:
         inline = base64.b64encode(await state.storage.get(result["file_id"])).decode()
-    content_type = str(result.get("content_type", ""))
-    url = str(result["output_url"])
-    return FaceSwapResponse(
-        status="success",
-        output_path=url,
-        processing_time=float(result.get("processing_time", 0.0)),
-        job_id=done.task_id,
-        metadata=FaceSwapMetadata(
-            storage_url=url,
-            storage_provider=state.storage.scheme,
-            gif_url=url if content_type == "image/gif" else None,
-            webp_url=url if content_type == "image/webp" else None,
-            content_type=content_type or None,
-            faces_swapped=result.get("faces_swapped"),
-        ),
-        image_base64=inline,
-    )
+    return FaceSwapResponse.of(done.task_id, result, str(result["output_url"]), state.storage.scheme, inline)

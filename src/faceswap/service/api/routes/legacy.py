@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from faceswap.choices import EngineName, EnhancerName, UpscaleName
 from faceswap.errors import BadOptionError
-from faceswap.service.api.envelope import ok
+from faceswap.service.api.deps import IdempotencyKey, State, Tasks
+from faceswap.service.api.envelope import Envelope
 from faceswap.service.api.inputs import base64_ref, input_ref, store_file
 from faceswap.service.api.routes.tasks import absolute, create_task, retry_task
 from faceswap.service.api.selection_form import selection_form
-from faceswap.service.api.state import ServiceState, get_state
-from faceswap.service.api.task_answers import LegacyJobAnswer
+from faceswap.service.api.state import ServiceState
+from faceswap.service.api.task_answers import LegacyJob
 from faceswap.service.tasks.model import (
     MAX_SOURCES,
     Task,
@@ -32,11 +33,9 @@ from faceswap.service.tasks.model import (
 )
 
 router = APIRouter(prefix="/api", tags=["jobs (legacy)"])
-State = Annotated[ServiceState, Depends(get_state)]
 OptFile = Annotated[UploadFile | None, File()]
 OptText = Annotated[str | None, Form()]
 OptWebhook = Annotated[WebhookUrl | None, Form()]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 FaceSelectionForm = Annotated[dict[str, Any], Depends(selection_form)]
 
 
@@ -73,35 +72,37 @@ def parse_mapping(text: str) -> dict[int, int]:
         ) from exc
 
 
-def job_data(request: Request, task: Task) -> dict[str, Any]:
-    result = absolute(request, task).get("result") or {}
-    return {
-        "job_id": task.task_id,
-        "task_id": task.task_id,
-        "status": legacy_status(task.status),
-        "progress": round(task.progress * 100, 1),
-        "retries": task.retries,
-        "result_url": result.get("output_url"),
-        "error_message": task.error.message if task.error else None,
-        "error_code": task.error.code if task.error else None,
-        "result": result or None,
-        "created_at": task.created_at.isoformat(),
-        "updated_at": task.updated_at.isoformat(),
-        "stage": task.stage,
-        "frames_done": task.frames_done,
-        "frames_total": task.frames_total,
-        "fps": task.fps,
-        "eta_s": task.eta_s,
-        "queue_position": task.queue_position,
-    }
+def job_data(request: Request, task: Task) -> Envelope[LegacyJob]:
+    """The task as the legacy routes answer it."""
+    result = absolute(request, task).result or {}
+    job = LegacyJob(
+        job_id=task.task_id,
+        task_id=task.task_id,
+        status=legacy_status(task.status),
+        progress=round(task.progress * 100, 1),
+        retries=task.retries,
+        result_url=result.get("output_url"),
+        error_message=task.error.message if task.error else None,
+        error_code=task.error.code if task.error else None,
+        result=result or None,
+        created_at=task.created_at.isoformat(),
+        updated_at=task.updated_at.isoformat(),
+        stage=task.stage,
+        frames_done=task.frames_done,
+        frames_total=task.frames_total,
+        fps=task.fps,
+        eta_s=task.eta_s,
+        queue_position=task.queue_position,
+    )
+    return Envelope(data=job)
 
 
 async def submit(
     request: Request, state: ServiceState, wf: dict[str, Any], webhook: str | None, key: str | None
-) -> dict[str, Any]:
+) -> Envelope[LegacyJob]:
     body = {"workflow": "face_swap", "params": {"input_data": {"wf_json": wf}}, "webhook": webhook}
     task = await create_task(state, TaskCreate.model_validate(body), key)
-    return ok(job_data(request, task))
+    return job_data(request, task)
 
 
 @router.post("/single-image-swap", summary="Swap one face from source_image into target_image")
@@ -122,7 +123,7 @@ async def single_image_swap(
     upscale: Annotated[UpscaleName | None, Form(description="frame enhancer upscaling the output")] = None,
     webhook: OptWebhook = None,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Envelope[LegacyJob]:
     wf = {
         "source_url": await one_input(
             state, "the source", source_image, source_file_id, source_url, source_base64
@@ -155,7 +156,7 @@ async def multi_image_swap(
     upscale: Annotated[UpscaleName | None, Form(description="frame enhancer upscaling the output")] = None,
     webhook: OptWebhook = None,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Envelope[LegacyJob]:
     limit = state.limits
     file_ids = [file_id.strip() for file_id in (source_file_ids or "").split(",") if file_id.strip()]
     count = len(source_images or []) + len(file_ids)
@@ -201,7 +202,7 @@ async def video_swap(
     upscale: Annotated[UpscaleName | None, Form(description="frame enhancer upscaling the output")] = None,
     webhook: OptWebhook = None,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Envelope[LegacyJob]:
     wf = {
         "source_url": await one_input(state, "the face", source_image, source_file_id, source_url, None),
         "target_url": await one_input(state, "the video", target_video, target_file_id, target_url, None),
@@ -217,25 +218,22 @@ async def video_swap(
 @router.get(
     "/status/{job_id}",
     summary="A job's status, progress (percent), result URL or error",
-    response_model=LegacyJobAnswer,
 )
-async def job_status(request: Request, state: State, job_id: str) -> dict[str, Any]:
-    return ok(job_data(request, await state.tasks.get(job_id)))
+async def job_status(request: Request, tasks: Tasks, job_id: str) -> Envelope[LegacyJob]:
+    return job_data(request, await tasks.get(job_id))
 
 
 @router.post(
     "/cancel/{job_id}",
     summary="Cancel queued or running work (409 once finished)",
-    response_model=LegacyJobAnswer,
 )
-async def cancel_job(request: Request, state: State, job_id: str) -> dict[str, Any]:
-    return ok(job_data(request, await state.tasks.cancel(job_id)))
+async def cancel_job(request: Request, tasks: Tasks, job_id: str) -> Envelope[LegacyJob]:
+    return job_data(request, await tasks.cancel(job_id))
 
 
 @router.post(
     "/retry/{job_id}",
     summary="Run a failed or cancelled job again under the same id (409 otherwise)",
-    response_model=LegacyJobAnswer,
 )
-async def retry_job(request: Request, state: State, job_id: str) -> dict[str, Any]:
-    return ok(job_data(request, await retry_task(state, job_id)))
+async def retry_job(request: Request, state: State, job_id: str) -> Envelope[LegacyJob]:
+    return job_data(request, await retry_task(state, job_id))

@@ -7,21 +7,24 @@ turn it off with ``FACESWAP_SERVICE__METRICS=false``.
 from __future__ import annotations
 
 import logging
-from typing import cast
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from faceswap.service.api.state import ServiceState
+from faceswap.service.api.deps import ProcessState
 from faceswap.service.metrics import CONTENT_TYPE
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request) -> Response:
-    state = cast(ServiceState, request.app.state.faceswap)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+async def metrics(state: ProcessState) -> Response:
     try:
         state.metrics.read_queue(await state.queue.info())
     except Exception as exc:  # a queue outage must not hide the process's own metrics

@@ -1,12 +1,13 @@
-"""``GET /api/options``: every choice a client can offer, derived from the ``Literal`` types."""
+"""``GET /api/options``: every choice a client can offer, derived from the ``Literal`` types, and the
+error table (:mod:`faceswap.service.api.error_table`) clients show errors from."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from faceswap.choices import (
+    DetectorAngle,
     EngineName,
     EnhancerName,
     FaceArea,
@@ -19,8 +20,11 @@ from faceswap.choices import (
     ImageFormat,
     LandmarkerName,
     MaskType,
+    ModelName,
     OccluderName,
     PixelBoost,
+    SwapperFamily,
+    SwapperName,
     UpscaleName,
     VideoContainer,
     angle_choices,
@@ -28,14 +32,95 @@ from faceswap.choices import (
 )
 from faceswap.engine.face_filters import AGE_BUCKETS, AGE_LIMIT
 from faceswap.engine.options import SwapOptions
-from faceswap.service.api.auth import keys_required
-from faceswap.service.api.envelope import ok
+from faceswap.service.api.deps import AppSettings, KeysRequired
+from faceswap.service.api.envelope import Envelope
+from faceswap.service.api.error_table import ErrorEntry, error_table
 from faceswap.service.api.model_availability import model_choices
-from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.api.swapper_options import swapper_options
 
 router = APIRouter(prefix="/api", tags=["options"])
-State = Annotated[ServiceState, Depends(get_state)]
+
+
+class Availability(BaseModel):
+    """Whether the models a choice needs are in this API's models folder (null: it cannot tell)."""
+
+    models: list[ModelName]
+    installed: bool | None
+    missing: list[ModelName] | None
+    download: str | None = Field(description="the command that installs the missing models")
+
+
+class SwapperOption(BaseModel):
+    name: SwapperName
+    family: SwapperFamily
+    size: int = Field(description="the swapper's face size in pixels")
+    licence: str
+    commercial_use: bool
+    size_bytes: int
+    models: list[ModelName] = Field(description="every model the engine needs")
+    installed: bool | None
+    download: str | None
+    identity_weight: bool
+    pixel_boost: list[PixelBoost]
+    auto_rank: int = Field(description="its place in `auto`'s order of preference, 0 first")
+
+
+class AgeChoices(BaseModel):
+    min: int
+    max: int
+    buckets: list[list[int]]
+
+
+class OptionDefaults(BaseModel):
+    engine: EngineName
+    enhancer: EnhancerName
+    face_mode: FaceMode
+    landmarker: LandmarkerName
+    detector_angles: list[DetectorAngle]
+    upscale: UpscaleName
+    upscale_blend: float
+    enhancer_blend: float
+    enhancer_weight: float
+    face_order: FaceOrder | None
+    occluder: OccluderName
+    face_parser: FaceParserName
+
+
+class AuthOptions(BaseModel):
+    required: bool = Field(description="true: /api/* needs an API key now")
+
+
+class Options(BaseModel):
+    engine: list[EngineName]
+    swappers: list[SwapperOption]
+    models: dict[str, dict[str, Availability]] = Field(
+        description="per choice field, per value backed by models: whether they are installed"
+    )
+    enhancer: list[EnhancerName]
+    face_mode: list[FaceMode]
+    landmarker: list[LandmarkerName]
+    detector_angles: list[DetectorAngle]
+    image_format: list[ImageFormat]
+    video_format: list[VideoContainer]
+    pixel_boost: list[PixelBoost]
+    mask_types: list[MaskType]
+    mask_regions: list[FaceRegion]
+    mask_areas: list[FaceArea]
+    occluder: list[OccluderName]
+    face_parser: list[FaceParserName]
+    upscale: list[UpscaleName]
+    face_order: list[FaceOrder]
+    face_gender: list[FaceGender]
+    face_race: list[FaceRace]
+    face_age: AgeChoices
+    defaults: OptionDefaults
+    max_upload_bytes: int
+    max_image_pixels: int
+    auth: AuthOptions
+    errors: dict[str, ErrorEntry] = Field(
+        description="every error code an answer or a task may carry: its words, HTTP status and whether"
+        " retrying may help"
+    )
 
 
 @router.get(
@@ -43,46 +128,49 @@ State = Annotated[ServiceState, Depends(get_state)]
     summary="The choices of engine, enhancer, upscale, face mode, landmarker, detector angles and output "
     "formats",
 )
-async def options(state: State, request: Request) -> dict[str, Any]:
-    engine = state.settings.engine
-    return ok(
-        {
-            "engine": list(choices(EngineName)),
-            "swappers": swapper_options(state.settings),
-            "models": model_choices(state.settings),
-            "enhancer": list(choices(EnhancerName)),
-            "face_mode": list(choices(FaceMode)),
-            "landmarker": list(choices(LandmarkerName)),
-            "detector_angles": list(angle_choices()),
-            "image_format": list(choices(ImageFormat)),
-            "video_format": list(choices(VideoContainer)),
-            "pixel_boost": list(choices(PixelBoost)),
-            "mask_types": list(choices(MaskType)),
-            "mask_regions": list(choices(FaceRegion)),
-            "mask_areas": list(choices(FaceArea)),
-            "occluder": list(choices(OccluderName)),
-            "face_parser": list(choices(FaceParserName)),
-            "upscale": list(choices(UpscaleName)),
-            "face_order": list(choices(FaceOrder)),
-            "face_gender": list(choices(FaceGender)),
-            "face_race": list(choices(FaceRace)),
-            "face_age": {"min": 0, "max": AGE_LIMIT, "buckets": [list(bucket) for bucket in AGE_BUCKETS]},
-            "defaults": {
-                "engine": engine.engine,
-                "enhancer": engine.enhancer,
-                "face_mode": "one",
-                "landmarker": engine.landmarker,
-                "detector_angles": list(engine.detector_angles),
-                "upscale": engine.upscale,
-                "upscale_blend": engine.upscale_blend,
-                "enhancer_blend": engine.enhancer_blend,
-                "enhancer_weight": engine.enhancer_weight,
-                "face_order": None,
-                "occluder": SwapOptions().occluder,
-                "face_parser": SwapOptions().face_parser,
-            },
-            "max_upload_bytes": state.max_upload_bytes,
-            "max_image_pixels": state.settings.limits.max_image_pixels,
-            "auth": {"required": await keys_required(request)},
-        }
+async def options(settings: AppSettings, keys_required: KeysRequired) -> Envelope[Options]:
+    engine = settings.engine
+    return Envelope(
+        data=Options.model_validate(
+            {
+                "engine": list(choices(EngineName)),
+                "swappers": swapper_options(settings),
+                "models": model_choices(settings),
+                "enhancer": list(choices(EnhancerName)),
+                "face_mode": list(choices(FaceMode)),
+                "landmarker": list(choices(LandmarkerName)),
+                "detector_angles": list(angle_choices()),
+                "image_format": list(choices(ImageFormat)),
+                "video_format": list(choices(VideoContainer)),
+                "pixel_boost": list(choices(PixelBoost)),
+                "mask_types": list(choices(MaskType)),
+                "mask_regions": list(choices(FaceRegion)),
+                "mask_areas": list(choices(FaceArea)),
+                "occluder": list(choices(OccluderName)),
+                "face_parser": list(choices(FaceParserName)),
+                "upscale": list(choices(UpscaleName)),
+                "face_order": list(choices(FaceOrder)),
+                "face_gender": list(choices(FaceGender)),
+                "face_race": list(choices(FaceRace)),
+                "face_age": {"min": 0, "max": AGE_LIMIT, "buckets": [list(bucket) for bucket in AGE_BUCKETS]},
+                "defaults": {
+                    "engine": engine.engine,
+                    "enhancer": engine.enhancer,
+                    "face_mode": "one",
+                    "landmarker": engine.landmarker,
+                    "detector_angles": list(engine.detector_angles),
+                    "upscale": engine.upscale,
+                    "upscale_blend": engine.upscale_blend,
+                    "enhancer_blend": engine.enhancer_blend,
+                    "enhancer_weight": engine.enhancer_weight,
+                    "face_order": None,
+                    "occluder": SwapOptions().occluder,
+                    "face_parser": SwapOptions().face_parser,
+                },
+                "max_upload_bytes": settings.limits.max_bytes,
+                "max_image_pixels": settings.limits.max_image_pixels,
+                "auth": {"required": keys_required},
+                "errors": error_table(),
+            }
+        )
     )

@@ -16,22 +16,20 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from faceswap.errors import ConflictError, NotFoundError, OutputError, TaskTimeoutError
 from faceswap.imaging.sniff import SNIFF_BYTES, sniff
-from faceswap.service.api.envelope import ErrorEnvelope, ok
+from faceswap.service.api.deps import State
+from faceswap.service.api.envelope import Envelope, ErrorEnvelope
 from faceswap.service.api.routes.face_swap import wait_completed
-from faceswap.service.api.routes.tasks import create_task
-from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.api.routes.tasks import create_task, result_as
 from faceswap.service.tasks.model import Task
 from faceswap.service.tasks.preview import PreviewOptions
 
 router = APIRouter(prefix="/api", tags=["preview"])
-State = Annotated[ServiceState, Depends(get_state)]
 
 
 class PreviewReport(BaseModel):
@@ -55,20 +53,14 @@ class PreviewReport(BaseModel):
     processing_time: float
 
 
-class PreviewAnswer(BaseModel):
-    success: bool = True
-    data: PreviewReport
-
-
 @router.post(
     "/preview",
     summary="Swap one frame (a photo, or frame N / second S of a video) and answer it at once",
-    response_model=PreviewAnswer,
     responses={
         504: {"model": ErrorEnvelope, "description": "not done within the preview timeout: `timeout`"}
     },
 )
-async def preview(state: State, body: PreviewOptions) -> dict[str, Any]:
+async def preview(state: State, body: PreviewOptions) -> Envelope[PreviewReport]:
     """The body is a face swap's ``wf_json`` (``source_url`` or ``source_urls`` + ``mapping``,
     ``target_url``, ``face_mode``, ``reference_url``, ``model``, ``enhancer`` ...) plus ``frame`` or
     ``time_s`` for a video target. The frame is downscaled to at most 1280 px on its longer side before
@@ -84,10 +76,10 @@ async def preview(state: State, body: PreviewOptions) -> dict[str, Any]:
             f"the preview was not ready within {timeout:g} s (service.preview_timeout_s); it was stopped."
             " The workers may be busy: try again"
         ) from None
-    return ok(report(done))
+    return Envelope(data=report(done))
 
 
-def report(done: Task) -> dict[str, Any]:
+def report(done: Task) -> PreviewReport:
     """The answer's ``data``: the result with its JPEG as a ``data:`` URL, checked to be a JPEG (a remote
     worker's result is not trusted to hold what it says)."""
     result = dict(done.result or {})
@@ -99,4 +91,5 @@ def report(done: Task) -> dict[str, Any]:
     if sniff(jpeg[:SNIFF_BYTES]) != "jpeg":
         raise OutputError("the preview's worker returned something other than a JPEG")
     result.pop("kind", None)
-    return {"task_id": done.task_id, **result, "image": f"data:image/jpeg;base64,{encoded}"}
+    image = f"data:image/jpeg;base64,{encoded}"
+    return result_as(PreviewReport, {"task_id": done.task_id, **result, "image": image})

@@ -11,31 +11,42 @@ are ``attachment`` unless an image or video (:mod:`faceswap.service.api.served`)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
+from fastapi import APIRouter, File, Header, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
 from saq.job import Status
 
+from faceswap.choices import MediaType
 from faceswap.errors import NotFoundError
-from faceswap.service.api.envelope import ok
+from faceswap.service.api.deps import State
+from faceswap.service.api.envelope import Envelope
 from faceswap.service.api.inputs import store_file
 from faceswap.service.api.ranges import UnsatisfiableRangeError, in_range, parse_range
 from faceswap.service.api.served import MAX_DOWNLOAD_NAME, download_headers
-from faceswap.service.api.state import ServiceState, get_state
+from faceswap.service.api.state import ServiceState
 from faceswap.service.queue.attempts import attempt_name
 from faceswap.service.worker.inputs import stored_key
 from faceswap.storage.keys import parse_result_key, result_key
 
 router = APIRouter(prefix="/api", tags=["files"])
-State = Annotated[ServiceState, Depends(get_state)]
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+class UploadedInput(BaseModel):
+    file_id: str = Field(description="names the file in a task's inputs (`source_url`, `target_url` ...)")
+    key: str = Field(description="where it is stored (`uploads/...`)")
+    media_type: MediaType
+    content_type: str = Field(description="told by the file's bytes")
+    size: int
 
 
 @router.post("/upload", summary="Upload an image or video; returns its file_id")
-async def upload(state: State, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+async def upload(state: State, file: Annotated[UploadFile, File()]) -> Envelope[UploadedInput]:
     """Images jpg/jpeg/png/webp/gif/bmp, videos mp4/mov/avi/webm/mkv, told by content."""
     stored = await store_file(state.storage, file, state.limits)
-    return ok(stored.dump())
+    return Envelope(data=UploadedInput.model_validate(stored.dump()))
 
 
 @router.get(
@@ -43,8 +54,11 @@ async def upload(state: State, file: Annotated[UploadFile, File()]) -> dict[str,
     summary="Download an upload or a result",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"application/octet-stream": {}}},
-        206: {"description": "the byte range asked for (`Range`)"},
+        200: {"content": {"application/octet-stream": BINARY}},
+        206: {
+            "description": "the byte range asked for (`Range`)",
+            "content": {"application/octet-stream": BINARY},
+        },
         416: {"description": "the range starts past the end of the file"},
     },
 )
