@@ -1,8 +1,9 @@
-// Entry point: options from the server, the task store and panel, and a hash router over the views.
+// Entry point: options (and the error table) from the server, the task store and panel, and a hash router
+// over the views.
 import { api } from "./api.js";
 import { h } from "./dom.js";
 import { acceptPastes, refuseStrayDrops } from "./dropzone.js";
-import { errorBox } from "./errors.js";
+import { errorBox, useErrorTable } from "./errors.js";
 import { keyForm } from "./key.js";
 import { Follower } from "./tasks/follow.js";
 import { TaskPanel } from "./tasks/panel.js";
@@ -39,15 +40,20 @@ async function main() {
   const root = document.getElementById("main");
   refuseStrayDrops();
   acceptPastes();
+  let options = null;
+  let failure = null;
+  try {
+    options = await api.options();
+  } catch (error) {
+    failure = error;
+  }
+  useErrorTable(options?.errors); // before anything shows an error: the server's words for its codes
   const store = new TaskStore();
   const follower = new Follower(store);
   new TaskPanel(document.getElementById("tasks"), store, follower);
   follower.refreshAll();
-  let options;
-  try {
-    options = await api.options();
-  } catch (error) {
-    root.replaceChildren(h("h1", {}, "The service is not answering"), errorBox(error));
+  if (failure) {
+    root.replaceChildren(h("h1", {}, "The service is not answering"), errorBox(failure));
     return;
   }
   document.querySelector("header.top .docs")?.before(keyForm({ required: Boolean(options.auth?.required) }));
