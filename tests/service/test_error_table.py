@@ -34,7 +34,8 @@ def test_every_error_code_has_words_and_no_words_are_for_unknown_codes() -> None
     assert codes | set(EDGE_CODES) == set(WORDS)
     assert codes | set(EDGE_CODES) == set(error_table())
     for code, (title, hint) in WORDS.items():
-        assert title.strip() and hint.strip(), code
+        assert title.strip(), code
+        assert hint.strip(), code
 
 
 def test_each_entry_has_its_class_status_and_transient() -> None:

@@ -34,7 +34,3 @@ class ServiceState:
     def limits(self) -> InputLimits:
         """What an input may be at most (``settings.limits``, the one source of the byte limit)."""
         return self.settings.limits
-
-    @property
-    def max_upload_bytes(self) -> int:
-        return self.settings.limits.max_bytes

@@ -1,11 +1,9 @@
 """``TaskWorker``: SAQ's ``Worker`` whose periodic upkeep ends as soon as the worker stops.
 
-SAQ runs each upkeep job (abort checks, scheduling, the sweep, worker info) in a loop that sleeps
-its full period between runs, and ``Worker.stop`` waits for those loops to end. So an idle worker
-asked to stop waited for the longest of those sleeps to run out: up to ``service.sweep_interval_s``
-(15 s by default) before ``faceswap serve`` or ``faceswap worker`` could exit on Ctrl-C or SIGTERM.
-Here the loops wait on the worker's stop event instead of sleeping, so they end at once; running
-tasks are still drained by ``Worker.stop`` as before.
+SAQ runs each upkeep job (abort checks, scheduling, the sweep, worker info) in a loop, and
+``Worker.stop`` waits for those loops to end. Here each loop waits for its period on the worker's stop
+event rather than sleeping it out, so an idle worker stops at once on Ctrl-C or SIGTERM (not up to
+``service.sweep_interval_s`` later); running tasks are drained by ``Worker.stop``.
 """
 
 from __future__ import annotations
