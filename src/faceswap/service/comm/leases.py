@@ -61,10 +61,11 @@ from faceswap.service.comm.messages import (
 )
 from faceswap.service.comm.result_urls import check_result_urls
 from faceswap.service.queue.attempts import attempt_name, attempt_of
+from faceswap.service.queue.guard import SWEPT_MESSAGE
 from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.tasks.progress import DETAIL_META, ProgressDetail, stored_detail
-from faceswap.service.tasks.records import SWEPT_MESSAGE, is_task_job, task_from_job
+from faceswap.service.tasks.records import is_task_job, task_from_job
 from faceswap.service.webhooks import notify_in_background
 from faceswap.service.worker.inputs import stored_key
 from faceswap.storage.base import PutData, Storage, StoredObject

@@ -36,7 +36,8 @@ from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.processors.base import TaskRun
 from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.processors.registry import load_processor
-from faceswap.service.queue.attempts import FINISHED, attempt_name, attempt_of
+from faceswap.service.queue.attempts import attempt_name, attempt_of
+from faceswap.service.queue.guard import FINISHED
 from faceswap.service.tasks.model import TaskCreate, is_terminal
 from faceswap.service.tasks.progress import DETAIL_META, stored_detail
 from faceswap.service.tasks.records import task_error, task_status
