@@ -51,6 +51,7 @@ from faceswap.service.keys.store import open_key_store
 from faceswap.service.leftovers import sweep_leftovers
 from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.queue import open_queue
+from faceswap.service.task_events import task_events
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.open import storage_from_settings
 from faceswap.storage.retention import cleanup_expired, retention_rules
@@ -58,6 +59,8 @@ from faceswap.storage.retention import cleanup_expired, retention_rules
 logger = logging.getLogger(__name__)
 
 RETENTION_EVERY_S = 900.0
+WEBHOOK_DRAIN_S = 10.0
+"""How long a stopping API waits for the webhook deliveries under way."""
 DOCS_ASSETS = "/docs-assets"
 """Where Swagger UI's and ReDoc's scripts and styles are served from (no CDN)."""
 
@@ -103,6 +106,7 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         queue = open_queue(settings.queue.url, name=settings.queue.name, data_dir=settings.data_dir)
         await queue.connect()
+        events = task_events(queue, settings, metrics)
         storage = storage_from_settings(settings)
         tasks = TaskClient(queue, settings.service, metrics=metrics)
         state = ServiceState(settings, queue, storage, tasks, metrics=metrics)
@@ -117,6 +121,7 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
                 yield {}
         finally:
             retention.cancel()
+            await events.drain(WEBHOOK_DRAIN_S)
             await auth.aclose()
             await keys.aclose()
             await storage.aclose()

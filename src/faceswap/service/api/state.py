@@ -7,11 +7,11 @@ from dataclasses import dataclass, field, replace
 from typing import cast
 
 from fastapi import Request
-from saq.queue.base import Queue
 
 from faceswap.config import InputLimits, Settings
 from faceswap.service.api.request_files import RequestStorage
 from faceswap.service.metrics import ServiceMetrics
+from faceswap.service.queue.owned import LifecycleQueue
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.base import Storage
 
@@ -19,7 +19,7 @@ from faceswap.storage.base import Storage
 @dataclass
 class ServiceState:
     settings: Settings
-    queue: Queue
+    queue: LifecycleQueue
     storage: Storage
     tasks: TaskClient
     owner: str | None = None

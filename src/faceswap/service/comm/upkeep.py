@@ -26,7 +26,7 @@ from saq.job import Status
 
 from faceswap.service.api.state import ServiceState
 from faceswap.service.comm.auth import WorkerTokens
-from faceswap.service.comm.leases import Leases, is_cancelled, is_remote
+from faceswap.service.comm.leases import Leases, is_remote
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def end_cancelled_leases(leases: Leases) -> int:
     """Finishes the cancelled tasks remote workers hold; returns how many."""
     ended = 0
     async for job in leases.queue.iter_jobs([Status.ABORTING]):
-        if is_remote(job) and is_cancelled(job):
+        if is_remote(job):
             await leases.end_cancelled(job)
             ended += 1
     return ended
@@ -78,5 +78,3 @@ async def remote_leases(app: FastAPI, state: ServiceState) -> AsyncIterator[Leas
             upkeep.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await upkeep
-        if leases.background:
-            await asyncio.wait(leases.background, timeout=10)

@@ -65,8 +65,11 @@ class LifecycleQueue(Queue):
             self._listeners = []
         self._listeners.append(listener)
 
+    def listeners(self) -> tuple[Listener, ...]:
+        return tuple(getattr(self, "_listeners", ()))
+
     async def _announce(self, transition: Transition) -> None:
-        for listener in getattr(self, "_listeners", ()):
+        for listener in self.listeners():
             try:
                 await listener(transition)
             except Exception:
@@ -144,6 +147,15 @@ class LifecycleQueue(Queue):
     ) -> None:
         await self.transition(job.key, event_of(status), attempt_of(job), self._writing(job))
 
+    async def end(
+        self, job: Job, status: Status, *, result: t.Any = None, error: str | None = None
+    ) -> Job | None:
+        """SAQ's ``finish`` of the attempt ``job`` carries, answering the job as stored (None: refused)."""
+        job.status, job.result, job.error, job.completed = status, result, error, now()
+        if status == Status.COMPLETE:
+            job.progress = 1.0
+        return await self.transition(job.key, event_of(status), attempt_of(job), self._writing(job))
+
     async def requeue(self, job: Job, attempt: str | None) -> bool:
         """A finished job back in the queue as ``job`` (a client's retry), only while it is still
         finished under ``attempt`` (:class:`~faceswap.service.queue.attempts.Requeues`)."""
@@ -168,7 +180,3 @@ class LifecycleQueue(Queue):
 
     async def finish_abort(self, job: Job) -> None:
         await self.finish(job, Status.ABORTED, error=job.error)
-
-
-def is_running(job: Job) -> bool:
-    return job.status in (Status.ACTIVE, Status.ABORTING)

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
 
 from saq.job import Job, Status
-from saq.queue.base import Queue
 
 from faceswap.choices import TaskStatus
 from faceswap.config import ServiceSettings
@@ -76,7 +75,7 @@ class TaskClient:
 
     def __init__(
         self,
-        queue: Queue,
+        queue: LifecycleQueue,
         settings: ServiceSettings,
         owner: str | None = None,
         metrics: ServiceMetrics | None = None,

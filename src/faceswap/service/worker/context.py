@@ -14,7 +14,6 @@ ArcFace and swapper once per combination. The classifier is loaded on the first 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -61,8 +60,6 @@ class WorkerContext:
     _upscalers: dict[str, UpscaleStep | None] = field(default_factory=dict)
     _classifiers: dict[str, FaceClassifier | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    background: set[asyncio.Task[bool]] = field(default_factory=set)
-    """Webhook deliveries in flight; awaited when the worker stops."""
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     """This process's metrics: tasks ended here, engine load times."""
 
