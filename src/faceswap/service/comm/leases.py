@@ -48,7 +48,7 @@ from faceswap.errors import (
     NotFoundError,
     public_message,
 )
-from faceswap.service.api.envelope import error_class
+from faceswap.errors import error_for_code as error_class
 from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.comm.auth import WorkerTokens
 from faceswap.service.comm.files import check_result_files
@@ -66,8 +66,8 @@ from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.tasks.progress import DETAIL_META, ProgressDetail, stored_detail
 from faceswap.service.tasks.records import is_task_job, task_from_job
+from faceswap.service.tasks.refs import stored_key
 from faceswap.service.webhooks import notify_in_background
-from faceswap.service.worker.inputs import stored_key
 from faceswap.storage.base import PutData, Storage, StoredObject
 from faceswap.storage.keys import result_key
 

@@ -34,6 +34,7 @@ from faceswap.choices import TaskStage
 from faceswap.errors import CancelledError, FaceswapError, LeaseLostError, log_level
 from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.processors.registry import load_processor
 from faceswap.service.queue.attempts import attempt_name, attempt_of
@@ -42,7 +43,6 @@ from faceswap.service.tasks.model import TaskCreate, is_terminal
 from faceswap.service.tasks.progress import DETAIL_META, stored_detail
 from faceswap.service.tasks.records import task_error, task_status
 from faceswap.service.webhooks import notify_in_background
-from faceswap.service.worker.context import WorkerContext
 
 logger = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from faceswap.asgi.answers import failure
 from faceswap.errors import InputTooLargeError
-from faceswap.service.api.envelope import failure
 
 logger = logging.getLogger(__name__)
 
