@@ -15,7 +15,7 @@ close``, so the server drops the connection instead of reading the rest of the b
 
 This bounds what a request costs to read (parsed JSON held in memory, multipart files spooled to the
 temp folder); each file's own limit (``limits.max_bytes``) is still checked as it is stored
-(:mod:`faceswap.service.api.inputs`).
+(:mod:`faceswap.storage.uploads`).
 """
 
 from __future__ import annotations
