@@ -64,7 +64,7 @@ from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.tasks.progress import DETAIL_META, ProgressDetail, stored_detail
 from faceswap.service.tasks.records import is_task_job, task_from_job
-from faceswap.service.worker.inputs import stored_key
+from faceswap.service.tasks.refs import stored_key
 from faceswap.storage.base import PutData, Storage, StoredObject
 from faceswap.storage.keys import result_key
 

@@ -24,9 +24,11 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from saq.job import Status
 
-from faceswap.service.api.state import ServiceState
+from faceswap.config import Settings
 from faceswap.service.comm.auth import WorkerTokens
 from faceswap.service.comm.leases import Leases, is_remote
+from faceswap.service.queue.owned import LifecycleQueue
+from faceswap.storage.base import Storage
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +65,12 @@ async def upkeep_loop(leases: Leases) -> None:
 
 
 @contextlib.asynccontextmanager
-async def remote_leases(app: FastAPI, state: ServiceState) -> AsyncIterator[Leases]:
+async def remote_leases(
+    app: FastAPI, queue: LifecycleQueue, storage: Storage, settings: Settings
+) -> AsyncIterator[Leases]:
     """Sets ``app.state.faceswap_comm`` for the worker routes; runs the upkeep loop when they are enabled."""
-    tokens = WorkerTokens.from_setting(state.settings.service.worker_tokens)
-    leases = Leases(state.queue, state.storage, state.settings, tokens)
+    tokens = WorkerTokens.from_setting(settings.service.worker_tokens)
+    leases = Leases(queue, storage, settings, tokens)
     app.state.faceswap_comm = leases
     upkeep = asyncio.create_task(upkeep_loop(leases)) if tokens.enabled else None
     if tokens.enabled:

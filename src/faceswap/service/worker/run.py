@@ -33,13 +33,13 @@ from faceswap.choices import TaskStage
 from faceswap.errors import CancelledError, FaceswapError, LeaseLostError, log_level
 from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.processors.registry import load_processor
 from faceswap.service.queue.attempts import attempt_name, attempt_of
 from faceswap.service.tasks.attempt import record_failure, standing
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.tasks.progress import DETAIL_META, stored_detail
-from faceswap.service.worker.context import WorkerContext
 
 logger = logging.getLogger(__name__)
 

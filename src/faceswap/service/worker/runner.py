@@ -1,7 +1,7 @@
 """Building SAQ workers that run tasks, and running them as a process (``faceswap worker``).
 
 A worker connects to the queue from settings, loads engines on first use (in its
-:class:`~faceswap.service.worker.context.WorkerContext`), sweeps stuck jobs of dead workers every
+:class:`~faceswap.service.processors.context.WorkerContext`), sweeps stuck jobs of dead workers every
 ``service.sweep_interval_s`` and checks for cancels every ``service.abort_poll_s``. ``faceswap worker``
 first sweeps what killed work left in the storage and the scratch folder
 (:mod:`faceswap.service.leftovers`). On SIGTERM or SIGINT it stops taking tasks and lets running ones
@@ -17,11 +17,11 @@ from typing import Any, cast
 from faceswap.config import Settings
 from faceswap.service.leftovers import sweep_leftovers
 from faceswap.service.metrics import ServiceMetrics
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.queue import open_queue
 from faceswap.service.queue.owned import LifecycleQueue
 from faceswap.service.task_events import task_events
 from faceswap.service.tasks.records import TASK_FUNCTION
-from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.run import after_process, run_task
 from faceswap.service.worker.saq_worker import TaskWorker
 from faceswap.storage.base import Storage

@@ -6,13 +6,15 @@ import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from faceswap.choices import EngineName, EnhancerName, UpscaleName
-from faceswap.service.api.envelope import ok, recorded_error
+from faceswap.errors import recorded_error
+from faceswap.service.api.envelope import ok
 from faceswap.service.api.routes.tasks import absolute, create_task
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.tasks.model import FaceSelection, Task, TaskCreate, WebhookUrl
+from faceswap.swap_protocol import FaceSwapMetadata, FaceSwapResponse
 
 router = APIRouter(prefix="/api/face-swap", tags=["face swap"])
 State = Annotated[ServiceState, Depends(get_state)]
@@ -37,24 +39,6 @@ class FaceSwapBody(FaceSelection):
 class ProcessBody(FaceSwapBody):
     timeout: float | None = Field(default=None, gt=0, le=3600, description="seconds to wait; default 120")
     return_base64: bool = Field(default=False, description="also return the result inline as base64")
-
-
-class FaceSwapMetadata(BaseModel):
-    storage_url: str
-    storage_provider: str
-    gif_url: str | None = None
-    webp_url: str | None = None
-    content_type: str | None = None
-    faces_swapped: int | None = None
-
-
-class FaceSwapResponse(BaseModel):
-    status: str
-    output_path: str
-    processing_time: float
-    job_id: str
-    metadata: FaceSwapMetadata
-    image_base64: str | None = None
 
 
 async def wait_completed(state: ServiceState, task_id: str, timeout: float | None) -> Task:

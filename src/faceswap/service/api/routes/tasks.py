@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from faceswap.choices import TaskStatus
-from faceswap.comfyui.tasks import check_workflow
 from faceswap.errors import BadOptionError
 from faceswap.service.api.envelope import ok
 from faceswap.service.api.inputs import check_still_stored, check_urls, normalize
@@ -18,6 +17,7 @@ from faceswap.service.api.model_check import check_models
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.api.task_answers import TaskAnswer, TaskPageAnswer
 from faceswap.service.tasks.client import MAX_PAGE
+from faceswap.service.tasks.comfyui import check_workflow
 from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.tasks.preview import PREVIEW_WORKFLOW
 

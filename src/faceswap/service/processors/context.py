@@ -2,7 +2,7 @@
 
 Engines are heavy (ONNX sessions, dlib models): each engine, enhancer and upscaler is loaded on first use
 and kept for the worker's life. Engines are lent to a task for its duration (:meth:`WorkerContext.engine`,
-:class:`~faceswap.service.worker.engines.EnginePool`): concurrent tasks share a thread-safe engine and
+:class:`~faceswap.service.processors.engines.EnginePool`): concurrent tasks share a thread-safe engine and
 get an instance each of one that is not. Enhancers and landmarkers are ONNX sessions, shared; a lock
 makes sure two concurrent tasks never load the same one twice.
 
@@ -33,7 +33,7 @@ from faceswap.config import Settings
 from faceswap.engine.options import SwapOptions
 from faceswap.models.registry import ModelRegistry
 from faceswap.service.metrics import ServiceMetrics
-from faceswap.service.worker.engines import EnginePool
+from faceswap.service.processors.engines import EnginePool
 from faceswap.storage.base import Storage
 
 if TYPE_CHECKING:
