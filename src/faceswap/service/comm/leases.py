@@ -1,16 +1,20 @@
 """Task leases for remote workers, kept on the SAQ jobs themselves (API side).
 
-The API dequeues a job on behalf of a remote worker exactly as a SAQ worker would (``attempts + 1``,
-status ``active``, ``started``/``touched`` now) and records the lease in ``job.meta["lease"]`` with a
-random id; ``worker_id`` is ``remote:<name>``. From then on the job is an ordinary running job:
+The API claims a job on behalf of a remote worker exactly as a SAQ worker does (the queue's ``claim``,
+then ``attempts + 1``, ``started`` now) and records the lease in ``job.meta["lease"]`` with a random id;
+``worker_id`` is ``remote:<name>``. From then on the routes drive the attempt through the same lifecycle
+events as a local worker (:mod:`faceswap.service.queue.lifecycle`), with the same rules
+(:mod:`faceswap.service.tasks.attempt`):
 
-- each heartbeat checks the lease id and writes the progress, which touches the job; the lease lasts
-  ``service.heartbeat_s`` past the last touch, which is the job's own SAQ ``heartbeat``;
+- each heartbeat checks the lease and the attempt's standing and writes the progress (``progress``),
+  which touches the job; the lease lasts ``service.heartbeat_s`` past the last touch, the job's own SAQ
+  ``heartbeat``;
 - a worker that stops heartbeating leaves the job untouched, so a sweep (the API's own, see
   :mod:`.upkeep`, or any worker's) finds it stuck and re-queues it (or fails it ``worker_lost``);
-- a cancel marks the job ``aborting``; the next heartbeat (or the upkeep loop) finishes it ``aborted``
-  (CANCELLED) and answers ``cancelled: true``;
-- complete and fail finish the job the way SAQ's worker does; only transient errors are retried.
+- a cancel marks the job ``cancelling``; the next heartbeat (or the upkeep loop) ends it (``stop``:
+  CANCELLED) and answers ``cancelled: true``;
+- complete and fail end the attempt (``complete``, ``fail`` or ``retry``: only transient errors are
+  retried); an end that lands CANCELLED because a cancel came first is answered ``cancelled``.
 
 A lease is held while the job is running with that lease id in its meta under the attempt it was leased
 with; anything else answers ``lease_lost`` (409), or ``attempt_superseded`` (409, a kind of

@@ -1,23 +1,16 @@
-"""``OwnedPostgresQueue``: SAQ's PostgreSQL queue with attempt-owned writes and a sweep that loses nothing.
+"""``OwnedPostgresQueue``: SAQ's PostgreSQL queue whose writes go through the task lifecycle.
 
-SAQ's ``PostgresQueue`` writes a worker's whole copy of a job blindly (``UPDATE ... WHERE key``), and
-its sweep aborts a stuck job, waits for it, then retries it from a list read at its start, so a late
-but live attempt could still finish a job that a sweep had handed to another attempt. Here every
-write of a job runs in one transaction that first locks the job's row (``SELECT ... FOR UPDATE``):
+This module is the one place that knows SAQ's PostgreSQL tables and its dequeue internals. Every
+write but a claim is one transaction that first locks the job's row (``SELECT ... FOR UPDATE``),
+driven by :class:`~faceswap.service.queue.owned.LifecycleQueue`:
 
 - ``dequeue`` claims each job in the transaction that marks it ``active`` (``FOR UPDATE SKIP
   LOCKED``, as SAQ does; jobs scheduled in the same second in the order they were added, where SAQ
   leaves that order open): the job gets a new attempt id and its attempt counted (:mod:`.attempts`);
-- ``update``, ``finish`` and ``retry`` are applied only while the stored job is running under the
-  writer's attempt id (a retry hands out a new one); any other write is dropped and logged; an
-  ``active`` write keeps a stored ``aborting``;
-- ``requeue`` puts a finished job back in the queue (a user's retry) only while it is still finished
-  under the attempt the caller read;
-- ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
-  ``aborting``, a finished one is left alone;
+- a job is placed by its new status: queued (``scheduled`` at the retry delay's end, no expiry),
+  running (as it is), finished (expiring after ``ttl``, or deleted for a negative one);
 - ``queue_position`` counts the queued jobs ahead of a waiting one (:mod:`.positions`);
-- ``sweep`` re-reads each stuck running job and recovers it at once (:mod:`.sweep`), with no
-  abort-and-wait step.
+- ``sweep`` re-reads each stuck running job and recovers it at once (:mod:`.sweep`).
 
 Same tables, columns and data format as SAQ's backend.
 """

@@ -1,20 +1,15 @@
-"""``OwnedRedisQueue``: SAQ's Redis queue with attempt-owned writes and a sweep that loses nothing.
+"""``OwnedRedisQueue``: SAQ's Redis queue whose writes go through the task lifecycle.
 
-SAQ's ``RedisQueue`` writes a worker's whole copy of a job blindly (``SET``), moves a dequeued job
-to the active list before anyone marks it ``active``, and its sweep takes such a job (still
-``queued`` in the active list) for a stuck one. On a saturated machine that let one task run twice
-to completion, and a sweeper killed during its abort wait left a job ``aborting`` in no list at all
-(stuck for good). Here, with ``WATCH``/``MULTI`` on the job key (optimistic transactions):
+This module is the one place that knows SAQ's Redis layout (the job keys, the queued and active
+lists, the incomplete sorted set). Every write but a claim is one optimistic transaction (``WATCH``
+on the job key, then ``MULTI``/``EXEC``; again from the read when another client changed it), driven by
+:class:`~faceswap.service.queue.owned.LifecycleQueue`:
 
 - ``dequeue`` claims the moved job in one transaction: only a ``queued`` job still on the active
   list becomes ``active`` with a new attempt id and its attempt counted (:mod:`.attempts`); anything
   else is dropped from the active list and the dequeue returns None;
-- ``update``, ``finish`` and ``retry`` are applied only while the stored job is running under the
-  writer's attempt id (a retry hands out a new one); an ``active`` write keeps a stored ``aborting``;
-- ``requeue`` puts a finished job back in the queue (a user's retry) only while it is still finished
-  under the attempt the caller read;
-- ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
-  ``aborting`` and stays on the active list, a finished one is left alone;
+- a job is placed by its new status: queued (on the queued list, or in the incomplete set until a
+  retry delay runs out), running (where its claim put it), finished (off every list, kept ``ttl``);
 - ``queue_position`` is a waiting job's index on the queued list (:mod:`.positions`);
 - ``sweep`` recovers stuck running jobs found by status (a scan of the queue's job keys, so a job
   on no list is found too; see :mod:`.sweep`), and cleans the active list of missing and finished

@@ -1,11 +1,10 @@
 """``SqliteQueue``: SAQ's ``Queue`` on one SQLite file, the embedded default backend.
 
-It mirrors ``saq/queue/postgres.py``: a jobs table whose ``status`` column is authoritative,
-dequeue that claims the next ready job (lowest ``priority`` value, then earliest ``scheduled``)
-in a write transaction, abort in two halves (queued: aborted at once; running: ``aborting`` for
-the worker's abort check), ``sweep`` that aborts and retries or fails active jobs that are past
-their ``timeout`` or missed their ``heartbeat``, and the base class' polling ``listen`` (the
-Postgres backend uses it too) for ``Job.refresh(until_complete)`` and ``apply``.
+A jobs table whose ``status`` column is authoritative (as in SAQ's PostgreSQL backend); dequeue
+claims the next ready job (lowest ``priority`` value, then earliest ``scheduled``) in a write
+transaction; every other write of a job is one compare-and-set transaction (:func:`.store.swap_job`)
+that :class:`~faceswap.service.queue.owned.LifecycleQueue` drives through the task lifecycle; the
+base class' polling ``listen`` serves ``Job.refresh(until_complete)`` and ``apply``.
 
 Why stdlib ``sqlite3`` on a dedicated thread rather than ``aiosqlite``: every queue operation is
 ONE synchronous function (see :mod:`.store`) run on the queue's single database thread, so a
@@ -17,23 +16,15 @@ transaction would need an asyncio lock around it to get the same guarantee.
 Across processes, ``BEGIN IMMEDIATE`` takes the file's write lock before the ready job is read,
 so two workers never claim the same job; WAL mode lets readers (status polls) proceed meanwhile.
 
-Deviations from the Postgres backend, all deliberate:
+Where it differs from SAQ's PostgreSQL backend:
 
 - Keys are unique per queue name (the Postgres table's key is global).
 - Re-enqueueing a finished key replaces it at once (Redis' rule; Postgres also requires a later
   ``scheduled`` second).
 - The ``scheduled`` column keeps sub-second precision, so retry delays below one second work.
-- ``abort`` of a running job marks the stored job, not the caller's copy; a worker's later
-  ``status=active`` update does not clear ``aborting``; a finished job is left alone.
 - Waiting dequeues poll (``poll_interval``) and are woken early by enqueues in the same process.
 - ``queue_position`` tells a queued job's place in line (:mod:`.positions`).
-- ``requeue`` puts a finished job back in the queue under its key (a user's retry), atomically and
-  only while it is still finished under the attempt the caller read.
-- Writes are owned by the claiming attempt (:mod:`.attempts`): a claim stamps a new attempt id and
-  counts the attempt; update, finish and retry apply only while the stored job is still running
-  under the writer's attempt id (checked inside the write transaction), and a retry hands out a new
-  attempt id. The sweep retries or fails a stuck job at once (no abort-and-wait: the owner, if it is
-  alive after all, learns from its next look at the job that it lost it).
+- The sweep recovers a stuck job at once (:mod:`.sweep`).
 """
 
 from __future__ import annotations
@@ -297,7 +288,7 @@ class SqliteQueue(LifecycleQueue):
     # upkeep -----------------------------------------------------------------------------------------
 
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
-        """Deletes expired jobs and stats; aborts, then retries or fails, stuck running jobs (see .sweep).
+        """Deletes expired jobs and stats; recovers stuck running jobs at once (see .sweep).
 
         One queue instance at a time sweeps a queue: it holds the lease ``sweep:<name>`` for
         ``lock`` seconds (renewed by each of its sweeps).
