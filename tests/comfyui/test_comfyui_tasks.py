@@ -366,7 +366,7 @@ async def test_a_prompt_interrupted_while_the_websocket_was_down_fails_naming_th
 
 
 def test_unknown_workflows_are_refused_at_creation_unless_comfyui_can_run_them(tmp_path: Path) -> None:
-    from faceswap.comfyui.tasks import check_workflow
+    from faceswap.service.tasks.comfyui import check_workflow
 
     settings = service_settings(tmp_path)
     with pytest.raises(BadOptionError, match="no ComfyUI server"):

@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 from faceswap.errors import CancelledError, RemoteEngineUnavailableError
 from faceswap.service.processors import remote_engine
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.tasks.model import TaskCreate
-from faceswap.service.worker.context import WorkerContext
 from faceswap.storage.open import storage_from_settings
 from tests.comfyui.standin import serve
 from tests.service.conftest import ASTRONAUT, GRACE

@@ -22,12 +22,12 @@ from saq.job import Job, Status
 
 from faceswap.config import Settings
 from faceswap.service.attempt_files import discard_attempt
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.queue.attempts import attempt_name
 from faceswap.service.queue.sweep import recover
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.tasks.records import TASK_FUNCTION, job_document
-from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.run import OUTPUTS_CTX, after_process
 from faceswap.storage.base import PutData, StoredObject
 from faceswap.storage.keys import attempt_prefix, results_prefix

@@ -304,8 +304,8 @@ async def test_job_of_a_dead_worker_is_swept(queue: Queue, running_worker: Any, 
     stored = await queue.job(key)
     assert stored is not None
     assert stored.error == queue.swept_error_message
-    if retries == 1:  # no attempt left: the job ends aborted
-        assert stored.status == Status.ABORTED
+    if retries == 1:  # no attempt left: the job ends failed (worker_lost), not cancelled
+        assert stored.status == Status.FAILED
         return
     assert stored.status == Status.QUEUED
     async with running_worker(queue, [add]):

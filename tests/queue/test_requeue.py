@@ -10,7 +10,8 @@ import pytest
 from saq import Queue
 from saq.job import Status
 
-from faceswap.service.queue.attempts import Requeues, attempt_of
+from faceswap.service.queue.attempts import attempt_of
+from faceswap.service.queue.owned import LifecycleQueue
 from faceswap.service.tasks.records import RETRIES_META, retried
 from tests.queue.jobs import start
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.timeout(30)
 
 
 async def test_failed_job_goes_back_to_the_queue_and_the_old_attempt_cannot_write(queue: Queue) -> None:
-    assert isinstance(queue, Requeues)
+    assert isinstance(queue, LifecycleQueue)
     key = f"k-{uuid.uuid4().hex}"
     await queue.enqueue("work", key=key, heartbeat=2, timeout=60, retries=1, ttl=600)
     first = await start(queue, key, "first")
@@ -55,7 +56,7 @@ async def test_failed_job_goes_back_to_the_queue_and_the_old_attempt_cannot_writ
 
 
 async def test_only_finished_jobs_are_requeued(queue: Queue) -> None:
-    assert isinstance(queue, Requeues)
+    assert isinstance(queue, LifecycleQueue)
     key = f"k-{uuid.uuid4().hex}"
     await queue.enqueue("work", key=key, heartbeat=2, timeout=60, retries=1)
     queued = await queue.job(key)

@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 
 from faceswap.config import EngineSettings, InputLimits, ServiceSettings, Settings
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.tasks.client import TaskClient
 from faceswap.service.tasks.model import Task, TaskCreate
-from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.runner import build_worker
 from faceswap.storage.open import storage_from_settings
 

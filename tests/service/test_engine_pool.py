@@ -8,7 +8,7 @@ from typing import Any
 
 from faceswap.choices import EngineName
 from faceswap.engine.protocols import Engine
-from faceswap.service.worker.engines import EnginePool
+from faceswap.service.processors.engines import EnginePool
 
 
 class Loader:

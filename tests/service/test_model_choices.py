@@ -12,10 +12,9 @@ from fastapi.testclient import TestClient
 
 from faceswap.choices import EnhancerModelName, FrameEnhancerName, SwapperName, choices
 from faceswap.config import EngineSettings
-from faceswap.errors import ModelMissingError
+from faceswap.errors import ModelMissingError, recorded_error
 from faceswap.models.catalog import CATALOG
 from faceswap.service.api.app import create_app
-from faceswap.service.api.envelope import recorded_error
 from faceswap.service.tasks.client import TaskClient
 from faceswap.service.tasks.model import TaskCreate
 from tests.cli.test_swap_neural import install_standins

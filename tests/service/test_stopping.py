@@ -18,9 +18,9 @@ from typing import Any, cast
 import httpx
 import pytest
 
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.queue import open_queue
 from faceswap.service.queue.sqlite import SqliteQueue
-from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.runner import build_worker
 from faceswap.service.worker.saq_worker import TaskWorker
 from faceswap.storage.open import storage_from_settings

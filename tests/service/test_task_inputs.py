@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from faceswap.comfyui.tasks import check_workflow
 from faceswap.errors import BadOptionError
+from faceswap.service.tasks.comfyui import check_workflow
 from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import TaskCreate
 from tests.service.helpers import service_settings

@@ -14,8 +14,8 @@ import pytest_asyncio
 
 from faceswap.errors import CancelledError, TaskTimeoutError
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.tasks.model import TaskCreate
-from faceswap.service.worker.context import WorkerContext
 from faceswap.storage.open import storage_from_settings
 from tests.service.helpers import service_settings
 

@@ -15,10 +15,10 @@ from PIL import Image
 from faceswap.choices import TaskStage
 from faceswap.service.processors import face_swap
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.processors.meter import ProgressMeter
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.tasks.progress import PHOTO_STAGES, VIDEO_STAGES
-from faceswap.service.worker.context import WorkerContext
 from faceswap.storage.open import storage_from_settings
 from tests.service.conftest import ASTRONAUT, GRACE
 from tests.service.helpers import service_settings

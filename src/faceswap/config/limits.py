@@ -14,7 +14,7 @@ MULTIPART_OVERHEAD = MIB
 class InputLimits(BaseModel):
     """What a user-supplied input may be at most; checked by content (faceswap.limits.check_media).
 
-    Request bodies are bounded before they are read (:mod:`faceswap.service.api.body_limit`): a
+    Request bodies are bounded before they are read (:mod:`faceswap.asgi.body_limit`): a
     multipart request by :attr:`multipart_bytes` (all its files and fields together), any other body
     (JSON, url-encoded forms) by ``max_body_bytes``.
     """

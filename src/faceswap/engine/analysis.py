@@ -1,13 +1,13 @@
 """Per-task analysis options on a loaded engine: the 68-point landmarker, the detector angles and the face
 classifier of the face filters.
 
-Engines are loaded once per name and shared (:mod:`faceswap.service.worker.engines`); the landmarker and
+Engines are loaded once per name and shared (:mod:`faceswap.service.processors.engines`); the landmarker and
 the detector angles are chosen per task (``wf_json.landmarker``, ``wf_json.detector_angles``) and applied
 per call instead of being part of what is loaded: :func:`with_analysis` returns a shallow copy of the
 engine whose analyser uses them, sharing every loaded session. Keying loaded engines by (engine,
 landmarker, angles) would load the detector, ArcFace and inswapper (hundreds of MB) again for every
 combination a client asks for. The landmarker's own sessions are loaded once and shared the same way
-(:meth:`faceswap.service.worker.context.WorkerContext.landmarker`).
+(:meth:`faceswap.service.processors.context.WorkerContext.landmarker`).
 
 The classic engine finds 68 dlib landmarks itself and aligns on them, so a landmarker does not apply to
 it (it is ignored, with a log line); detector angles apply to every engine, and so does the face

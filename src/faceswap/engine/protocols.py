@@ -65,4 +65,4 @@ class Engine:
     """Raises ``bad_option`` for swap options the engine cannot honour, before any work is done."""
     thread_safe: bool = True
     """Whether one instance may run for several threads at once. When False, a process running tasks
-    concurrently gives each running task an instance of its own (``service.worker.engines``)."""
+    concurrently gives each running task an instance of its own (``service.processors.engines``)."""

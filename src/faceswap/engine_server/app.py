@@ -12,11 +12,11 @@ absolute local paths when this service shares a disk with its callers: only unde
 service's storage and served at ``GET /api/download/{key}`` (``output_path`` is that absolute URL).
 
 A request named with an ``X-Request-Id`` header is stopped by ``POST /cancel/{id}``; any request is
-stopped when its client goes away (:mod:`.inflight`, :mod:`.protocol`). A stopped swap ends at its
+stopped when its client goes away (:mod:`.inflight`, :mod:`faceswap.swap_protocol`). A stopped swap ends at its
 next frame batch, frees its slot, stores nothing, and answers 409 ``cancelled``.
 
 A request body may have at most :func:`max_body_bytes` (checked before it is read, 413
-``input_too_large``; :mod:`faceswap.service.api.body_limit`).
+``input_too_large``; :mod:`faceswap.asgi.body_limit`).
 """
 
 from __future__ import annotations
@@ -35,21 +35,25 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from faceswap import __version__
+from faceswap.asgi.answers import install_error_handlers
+from faceswap.asgi.body_limit import BodyBounds, BodyLimitMiddleware
 from faceswap.config import InputLimits, Settings
 from faceswap.engine_server.inflight import InFlight, until_stopped
-from faceswap.engine_server.protocol import CANCEL_PREFIX, REQUEST_ID_HEADER, REQUEST_ID_PATTERN
 from faceswap.errors import InputTooLargeError, NotFoundError, UrlForbiddenError
-from faceswap.service.api.body_limit import BodyBounds, BodyLimitMiddleware
-from faceswap.service.api.envelope import install_error_handlers
-from faceswap.service.api.inputs import store_bytes
-from faceswap.service.api.routes.face_swap import FaceSwapResponse
 from faceswap.service.processors import face_swap
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.tasks.records import new_task_id
-from faceswap.service.worker.context import WorkerContext
 from faceswap.storage.keys import validate_key
 from faceswap.storage.open import storage_from_settings
+from faceswap.storage.uploads import store_bytes
+from faceswap.swap_protocol import (
+    CANCEL_PREFIX,
+    REQUEST_ID_HEADER,
+    REQUEST_ID_PATTERN,
+    FaceSwapResponse,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,8 @@ from datetime import UTC, datetime, timedelta
 
 from saq.job import Job, Status
 
-from faceswap.service.queue.attempts import FINISHED, attempt_name
+from faceswap.service.queue.attempts import attempt_name
+from faceswap.service.queue.guard import FINISHED
 from faceswap.storage.base import Storage
 from faceswap.storage.keys import attempt_prefix, parse_result_key, results_prefix
 

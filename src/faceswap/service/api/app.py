@@ -1,6 +1,6 @@
 """``create_app(settings, workers=N)``: the FastAPI app, its lifespan, and optional in-process workers.
 
-Request bodies are bounded before they are read (:mod:`.body_limit`): a multipart request by
+Request bodies are bounded before they are read (:mod:`faceswap.asgi.body_limit`): a multipart request by
 ``limits.multipart_bytes`` (except remote workers' result uploads), any other body by
 ``limits.max_body_bytes``.
 
@@ -25,10 +25,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from faceswap import __version__
+from faceswap.asgi.answers import install_error_handlers
+from faceswap.asgi.body_limit import BodyBounds, BodyLimitMiddleware
 from faceswap.config import Settings
 from faceswap.service.api.auth import WORKER_PREFIX, Authenticator, AuthMiddleware
-from faceswap.service.api.body_limit import BodyBounds, BodyLimitMiddleware
-from faceswap.service.api.envelope import ERROR_RESPONSES, install_error_handlers
+from faceswap.service.api.envelope import ERROR_RESPONSES
 from faceswap.service.api.http_metrics import HttpMetricsMiddleware
 from faceswap.service.api.ratelimit import RateLimiter
 from faceswap.service.api.routes import (
@@ -51,6 +52,7 @@ from faceswap.service.keys.store import open_key_store
 from faceswap.service.leftovers import sweep_leftovers
 from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.queue import open_queue
+from faceswap.service.task_events import task_events
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.open import storage_from_settings
 from faceswap.storage.retention import cleanup_expired, retention_rules
@@ -58,6 +60,8 @@ from faceswap.storage.retention import cleanup_expired, retention_rules
 logger = logging.getLogger(__name__)
 
 RETENTION_EVERY_S = 900.0
+WEBHOOK_DRAIN_S = 10.0
+"""How long a stopping API waits for the webhook deliveries under way."""
 DOCS_ASSETS = "/docs-assets"
 """Where Swagger UI's and ReDoc's scripts and styles are served from (no CDN)."""
 
@@ -80,7 +84,7 @@ async def _workers(state: ServiceState, count: int) -> AsyncIterator[None]:
     if count <= 0:
         yield
         return
-    from faceswap.service.worker.context import WorkerContext
+    from faceswap.service.processors.context import WorkerContext
     from faceswap.service.worker.runner import build_worker
 
     context = WorkerContext.from_settings(state.settings, state.storage, state.metrics)
@@ -103,6 +107,7 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         queue = open_queue(settings.queue.url, name=settings.queue.name, data_dir=settings.data_dir)
         await queue.connect()
+        events = task_events(queue, settings, metrics)
         storage = storage_from_settings(settings)
         tasks = TaskClient(queue, settings.service, metrics=metrics)
         state = ServiceState(settings, queue, storage, tasks, metrics=metrics)
@@ -113,10 +118,14 @@ def create_app(settings: Settings, *, workers: int = 0) -> FastAPI:
         await sweep_leftovers(storage, settings.data_dir)  # before any in-process worker starts
         retention = asyncio.create_task(retention_loop(state))
         try:
-            async with _workers(state, workers), remote_leases(app, state):
+            async with (
+                _workers(state, workers),
+                remote_leases(app, state.queue, state.storage, state.settings),
+            ):
                 yield {}
         finally:
             retention.cancel()
+            await events.drain(WEBHOOK_DRAIN_S)
             await auth.aclose()
             await keys.aclose()
             await storage.aclose()

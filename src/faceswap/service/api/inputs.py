@@ -1,7 +1,7 @@
 """Inputs at the API edge: uploads checked by content and size, stored under ``uploads/``.
 
-Multipart files and ``data:``/base64 inputs are stored (so a job never carries megabytes) and become
-file ids; file ids must exist; ``http(s)://`` URLs pass through to the worker, which downloads them.
+Multipart files and ``data:``/base64 inputs are stored (:mod:`faceswap.storage.uploads`, so a job never
+carries megabytes) and become file ids; file ids must exist; ``http(s)://`` URLs pass through to the worker, which downloads them.
 
 Limits (``settings.limits``) are checked here as far as the API process can without video libraries:
 every input's bytes (``max_bytes``) and type by content; images also by a header parse (pixel count,
@@ -13,13 +13,11 @@ task ``input_too_large``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import UploadFile
 
-from faceswap.choices import MediaType
-from faceswap.config import FetchSettings, InputLimits
+from faceswap.config import FetchSettings
 from faceswap.errors import (
     BadOptionError,
     InputError,
@@ -29,81 +27,16 @@ from faceswap.errors import (
     UnreadableInputError,
     UnsupportedFormatError,
 )
-from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_image, mime_type, sniff
-from faceswap.limits import check_media
+from faceswap.imaging.sniff import SNIFF_BYTES
 from faceswap.net.addresses import AddressPolicy
 from faceswap.net.fetch import check_literal
 from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import TaskCreate
-from faceswap.service.worker.inputs import decode_base64, decode_data_url, stored_key
+from faceswap.service.tasks.refs import decode_base64, decode_data_url, stored_key
 from faceswap.storage.base import Storage
-from faceswap.storage.keys import new_file_id, upload_key
+from faceswap.storage.uploads import Limits, Uploaded, as_limits, store_bytes, store_upload
 
 CHUNK = 1024 * 1024
-Limits = InputLimits | int
-"""The input limits, or just a byte limit (the other limits at their defaults)."""
-
-
-def as_limits(limits: Limits) -> InputLimits:
-    return InputLimits(max_bytes=limits) if isinstance(limits, int) else limits
-
-
-@dataclass(frozen=True)
-class Uploaded:
-    file_id: str
-    key: str
-    media_type: MediaType
-    content_type: str
-    size: int
-
-    def dump(self) -> dict[str, Any]:
-        return {
-            "file_id": self.file_id,
-            "key": self.key,
-            "media_type": self.media_type,
-            "content_type": self.content_type,
-            "size": self.size,
-        }
-
-
-async def store_upload(storage: Storage, head: bytes, rest: AsyncIterator[bytes], limits: Limits) -> Uploaded:
-    """Sniffs ``head`` (the first bytes), then stores head + rest, refusing more than ``max_bytes``.
-
-    An image is read whole (at most ``max_bytes``) and its header parsed for the pixel limit before it is
-    stored; a video is streamed to storage (its length is checked by the worker).
-    """
-    limits = as_limits(limits)
-    max_bytes = limits.max_bytes
-    media = sniff(head[:SNIFF_BYTES])
-    file_id = new_file_id()
-    key = upload_key(file_id, extension(media))
-
-    async def chunks() -> AsyncIterator[bytes]:
-        size = len(head)
-        if size > max_bytes:
-            raise InputTooLargeError(f"the file is larger than the limit of {max_bytes} bytes")
-        yield head
-        async for chunk in rest:
-            size += len(chunk)
-            if size > max_bytes:
-                raise InputTooLargeError(f"the file is larger than the limit of {max_bytes} bytes")
-            yield chunk
-
-    if is_image(media):
-        data = b"".join([chunk async for chunk in chunks()])
-        check_media(data, "image", limits)
-        stored = await storage.put(key, data, content_type=mime_type(media))
-    else:
-        stored = await storage.put(key, chunks(), content_type=mime_type(media))
-    return Uploaded(file_id, key, media, stored.content_type, stored.size)
-
-
-async def store_bytes(storage: Storage, data: bytes, limits: Limits) -> Uploaded:
-    async def nothing() -> AsyncIterator[bytes]:
-        return
-        yield b""
-
-    return await store_upload(storage, data, nothing(), limits)
 
 
 async def store_file(storage: Storage, upload: UploadFile, limits: Limits) -> Uploaded:

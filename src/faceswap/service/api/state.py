@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from saq.queue.base import Queue
-
 from faceswap.config import InputLimits, Settings
 from faceswap.service.metrics import ServiceMetrics
+from faceswap.service.queue.owned import LifecycleQueue
 from faceswap.service.tasks.client import TaskClient
 from faceswap.storage.base import Storage
 
@@ -15,7 +14,7 @@ from faceswap.storage.base import Storage
 @dataclass
 class ServiceState:
     settings: Settings
-    queue: Queue
+    queue: LifecycleQueue
     storage: Storage
     tasks: TaskClient
     owner: str | None = None

@@ -1,16 +1,20 @@
 """Task leases for remote workers, kept on the SAQ jobs themselves (API side).
 
-The API dequeues a job on behalf of a remote worker exactly as a SAQ worker would (``attempts + 1``,
-status ``active``, ``started``/``touched`` now) and records the lease in ``job.meta["lease"]`` with a
-random id; ``worker_id`` is ``remote:<name>``. From then on the job is an ordinary running job:
+The API claims a job on behalf of a remote worker exactly as a SAQ worker does (the queue's ``claim``,
+then ``attempts + 1``, ``started`` now) and records the lease in ``job.meta["lease"]`` with a random id;
+``worker_id`` is ``remote:<name>``. From then on the routes drive the attempt through the same lifecycle
+events as a local worker (:mod:`faceswap.service.queue.lifecycle`), with the same rules
+(:mod:`faceswap.service.tasks.attempt`):
 
-- each heartbeat checks the lease id and writes the progress, which touches the job; the lease lasts
-  ``service.heartbeat_s`` past the last touch, which is the job's own SAQ ``heartbeat``;
+- each heartbeat checks the lease and the attempt's standing and writes the progress (``progress``),
+  which touches the job; the lease lasts ``service.heartbeat_s`` past the last touch, the job's own SAQ
+  ``heartbeat``;
 - a worker that stops heartbeating leaves the job untouched, so a sweep (the API's own, see
   :mod:`.upkeep`, or any worker's) finds it stuck and re-queues it (or fails it ``worker_lost``);
-- a cancel marks the job ``aborting``; the next heartbeat (or the upkeep loop) finishes it ``aborted``
-  (CANCELLED) and answers ``cancelled: true``;
-- complete and fail finish the job the way SAQ's worker does; only transient errors are retried.
+- a cancel marks the job ``cancelling``; the next heartbeat (or the upkeep loop) ends it (``stop``:
+  CANCELLED) and answers ``cancelled: true``;
+- complete and fail end the attempt (``complete``, ``fail`` or ``retry``: only transient errors are
+  retried); an end that lands CANCELLED because a cancel came first is answered ``cancelled``.
 
 A lease is held while the job is running with that lease id in its meta under the attempt it was leased
 with; anything else answers ``lease_lost`` (409), or ``attempt_superseded`` (409, a kind of
@@ -25,18 +29,16 @@ leaves behind are deleted (:func:`faceswap.service.attempt_files.tidy_attempt`).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from saq.job import Job, Status
-from saq.queue.base import Queue
 from saq.utils import now
 
 from faceswap.config import Settings
@@ -46,9 +48,7 @@ from faceswap.errors import (
     FaceswapError,
     LeaseLostError,
     NotFoundError,
-    public_message,
 )
-from faceswap.service.api.envelope import error_class
 from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.comm.auth import WorkerTokens
 from faceswap.service.comm.files import check_result_files
@@ -61,12 +61,14 @@ from faceswap.service.comm.messages import (
 )
 from faceswap.service.comm.result_urls import check_result_urls
 from faceswap.service.queue.attempts import attempt_name, attempt_of
+from faceswap.service.queue.guard import state_of
+from faceswap.service.queue.owned import LifecycleQueue
+from faceswap.service.tasks.attempt import record_failure, standing
 from faceswap.service.tasks.inputs import task_inputs
 from faceswap.service.tasks.model import Task, TaskCreate
 from faceswap.service.tasks.progress import DETAIL_META, ProgressDetail, stored_detail
-from faceswap.service.tasks.records import SWEPT_MESSAGE, is_task_job, task_from_job
-from faceswap.service.webhooks import notify_in_background
-from faceswap.service.worker.inputs import stored_key
+from faceswap.service.tasks.records import is_task_job, task_from_job
+from faceswap.service.tasks.refs import stored_key
 from faceswap.storage.base import PutData, Storage, StoredObject
 from faceswap.storage.keys import result_key
 
@@ -92,20 +94,14 @@ def lease_attempt(job: Job) -> str | None:
     return str(attempt) if attempt is not None else None
 
 
-def is_cancelled(job: Job) -> bool:
-    """A cancel (not a sweep) has marked or ended the job."""
-    return job.status in (Status.ABORTING, Status.ABORTED) and job.error != SWEPT_MESSAGE
-
-
 @dataclass
 class Leases:
     """Leasing tasks to remote workers on ``queue``; results go to ``storage``."""
 
-    queue: Queue
+    queue: LifecycleQueue
     storage: Storage
     settings: Settings
     tokens: WorkerTokens
-    background: set[asyncio.Task[bool]] = field(default_factory=set)
 
     @property
     def heartbeat_s(self) -> float:
@@ -142,7 +138,6 @@ class Leases:
         job.meta[LEASE_META] = {"id": lease_id, "worker": worker, "attempt": attempt_name(job)}
         await self.queue.update(job, status=Status.ACTIVE)
         logger.info("task %s: leased to remote worker %s (attempt %d)", job.key, worker, job.attempts)
-        self.notify(job)
         task = task_from_job(job)
         create = TaskCreate.model_validate((job.kwargs or {})["task"])
         inputs = [
@@ -187,29 +182,27 @@ class Leases:
         return job
 
     async def running(self, task_id: str, lease_id: str) -> Job:
-        """The job of a held lease that is still running (not cancelled, swept, claimed again or finished).
-
-        A lease refused as lost has what its attempt left behind deleted."""
+        """The job of a held lease whose attempt still holds it (:func:`~faceswap.service.tasks.attempt.
+        standing`): not cancelled, swept, claimed again or finished. A lease refused as lost has what its
+        attempt left behind deleted."""
         job = await self.held(task_id, lease_id)
         attempt = lease_attempt(job)
-        if attempt is not None and attempt != attempt_name(job):
-            # swept and re-queued, or claimed again (a queue worker keeps the old lease record)
-            await self._tidy(job, attempt)
-            raise AttemptSupersededError(f"task {task_id} has been taken from this lease's attempt")
-        if is_cancelled(job):
+        now = standing(job, attempt)
+        if now in ("cancelling", "cancelled"):
             await self.end_cancelled(job)
             raise CancelledError(f"task {task_id} was cancelled")
-        if job.status != Status.ACTIVE:
+        if now == "lost":
             await self._tidy(job, attempt)
+            if attempt != attempt_name(job):  # swept and re-queued, or claimed again
+                raise AttemptSupersededError(f"task {task_id} has been taken from this lease's attempt")
             raise LeaseLostError(f"task {task_id} is {job.status.value}; its lease has expired")
         return job
 
     async def end_cancelled(self, job: Job) -> None:
-        """Finishes a cancelled (``aborting``) job ``aborted``: the task shows CANCELLED."""
+        """Ends a cancelled (``cancelling``) job's attempt: the task shows CANCELLED."""
         if job.status == Status.ABORTING:
             await self.queue.finish(job, Status.ABORTED, error=job.error)
             logger.info("task %s: cancelled; remote worker %s told", job.key, job.worker_id)
-            self.notify(job)
             await self._tidy(await self.queue.job(job.key), attempt_name(job))
 
     async def heartbeat(
@@ -263,10 +256,9 @@ class Leases:
         job = await self.running(task_id, lease_id)
         await check_result_files(self.storage, result, task_id, attempt_name(job))
         await check_result_urls(self.storage, result, task_id, attempt_name(job))
-        await self.queue.finish(job, Status.COMPLETE, result=result)
-        await self._check_written(job)
+        written = await self.queue.end(job, Status.COMPLETE, result=result)
+        await self._settled(job, written, attempt_name(job))
         logger.info("task %s: completed by remote worker %s", task_id, job.worker_id)
-        self.notify(job)
         return task_from_job(job)
 
     async def fail(self, task_id: str, lease_id: str, code: str, message: str) -> Task:
@@ -275,28 +267,27 @@ class Leases:
             job = await self.running(task_id, lease_id)
         except CancelledError:
             return await self._task(task_id)
-        job.meta["error"] = {"code": code, "message": public_message(message)}
-        transient = error_class(code).transient
-        if not transient:
-            job.retries = job.attempts
+        record_failure(job, code, message)
         attempt = attempt_name(job)  # before a retry hands the job the next claim's id
         if job.retryable:
             await self.queue.retry(job, error=message)
+            written = await self.queue.job(task_id)
+            written = written if written is not None and attempt_of(written) == attempt_of(job) else None
         else:
-            await self.queue.finish(job, Status.FAILED, error=message)
-        await self._check_written(job, attempt)
+            written = await self.queue.end(job, Status.FAILED, error=message)
+        await self._settled(job, written, attempt)
         logger.warning("task %s: remote worker %s failed it: %s: %s", task_id, job.worker_id, code, message)
-        self.notify(job)
         return task_from_job(job)
 
-    async def _check_written(self, job: Job, attempt: str | None = None) -> None:
-        """``AttemptSupersededError`` unless the stored job took this lease's write: the queue drops
-        writes of an attempt that lost the job between the lease check and the write (a sweep, a
-        re-lease). Either way, what the attempt leaves behind is then deleted."""
-        attempt = attempt or attempt_name(job)
+    async def _settled(self, job: Job, written: Job | None, attempt: str) -> None:
+        """Deletes what ``attempt`` leaves behind, then says why a refused end of it did not count:
+        ``cancelled`` when a cancel came first (the task ends CANCELLED), ``attempt_superseded`` when it
+        was swept or leased again between the lease check and the write."""
         stored = await self.queue.job(job.key)
         await self._tidy(stored, attempt, job.key)
-        if stored is None or attempt_of(stored) != attempt_of(job) or stored.status != job.status:
+        if written is not None and state_of(written) == "cancelled":
+            raise CancelledError(f"task {job.key} was cancelled; this result is dropped")
+        if written is None:
             raise AttemptSupersededError(f"task {job.key} was swept or leased again; this result is dropped")
 
     async def _tidy(self, stored: Job | None, attempt: str | None, task_id: str | None = None) -> None:
@@ -315,7 +306,3 @@ class Leases:
         if job is None:
             raise NotFoundError(f"no task {task_id!r}")
         return task_from_job(job)
-
-    def notify(self, job: Job) -> None:
-        """Sends the task's status to its webhook, if it has one (in the background)."""
-        notify_in_background(self.settings, self.background, job)

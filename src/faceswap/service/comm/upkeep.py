@@ -24,9 +24,11 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from saq.job import Status
 
-from faceswap.service.api.state import ServiceState
+from faceswap.config import Settings
 from faceswap.service.comm.auth import WorkerTokens
-from faceswap.service.comm.leases import Leases, is_cancelled, is_remote
+from faceswap.service.comm.leases import Leases, is_remote
+from faceswap.service.queue.owned import LifecycleQueue
+from faceswap.storage.base import Storage
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ async def end_cancelled_leases(leases: Leases) -> int:
     """Finishes the cancelled tasks remote workers hold; returns how many."""
     ended = 0
     async for job in leases.queue.iter_jobs([Status.ABORTING]):
-        if is_remote(job) and is_cancelled(job):
+        if is_remote(job):
             await leases.end_cancelled(job)
             ended += 1
     return ended
@@ -63,10 +65,12 @@ async def upkeep_loop(leases: Leases) -> None:
 
 
 @contextlib.asynccontextmanager
-async def remote_leases(app: FastAPI, state: ServiceState) -> AsyncIterator[Leases]:
+async def remote_leases(
+    app: FastAPI, queue: LifecycleQueue, storage: Storage, settings: Settings
+) -> AsyncIterator[Leases]:
     """Sets ``app.state.faceswap_comm`` for the worker routes; runs the upkeep loop when they are enabled."""
-    tokens = WorkerTokens.from_setting(state.settings.service.worker_tokens)
-    leases = Leases(state.queue, state.storage, state.settings, tokens)
+    tokens = WorkerTokens.from_setting(settings.service.worker_tokens)
+    leases = Leases(queue, storage, settings, tokens)
     app.state.faceswap_comm = leases
     upkeep = asyncio.create_task(upkeep_loop(leases)) if tokens.enabled else None
     if tokens.enabled:
@@ -78,5 +82,3 @@ async def remote_leases(app: FastAPI, state: ServiceState) -> AsyncIterator[Leas
             upkeep.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await upkeep
-        if leases.background:
-            await asyncio.wait(leases.background, timeout=10)

@@ -19,13 +19,13 @@ from typing import Any, Literal, TypeVar
 from faceswap.choices import MediaKind, TaskStage
 from faceswap.errors import TaskTimeoutError
 from faceswap.limits import MediaInfo, check_face_room, check_media
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.processors.meter import ProgressMeter
 from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.queue.attempts import new_attempt_id
 from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.tasks.progress import PHOTO_STAGES, StagePlan
-from faceswap.service.worker.context import WorkerContext
-from faceswap.service.worker.inputs import read_input
+from faceswap.service.tasks.refs import read_input
 
 logger = logging.getLogger(__name__)
 

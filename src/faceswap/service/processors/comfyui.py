@@ -29,7 +29,6 @@ from faceswap.choices import MediaType
 from faceswap.comfyui.client import ComfyClient, parse_message
 from faceswap.comfyui.graph import execution_error, nodes_to_run, output_files, substitute
 from faceswap.comfyui.progress import PromptProgress
-from faceswap.comfyui.tasks import comfy_task
 from faceswap.config import ComfyUISettings
 from faceswap.errors import (
     BadOptionError,
@@ -41,6 +40,7 @@ from faceswap.errors import (
 )
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, mime_type, sniff
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.tasks.comfyui import comfy_task
 
 logger = logging.getLogger(__name__)
 

@@ -37,6 +37,7 @@ from faceswap.errors import (
     RemoteEngineUnavailableError,
     UnsupportedFormatError,
     error_for_code,
+    recorded_error,
 )
 from faceswap.imaging.sniff import SNIFF_BYTES, extension, is_video, mime_type, sniff
 from faceswap.net.fetch import FetchLimits, GuardedClient, fetch_url, redact
@@ -190,14 +191,7 @@ def _reported_error(response: httpx.Response) -> FaceswapError | None:
     cls = error_for_code(error["code"])
     if cls is FaceswapError:
         return None  # internal errors and unknown codes: retried as 5xx
-    return _make(cls, str(error.get("message") or error["code"]))
-
-
-def _make(cls: type[FaceswapError], message: str) -> FaceswapError:
-    """An instance of ``cls`` with ``message`` (some classes' own ``__init__`` takes other arguments)."""
-    error = FaceswapError.__new__(cls)
-    FaceswapError.__init__(error, message)
-    return error
+    return recorded_error(error["code"], str(error.get("message") or error["code"]))
 
 
 async def _result(run: TaskRun, client: httpx.AsyncClient, answer: dict[str, Any]) -> bytes:

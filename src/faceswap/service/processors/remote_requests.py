@@ -1,4 +1,4 @@
-"""Requests to a swap service that the task's cancel reaches (see :mod:`faceswap.engine_server.protocol`).
+"""Requests to a swap service that the task's cancel reaches (see :mod:`faceswap.swap_protocol`).
 
 Each ``POST /process`` goes with a fresh ``X-Request-Id``. While it waits for the answer the task's
 cancel is watched; when the task is cancelled (or this coroutine is), or the request times out and is
@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from faceswap.engine_server.protocol import REQUEST_ID_HEADER, cancel_path
 from faceswap.errors import CancelledError
 from faceswap.service.processors.base import TaskRun
+from faceswap.swap_protocol import REQUEST_ID_HEADER, cancel_path
 
 logger = logging.getLogger(__name__)
 

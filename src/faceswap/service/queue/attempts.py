@@ -8,23 +8,20 @@ logged. A retry (by the owner or by a sweep) hands the job a new attempt id, so 
 was swept and re-queued while it was still running (a late heartbeat on a saturated machine) can no
 longer finish it, store its result or re-queue it: its watcher sees the change and stops it.
 
-The backends apply the check inside the write itself: SQLite in the write transaction, Redis with
-WATCH/MULTI on the job key (:mod:`.redis_queue`), PostgreSQL in a transaction holding the job's row
-lock (:mod:`.postgres_queue`).
+The check is part of the guard every write passes (:func:`.lifecycle.decide`), applied inside each
+backend's compare-and-set (:mod:`.owned`).
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Final
 
 from saq.job import Job, Status
 
-logger = logging.getLogger(__name__)
-
 ATTEMPT_META: Final = "attempt_id"
-FINISHED: Final = frozenset({Status.COMPLETE, Status.FAILED, Status.ABORTED})
+ERROR_META: Final = "error"
+"""Where a job's ``{code, message}`` error is kept; a claim clears the previous attempt's."""
 
 
 def new_attempt_id() -> str:
@@ -44,39 +41,15 @@ def attempt_name(job: Job) -> str:
     return attempt_of(job) or f"attempt-{job.attempts}"
 
 
-def may_write(stored_status: Status | str, stored_attempt: str | None, attempt: str | None) -> bool:
-    """Whether a write carrying ``attempt`` may replace a stored job: it must not have finished and
-    must still belong to that attempt."""
-    status = Status(stored_status) if isinstance(stored_status, str) else stored_status
-    return status not in FINISHED and stored_attempt == attempt
-
-
-def may_requeue(stored_status: Status | str, stored_attempt: str | None, attempt: str | None) -> bool:
-    """Whether a user's retry may put a stored job back in the queue: it must have finished, and still
-    under the attempt the caller read (so a second retry racing this one finds it queued and refuses)."""
-    status = Status(stored_status) if isinstance(stored_status, str) else stored_status
-    return status in FINISHED and stored_attempt == attempt
-
-
-@runtime_checkable
-class Requeues(Protocol):
-    """A queue that can put a finished job back in the queue under the same key (a user's retry)."""
-
-    async def requeue(self, job: Job, attempt: str | None) -> bool:
-        """Stores ``job`` (status ``queued``, no expiry) in place of the finished job with its key, in one
-        atomic step, if the stored job is finished under ``attempt`` (:func:`may_requeue`); False (nothing
-        written) otherwise. ``job`` carries a new attempt id, so no write of an older attempt applies."""
-        ...
-
-
 def claimed(data: dict[str, Any], started_ms: int) -> dict[str, Any]:
-    """A queued job's dict form claimed for a new attempt: ``active``, counted, with a new attempt id.
+    """A queued job's dict form claimed for a new attempt: ``active``, counted, with a new attempt id and
+    without the previous attempt's error.
 
     ``attempts`` is counted here, atomically with the claim, so two claims never share a number;
     the caller hands the job out with ``attempts - 1`` because SAQ's worker (and the lease code)
     add one themselves before their first write.
     """
-    meta = dict(data.get("meta") or {})
+    meta = {k: v for k, v in (data.get("meta") or {}).items() if k != ERROR_META}
     meta[ATTEMPT_META] = new_attempt_id()
     return {
         **data,
@@ -100,12 +73,3 @@ def keep_attempt(job: Job, changes: dict[str, Any]) -> dict[str, Any]:
     if isinstance(meta, dict) and attempt is not None and ATTEMPT_META not in meta:
         return {**changes, "meta": {**meta, ATTEMPT_META: attempt}}
     return changes
-
-
-def dropped(job: Job, what: str) -> None:
-    logger.warning(
-        "task %s: %s by a superseded attempt (%s) dropped: the job was swept, re-queued or finished",
-        job.key,
-        what,
-        attempt_of(job),
-    )

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 from faceswap.errors import BadOptionError
 
 if t.TYPE_CHECKING:
-    from saq.queue.base import Queue
+    from faceswap.service.queue.owned import LifecycleQueue
 
 DEFAULT_SQLITE_FILE = "queue.sqlite3"
 
@@ -44,7 +44,7 @@ def sqlite_path_from_url(url: str, data_dir: Path) -> Path:
     return Path(path) if Path(path).is_absolute() else data_dir / path
 
 
-def open_queue(url: str, *, name: str = "faceswap", data_dir: Path) -> Queue:
+def open_queue(url: str, *, name: str = "faceswap", data_dir: Path) -> LifecycleQueue:
     """The SAQ queue the URL names (see the module docstring); not yet connected."""
     scheme = urlsplit(url).scheme.lower() if url else "sqlite"
     if scheme == "sqlite":
@@ -60,5 +60,7 @@ def open_queue(url: str, *, name: str = "faceswap", data_dir: Path) -> Queue:
     if scheme in ("postgres", "postgresql"):
         from faceswap.service.queue.postgres_queue import OwnedPostgresQueue
 
-        return OwnedPostgresQueue.from_url(url, name=name)
+        queue = OwnedPostgresQueue.from_url(url, name=name)
+        assert isinstance(queue, OwnedPostgresQueue)  # SAQ's from_url builds the class it is called on
+        return queue
     raise BadOptionError(f"queue URL must start with sqlite://, redis:// or postgres(ql)://; got {url!r}")

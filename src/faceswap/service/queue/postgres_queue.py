@@ -1,23 +1,16 @@
-"""``OwnedPostgresQueue``: SAQ's PostgreSQL queue with attempt-owned writes and a sweep that loses nothing.
+"""``OwnedPostgresQueue``: SAQ's PostgreSQL queue whose writes go through the task lifecycle.
 
-SAQ's ``PostgresQueue`` writes a worker's whole copy of a job blindly (``UPDATE ... WHERE key``), and
-its sweep aborts a stuck job, waits for it, then retries it from a list read at its start, so a late
-but live attempt could still finish a job that a sweep had handed to another attempt. Here every
-write of a job runs in one transaction that first locks the job's row (``SELECT ... FOR UPDATE``):
+This module is the one place that knows SAQ's PostgreSQL tables and its dequeue internals. Every
+write but a claim is one transaction that first locks the job's row (``SELECT ... FOR UPDATE``),
+driven by :class:`~faceswap.service.queue.owned.LifecycleQueue`:
 
 - ``dequeue`` claims each job in the transaction that marks it ``active`` (``FOR UPDATE SKIP
   LOCKED``, as SAQ does; jobs scheduled in the same second in the order they were added, where SAQ
   leaves that order open): the job gets a new attempt id and its attempt counted (:mod:`.attempts`);
-- ``update``, ``finish`` and ``retry`` are applied only while the stored job is running under the
-  writer's attempt id (a retry hands out a new one); any other write is dropped and logged; an
-  ``active`` write keeps a stored ``aborting``;
-- ``requeue`` puts a finished job back in the queue (a user's retry) only while it is still finished
-  under the attempt the caller read;
-- ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
-  ``aborting``, a finished one is left alone;
+- a job is placed by its new status: queued (``scheduled`` at the retry delay's end, no expiry),
+  running (as it is), finished (expiring after ``ttl``, or deleted for a negative one);
 - ``queue_position`` counts the queued jobs ahead of a waiting one (:mod:`.positions`);
-- ``sweep`` re-reads each stuck running job and recovers it at once (:mod:`.sweep`), with no
-  abort-and-wait step.
+- ``sweep`` re-reads each stuck running job and recovers it at once (:mod:`.sweep`).
 
 Same tables, columns and data format as SAQ's backend.
 """
@@ -25,9 +18,7 @@ Same tables, columns and data format as SAQ's backend.
 from __future__ import annotations
 
 import logging
-import time
 import typing as t
-from collections.abc import Callable
 
 from psycopg import AsyncConnection
 from psycopg.sql import SQL
@@ -35,18 +26,9 @@ from saq.job import Job, Status
 from saq.queue.postgres import DEQUEUE, ENQUEUE, PostgresQueue
 from saq.utils import now, now_seconds
 
-from faceswap.service.queue.attempts import (
-    ATTEMPT_META,
-    FINISHED,
-    attempt_of,
-    claimed,
-    dropped,
-    handed_out,
-    keep_attempt,
-    may_requeue,
-    may_write,
-    new_attempt_id,
-)
+from faceswap.service.queue.attempts import claimed, handed_out
+from faceswap.service.queue.guard import FINISHED
+from faceswap.service.queue.owned import Change, LifecycleQueue, Transition
 from faceswap.service.queue.sweep import sweep_stuck
 
 logger = logging.getLogger(__name__)
@@ -88,7 +70,7 @@ WHERE job.key = %(key)s AND job.queue = %(queue)s AND job.status IN ('new', 'que
 """
 
 
-class OwnedPostgresQueue(PostgresQueue):
+class OwnedPostgresQueue(LifecycleQueue, PostgresQueue):
     """SAQ's ``PostgresQueue`` with the changes in the module docstring."""
 
     # row access inside a transaction ------------------------------------------------------------------
@@ -126,17 +108,30 @@ class OwnedPostgresQueue(PostgresQueue):
             },
         )
 
-    async def _owned_write(
-        self, owner: str | None, key: str, write: Callable[[Conn, Job, Status], t.Awaitable[None]]
-    ) -> bool:
-        """Runs ``write(conn, stored job, stored status)`` in the transaction that locked the row, if the
-        stored job is running under ``owner``; False (nothing written) otherwise."""
+    async def _cas(self, key: str, change: Change, run_at: float | None) -> Job | None:
+        """The job's row locked, its new form placed by status, in one transaction (see :mod:`.owned`)."""
         async with self.pool.connection() as conn, conn.transaction():
             stored = await self._lock(conn, key)
-            if stored is None or not may_write(stored[0], attempt_of(stored[1]), owner):
-                return False
-            await write(conn, stored[1], stored[0])
-            return True
+            job = change(stored[1] if stored is not None else None)
+            if job is None:
+                return None
+            if job.status in FINISHED and job.ttl < 0:
+                await conn.execute(
+                    SQL("DELETE FROM {jobs_table} WHERE key = %(key)s AND queue = %(queue)s").format(
+                        jobs_table=self.jobs_table
+                    ),
+                    {"key": key, "queue": self.name},
+                )
+            elif job.status in FINISHED:
+                await self._write(conn, job, now_seconds() + job.ttl if job.ttl > 0 else None)
+            elif job.status == Status.QUEUED:
+                job.scheduled = int(run_at) if run_at is not None else (job.scheduled or int(now_seconds()))
+                await self._write(conn, job, None)
+            else:
+                await self._write(conn, job)
+        if job.status == Status.QUEUED:
+            await self._notify(ENQUEUE)
+        return job
 
     # claiming ---------------------------------------------------------------------------------------
 
@@ -164,85 +159,10 @@ class OwnedPostgresQueue(PostgresQueue):
                     await self._write(conn, job)  # same transaction: claimed with its attempt id
                     taken.append(job)
             for job in taken:
+                await self._announce(Transition("queued", "running", "claim", self.copy(job)))
                 self._job_queue.put_nowait(handed_out(job))
             if taken:
                 await self._notify(DEQUEUE)
-
-    # owned writes -----------------------------------------------------------------------------------
-
-    async def update(self, job: Job, **kwargs: t.Any) -> None:
-        await super().update(job, **keep_attempt(job, kwargs))
-
-    async def _update(self, job: Job, status: Status | None = None, **kwargs: t.Any) -> None:
-        expire_at = kwargs.pop("expire_at", KEEP)
-
-        async def write(conn: Conn, stored: Job, stored_status: Status) -> None:
-            job.status = status or stored_status
-            if job.status == Status.ACTIVE and stored_status == Status.ABORTING:
-                job.status, job.error = stored_status, stored.error  # a cancel or sweep came first
-            await self._write(conn, job, expire_at)
-
-        if not await self._owned_write(attempt_of(job), job.key, write):
-            dropped(job, "an update")
-
-    async def _retry(self, job: Job, error: str | None) -> None:
-        owner = attempt_of(job)
-        job.meta[ATTEMPT_META] = new_attempt_id()  # the next claim's; the old attempt is revoked
-        delay = job.next_retry_delay()
-        job.scheduled = int(time.time() + delay if delay else job.scheduled or now_seconds())
-        job.status = Status.QUEUED
-
-        async def write(conn: Conn, stored: Job, stored_status: Status) -> None:
-            await self._write(conn, job, None)
-
-        if await self._owned_write(owner, job.key, write):
-            await self._notify(ENQUEUE)
-        else:
-            dropped(job, "a retry")
-
-    async def _finish(
-        self,
-        job: Job,
-        status: Status,
-        *,
-        result: t.Any = None,
-        error: str | None = None,
-        connection: Conn | None = None,
-        owned: bool = True,
-    ) -> None:
-        """``owned=False``: the write of a job this queue has just ended itself (an aborted queued job)."""
-        job.status = status
-
-        async def write(conn: Conn, stored: Job, stored_status: Status) -> None:
-            if job.ttl < 0:
-                await conn.execute(
-                    SQL("DELETE FROM {jobs_table} WHERE key = %(key)s AND queue = %(queue)s").format(
-                        jobs_table=self.jobs_table
-                    ),
-                    {"key": job.key, "queue": self.name},
-                )
-            else:
-                await self._write(conn, job, now_seconds() + job.ttl if job.ttl > 0 else None)
-
-        if not owned:
-            async with self.pool.connection() as conn, conn.transaction():
-                if await self._lock(conn, job.key) is not None:
-                    await write(conn, job, status)
-        elif not await self._owned_write(attempt_of(job), job.key, write):
-            dropped(job, f"finishing it {status.value}")
-
-    async def requeue(self, job: Job, attempt: str | None) -> bool:
-        """A finished job back in the queue (:class:`~faceswap.service.queue.attempts.Requeues`), in the
-        transaction holding its row lock (SAQ's enqueue would need a later ``scheduled`` second)."""
-        job.status = Status.QUEUED
-        job.scheduled = job.scheduled or int(now_seconds())
-        async with self.pool.connection() as conn, conn.transaction():
-            stored = await self._lock(conn, job.key)
-            if stored is None or not may_requeue(stored[0], attempt_of(stored[1]), attempt):
-                return False
-            await self._write(conn, job, None)
-        await self._notify(ENQUEUE)
-        return True
 
     # reads ---------------------------------------------------------------------------------------------
 
@@ -256,25 +176,6 @@ class OwnedPostgresQueue(PostgresQueue):
             )
             row = await cursor.fetchone()
         return None if row is None else int(row[0]) + 1
-
-    # cancels ------------------------------------------------------------------------------------------
-
-    async def abort(self, job: Job, error: str, ttl: float = 5) -> None:
-        async with self.pool.connection() as conn, conn.transaction():
-            stored = await self._lock(conn, job.key)
-            if stored is None or stored[0] in FINISHED:
-                return
-            status, current = stored
-            if status not in (Status.NEW, Status.QUEUED):  # its worker (or, if gone, a sweep) ends it
-                current.status, current.error = Status.ABORTING, error
-                await self._write(conn, current)
-                job.status, job.error = Status.ABORTING, error
-                return
-            # never claimed: no dequeue can take it from here on; it ends below
-            current.status = Status.ABORTED
-            await self._write(conn, current)
-        job.replace(current)
-        await self.finish(job, Status.ABORTED, error=error, owned=False)
 
     # upkeep -----------------------------------------------------------------------------------------
 

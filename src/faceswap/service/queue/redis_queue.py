@@ -1,20 +1,15 @@
-"""``OwnedRedisQueue``: SAQ's Redis queue with attempt-owned writes and a sweep that loses nothing.
+"""``OwnedRedisQueue``: SAQ's Redis queue whose writes go through the task lifecycle.
 
-SAQ's ``RedisQueue`` writes a worker's whole copy of a job blindly (``SET``), moves a dequeued job
-to the active list before anyone marks it ``active``, and its sweep takes such a job (still
-``queued`` in the active list) for a stuck one. On a saturated machine that let one task run twice
-to completion, and a sweeper killed during its abort wait left a job ``aborting`` in no list at all
-(stuck for good). Here, with ``WATCH``/``MULTI`` on the job key (optimistic transactions):
+This module is the one place that knows SAQ's Redis layout (the job keys, the queued and active
+lists, the incomplete sorted set). Every write but a claim is one optimistic transaction (``WATCH``
+on the job key, then ``MULTI``/``EXEC``; again from the read when another client changed it), driven by
+:class:`~faceswap.service.queue.owned.LifecycleQueue`:
 
 - ``dequeue`` claims the moved job in one transaction: only a ``queued`` job still on the active
   list becomes ``active`` with a new attempt id and its attempt counted (:mod:`.attempts`); anything
   else is dropped from the active list and the dequeue returns None;
-- ``update``, ``finish`` and ``retry`` are applied only while the stored job is running under the
-  writer's attempt id (a retry hands out a new one); an ``active`` write keeps a stored ``aborting``;
-- ``requeue`` puts a finished job back in the queue (a user's retry) only while it is still finished
-  under the attempt the caller read;
-- ``abort`` marks the STORED job: a queued job ends ``aborted`` at once, a running one becomes
-  ``aborting`` and stays on the active list, a finished one is left alone;
+- a job is placed by its new status: queued (on the queued list, or in the incomplete set until a
+  retry delay runs out), running (where its claim put it), finished (off every list, kept ``ttl``);
 - ``queue_position`` is a waiting job's index on the queued list (:mod:`.positions`);
 - ``sweep`` recovers stuck running jobs found by status (a scan of the queue's job keys, so a job
   on no list is found too; see :mod:`.sweep`), and cleans the active list of missing and finished
@@ -24,6 +19,7 @@ to completion, and a sweeper killed during its abort wait left a job ``aborting`
 from __future__ import annotations
 
 import logging
+import time
 import typing as t
 from collections.abc import Awaitable, Callable
 
@@ -32,18 +28,9 @@ from saq.job import Job, Status
 from saq.queue.redis import RedisQueue
 from saq.utils import now, seconds
 
-from faceswap.service.queue.attempts import (
-    ATTEMPT_META,
-    FINISHED,
-    attempt_of,
-    claimed,
-    dropped,
-    handed_out,
-    keep_attempt,
-    may_requeue,
-    may_write,
-    new_attempt_id,
-)
+from faceswap.service.queue.attempts import claimed, handed_out
+from faceswap.service.queue.guard import FINISHED
+from faceswap.service.queue.owned import Change, LifecycleQueue, Transition
 from faceswap.service.queue.sweep import sweep_stuck
 
 logger = logging.getLogger(__name__)
@@ -56,7 +43,7 @@ LEFT_QUEUED_S = 60.0
 """A ``queued`` job on the active list for longer than this (and its heartbeat) lost its dequeuer."""
 
 
-class OwnedRedisQueue(RedisQueue):
+class OwnedRedisQueue(LifecycleQueue, RedisQueue):
     """SAQ's ``RedisQueue`` with the changes in the module docstring; same keys and data format."""
 
     async def _transaction(
@@ -111,103 +98,47 @@ class OwnedRedisQueue(RedisQueue):
         if not taken:
             return None
         await self.notify(taken[0])
+        await self._announce(Transition("queued", "running", "claim", self.copy(taken[0])))
         return handed_out(taken[0])
 
-    # owned writes -----------------------------------------------------------------------------------
+    # the compare-and-set every write goes through ---------------------------------------------------
 
-    async def update(self, job: Job, **kwargs: t.Any) -> None:
-        await super().update(job, **keep_attempt(job, kwargs))
-
-    async def _update(self, job: Job, status: Status | None = None, **kwargs: t.Any) -> None:
-        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
-            if stored is None or not may_write(stored.status, attempt_of(stored), attempt_of(job)):
-                return None
-            job.status = status or stored.status
-            if job.status == Status.ACTIVE and stored.status == Status.ABORTING:
-                job.status, job.error = stored.status, stored.error  # a cancel or sweep came first
-            return lambda p: p.set(job.id, self.serialize(job))
-
-        if await self._transaction([job.id], decide):
-            await self.notify(job)
-        else:
-            dropped(job, "an update")
-
-    async def _retry(self, job: Job, error: str | None) -> None:
-        owner = attempt_of(job)
-        job.meta[ATTEMPT_META] = new_attempt_id()  # the next claim's; the old attempt is revoked
-        delay = job.next_retry_delay()
+    async def _cas(self, key: str, change: Change, run_at: float | None) -> Job | None:
+        """WATCH on the job, then its new form placed by status in MULTI/EXEC (see :mod:`.owned`)."""
+        job_id = self.job_id(key)
+        written: list[Job] = []
 
         async def decide(stored: Job | None, pipe: Pipe) -> Plan:
-            if stored is None or not may_write(stored.status, attempt_of(stored), owner):
+            new = change(stored)
+            if new is None:
                 return None
+            written[:] = [new]
+            return lambda p: self._place(p, new, run_at)
 
-            def plan(p: Pipe) -> None:
-                p.lrem(self._active, 0, job.id).lrem(self._queued, 0, job.id)
-                if delay:
-                    p.zadd(self._incomplete, {job.id: seconds(now()) + delay})
-                else:
-                    p.zadd(self._incomplete, {job.id: job.scheduled}).rpush(self._queued, job.id)
-                p.set(job.id, self.serialize(job))
+        if not await self._transaction([job_id], decide):
+            return None
+        await self.notify(written[0])
+        return written[0]
 
-            return plan
-
-        if await self._transaction([job.id], decide):
-            await self.notify(job)
-        else:
-            dropped(job, "a retry")
-
-    async def _finish(
-        self,
-        job: Job,
-        status: Status,
-        *,
-        result: t.Any = None,
-        error: str | None = None,
-        owned: bool = True,
-    ) -> None:
-        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
-            if owned and (
-                stored is None or not may_write(stored.status, attempt_of(stored), attempt_of(job))
-            ):
-                return None
-            return lambda p: self._store_finished(p, job)
-
-        if await self._transaction([job.id], decide):
-            await self.notify(job)
-        else:
-            dropped(job, f"finishing it {status.value}")
-
-    def _store_finished(self, pipe: Pipe, job: Job) -> None:
-        pipe.lrem(self._active, 0, job.id).zrem(self._incomplete, job.id)
-        if job.ttl > 0:
-            pipe.set(job.id, self.serialize(job), ex=job.ttl)
-        elif job.ttl == 0:
+    def _place(self, pipe: Pipe, job: Job, run_at: float | None) -> None:
+        if job.status in (Status.ACTIVE, Status.ABORTING):
             pipe.set(job.id, self.serialize(job))
+            return
+        pipe.lrem(self._active, 0, job.id).lrem(self._queued, 0, job.id)
+        if job.status in FINISHED:
+            pipe.zrem(self._incomplete, job.id)
+            if job.ttl > 0:
+                pipe.set(job.id, self.serialize(job), ex=job.ttl)
+            elif job.ttl == 0:
+                pipe.set(job.id, self.serialize(job))
+            else:
+                pipe.delete(job.id)
+            return
+        if run_at is not None and run_at > time.time():  # held back: SAQ's schedule() lists it when due
+            pipe.zadd(self._incomplete, {job.id: run_at})
         else:
-            pipe.delete(job.id)
-
-    async def requeue(self, job: Job, attempt: str | None) -> bool:
-        """A finished job back in the queue (:class:`~faceswap.service.queue.attempts.Requeues`): the
-        stored job replaced (no expiry) and its id pushed on the queued list in one transaction."""
-        job.status = Status.QUEUED
-
-        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
-            if stored is None or not may_requeue(stored.status, attempt_of(stored), attempt):
-                return None
-
-            def plan(p: Pipe) -> None:
-                p.lrem(self._active, 0, job.id).lrem(self._queued, 0, job.id).delete(job.abort_id)
-                p.zadd(self._incomplete, {job.id: job.scheduled})
-                if not job.scheduled:
-                    p.rpush(self._queued, job.id)
-                p.set(job.id, self.serialize(job))  # a plain SET: the finished job's expiry goes
-
-            return plan
-
-        if not await self._transaction([job.id], decide):
-            return False
-        await self.notify(job)
-        return True
+            pipe.zadd(self._incomplete, {job.id: 0}).rpush(self._queued, job.id)
+        pipe.set(job.id, self.serialize(job))  # a plain SET: a finished job's expiry goes
 
     # reads -------------------------------------------------------------------------------------------
 
@@ -234,28 +165,6 @@ class OwnedRedisQueue(RedisQueue):
         if score is None:
             return None  # no longer incomplete: it finished meanwhile
         return int(length) + 1 if score else 1
-
-    # cancels -----------------------------------------------------------------------------------------
-
-    async def abort(self, job: Job, error: str, ttl: float = 5) -> None:
-        async def decide(stored: Job | None, pipe: Pipe) -> Plan:
-            if stored is None or stored.status in FINISHED:
-                return None
-            job.replace(stored)
-            job.error = error
-            if stored.status in (Status.NEW, Status.QUEUED):  # never claimed: it ends here
-                job.status, job.completed = Status.ABORTED, now()
-
-                def plan(p: Pipe) -> None:
-                    p.lrem(self._queued, 0, job.id)
-                    self._store_finished(p, job)
-
-                return plan
-            job.status = Status.ABORTING  # its worker (or, if that is gone, a sweep) ends it
-            return lambda p: p.set(job.id, self.serialize(job)).set(job.abort_id, error, ex=int(ttl) or 1)
-
-        if await self._transaction([job.id], decide):
-            await self.notify(job)
 
     # upkeep ------------------------------------------------------------------------------------------
 

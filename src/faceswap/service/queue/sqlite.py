@@ -1,11 +1,10 @@
 """``SqliteQueue``: SAQ's ``Queue`` on one SQLite file, the embedded default backend.
 
-It mirrors ``saq/queue/postgres.py``: a jobs table whose ``status`` column is authoritative,
-dequeue that claims the next ready job (lowest ``priority`` value, then earliest ``scheduled``)
-in a write transaction, abort in two halves (queued: aborted at once; running: ``aborting`` for
-the worker's abort check), ``sweep`` that aborts and retries or fails active jobs that are past
-their ``timeout`` or missed their ``heartbeat``, and the base class' polling ``listen`` (the
-Postgres backend uses it too) for ``Job.refresh(until_complete)`` and ``apply``.
+A jobs table whose ``status`` column is authoritative (as in SAQ's PostgreSQL backend); dequeue
+claims the next ready job (lowest ``priority`` value, then earliest ``scheduled``) in a write
+transaction; every other write of a job is one compare-and-set transaction (:func:`.store.swap_job`)
+that :class:`~faceswap.service.queue.owned.LifecycleQueue` drives through the task lifecycle; the
+base class' polling ``listen`` serves ``Job.refresh(until_complete)`` and ``apply``.
 
 Why stdlib ``sqlite3`` on a dedicated thread rather than ``aiosqlite``: every queue operation is
 ONE synchronous function (see :mod:`.store`) run on the queue's single database thread, so a
@@ -17,23 +16,15 @@ transaction would need an asyncio lock around it to get the same guarantee.
 Across processes, ``BEGIN IMMEDIATE`` takes the file's write lock before the ready job is read,
 so two workers never claim the same job; WAL mode lets readers (status polls) proceed meanwhile.
 
-Deviations from the Postgres backend, all deliberate:
+Where it differs from SAQ's PostgreSQL backend:
 
 - Keys are unique per queue name (the Postgres table's key is global).
 - Re-enqueueing a finished key replaces it at once (Redis' rule; Postgres also requires a later
   ``scheduled`` second).
 - The ``scheduled`` column keeps sub-second precision, so retry delays below one second work.
-- ``abort`` of a running job marks the stored job, not the caller's copy; a worker's later
-  ``status=active`` update does not clear ``aborting``; a finished job is left alone.
 - Waiting dequeues poll (``poll_interval``) and are woken early by enqueues in the same process.
 - ``queue_position`` tells a queued job's place in line (:mod:`.positions`).
-- ``requeue`` puts a finished job back in the queue under its key (a user's retry), atomically and
-  only while it is still finished under the attempt the caller read.
-- Writes are owned by the claiming attempt (:mod:`.attempts`): a claim stamps a new attempt id and
-  counts the attempt; update, finish and retry apply only while the stored job is still running
-  under the writer's attempt id (checked inside the write transaction), and a retry hands out a new
-  attempt id. The sweep retries or fails a stuck job at once (no abort-and-wait: the owner, if it is
-  alive after all, learns from its next look at the job that it lost it).
+- The sweep recovers a stuck job at once (:mod:`.sweep`).
 """
 
 from __future__ import annotations
@@ -48,22 +39,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from saq.job import Job, Status
-from saq.queue.base import Queue
 from saq.utils import now, uuid1
 
 from faceswap.errors import BadOptionError, QueueUnavailableError
 from faceswap.service.queue import store
-from faceswap.service.queue.attempts import (
-    ATTEMPT_META,
-    attempt_of,
-    claimed,
-    dropped,
-    handed_out,
-    keep_attempt,
-    may_requeue,
-    may_write,
-    new_attempt_id,
-)
+from faceswap.service.queue.attempts import claimed, handed_out
+from faceswap.service.queue.owned import Change, LifecycleQueue, Transition
 from faceswap.service.queue.schema import open_db
 from faceswap.service.queue.sweep import sweep_stuck
 
@@ -78,7 +59,7 @@ P = t.ParamSpec("P")
 R = t.TypeVar("R")
 
 
-class SqliteQueue(Queue):
+class SqliteQueue(LifecycleQueue):
     """SAQ queue on the SQLite file ``path``.
 
     Args:
@@ -199,12 +180,6 @@ class SqliteQueue(Queue):
                 pass
         return None
 
-    def _owned_by(self, attempt: str | None) -> t.Callable[[str, store.Blob], bool]:
-        def owned(status: str, blob: store.Blob) -> bool:
-            return may_write(status, attempt_of(self._load(blob)), attempt)
-
-        return owned
-
     async def _claim(self) -> Job | None:
         def stamp(blob: store.Blob) -> store.Blob:
             return self._dump(claimed(self._load(blob), now()))
@@ -215,7 +190,11 @@ class SqliteQueue(Queue):
         except asyncio.CancelledError:
             future.add_done_callback(self._release_orphan)
             raise
-        return None if taken is None else handed_out(self._job(taken[1], Status.ACTIVE.value))
+        if taken is None:
+            return None
+        job = self._job(taken[1], Status.ACTIVE.value)
+        await self._announce(Transition("queued", "running", "claim", self.copy(job)))
+        return handed_out(job)
 
     def _release_orphan(self, future: Future[tuple[str, store.Blob] | None]) -> None:
         """A dequeue was cancelled while its claim ran: put the claimed job back."""
@@ -226,93 +205,24 @@ class SqliteQueue(Queue):
         except (QueueUnavailableError, RuntimeError):
             logger.warning("job %s was claimed by a cancelled dequeue; the sweep will recover it", claimed[0])
 
-    # state changes ----------------------------------------------------------------------------------
+    # the compare-and-set every write goes through ---------------------------------------------------
 
-    async def update(self, job: Job, **kwargs: t.Any) -> None:
-        await super().update(job, **keep_attempt(job, kwargs))
+    async def _cas(self, key: str, change: Change, run_at: float | None) -> Job | None:
+        """One transaction on the database thread (:func:`.store.swap_job`); see :mod:`.owned`."""
+        written: list[Job] = []
 
-    async def _update(self, job: Job, status: Status | None = None, **kwargs: t.Any) -> None:
-        expire_at = kwargs.pop("expire_at", store.UNSET)
-        scheduled = float(job.scheduled) if "scheduled" in kwargs and job.scheduled else None
-        written = await self._run(
-            store.write_job,
-            self.name,
-            job.key,
-            self.serialize(job),
-            status.value if status else None,
-            scheduled,
-            expire_at,
-            self._owned_by(attempt_of(job)),
-        )
-        if written == store.LOST:
-            dropped(job, "an update")
+        def store_change(status: str, blob: store.Blob) -> store.Stored | None:
+            new = change(self._job(blob, status))
+            if new is None:
+                return None
+            written[:] = [new]
+            return self.serialize(new), new.status.value, new.ttl
 
-    async def _retry(self, job: Job, error: str | None) -> None:
-        delay = job.next_retry_delay()
-        scheduled = time.time() + delay if delay else float(job.scheduled or time.time())
-        if delay:
-            job.scheduled = int(scheduled)
-        owner = attempt_of(job)
-        job.meta[ATTEMPT_META] = new_attempt_id()  # the next claim's; the old attempt is revoked
-        written = await self._run(
-            store.write_job,
-            self.name,
-            job.key,
-            self.serialize(job),
-            Status.QUEUED.value,
-            scheduled,
-            None,
-            self._owned_by(owner),
-        )
-        if written == store.LOST:
-            dropped(job, "a retry")
-        if self._wakeup is not None:
+        if not await self._run(store.swap_job, self.name, key, store_change, run_at, time.time()):
+            return None
+        if written[0].status == Status.QUEUED and self._wakeup is not None:
             self._wakeup.set()
-
-    async def _finish(
-        self,
-        job: Job,
-        status: Status,
-        *,
-        result: t.Any = None,
-        error: str | None = None,
-        owned: bool = True,
-    ) -> None:
-        """``owned=False``: the write of a job this queue has just ended itself (an aborted queued job)."""
-        check = self._owned_by(attempt_of(job)) if owned else None
-        if job.ttl < 0 and check is None:
-            await self._run(store.delete_job, self.name, job.key)
-            return
-        # ttl < 0 (keep nothing) for an owned write: expires now, the next sweep deletes it
-        expire_at = time.time() + max(job.ttl, 0) if job.ttl != 0 else None
-        written = await self._run(
-            store.write_job, self.name, job.key, self.serialize(job), status.value, None, expire_at, check
-        )
-        if written == store.LOST:
-            dropped(job, f"finishing it {status.value}")
-
-    async def requeue(self, job: Job, attempt: str | None) -> bool:
-        """A finished job back in the queue (:class:`~faceswap.service.queue.attempts.Requeues`)."""
-
-        def may(status: str, blob: store.Blob) -> bool:
-            return may_requeue(status, attempt_of(self._load(blob)), attempt)
-
-        job.status = Status.QUEUED
-        scheduled = float(job.scheduled) if job.scheduled else time.time()
-        done = await self._run(store.requeue_job, self.name, job.key, self.serialize(job), scheduled, may)
-        if done and self._wakeup is not None:
-            self._wakeup.set()
-        return done
-
-    async def abort(self, job: Job, error: str, ttl: float = 5) -> None:
-        def mark(blob: store.Blob) -> store.Blob:
-            return self._edit(blob, status=Status.ABORTING.value, error=error)
-
-        was = await self._run(store.abort_job, self.name, job.key, mark)
-        if was is None or was in ("new", "queued"):
-            await self.finish(job, Status.ABORTED, error=error, owned=False)
-        elif was in store.RUNNING:
-            job.status, job.error = Status.ABORTING, error
+        return written[0]
 
     # reads ----------------------------------------------------------------------------------------
 
@@ -378,7 +288,7 @@ class SqliteQueue(Queue):
     # upkeep -----------------------------------------------------------------------------------------
 
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
-        """Deletes expired jobs and stats; aborts, then retries or fails, stuck running jobs (see .sweep).
+        """Deletes expired jobs and stats; recovers stuck running jobs at once (see .sweep).
 
         One queue instance at a time sweeps a queue: it holds the lease ``sweep:<name>`` for
         ``lock`` seconds (renewed by each of its sweeps).

@@ -13,17 +13,18 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from faceswap.service.queue.guard import FINISHED
+
 Blob = bytes | str
 Row = tuple[str, Blob, str]
 """key, serialized job, status"""
 
-TERMINAL = ("aborted", "complete", "failed")
+Stored = tuple[Blob, str, int]
+"""A job to store: serialized job, status, ttl (seconds a finished job is kept)."""
+
+TERMINAL = tuple(sorted(status.value for status in FINISHED))
 INCOMPLETE = ("new", "queued", "active")
 RUNNING = ("active", "aborting")
-UNSET = object()
-"""``expire_at`` argument meaning "leave the column as it is"."""
-LOST = "lost"
-"""What :func:`write_job` returns when its ``owned`` check refused the write."""
 
 _READY = """
     FROM saq_jobs
@@ -118,102 +119,45 @@ def release_claim(conn: sqlite3.Connection, queue: str, key: str, owner: str) ->
     return cursor.rowcount == 1
 
 
-def write_job(
+def swap_job(
     conn: sqlite3.Connection,
     queue: str,
     key: str,
-    job: Blob,
-    status: str | None,
-    scheduled: float | None = None,
-    expire_at: object = UNSET,
-    owned: Callable[[str, Blob], bool] | None = None,
-) -> str | None:
-    """Stores a job's new state; returns the status it now has, None when the job is gone, or
-    :data:`LOST` when ``owned(stored status, stored job)`` says the writer no longer holds the job.
+    change: Callable[[str, Blob], Stored | None],
+    run_at: float | None,
+    now: float,
+) -> bool:
+    """The queue's compare-and-set: stores ``change(stored status, stored job)`` in the transaction that
+    read it, placed by its new status (:mod:`faceswap.service.queue.owned`); False (no change) when the
+    job is gone or ``change`` answers None.
 
-    ``status`` None keeps the stored one. A job being aborted stays ``aborting`` when a worker
-    marks it ``active`` (the worker's abort check must still see it). A job that leaves the
-    active state drops its claim.
+    Queued: ready at ``run_at`` (None: ``now``), no expiry, no claim. Running: the row's schedule, expiry
+    and claim kept. Finished: no claim, expiring ``ttl`` seconds from ``now`` (0: never; below 0: at
+    once, and the next sweep deletes it).
     """
     with transaction(conn):
         row = conn.execute(
             "SELECT status, job FROM saq_jobs WHERE queue = ? AND key = ?", (queue, key)
         ).fetchone()
-        if row is None:
-            return None
-        stored: str = row[0]
-        if owned is not None and not owned(stored, row[1]):
-            return LOST
-        new = status or stored
-        if new == "active" and stored == "aborting":
-            new = stored
-        sets = ["job = ?", "status = ?"]
-        values: list[object] = [job, new]
-        if new not in RUNNING:
-            sets.append("claimed_by = NULL")
-        if scheduled is not None:
-            sets.append("scheduled = ?")
-            values.append(scheduled)
-        if expire_at is not UNSET:
-            sets.append("expire_at = ?")
-            values.append(expire_at)
-        conn.execute(
-            f"UPDATE saq_jobs SET {', '.join(sets)} WHERE queue = ? AND key = ?", (*values, queue, key)
-        )
-    return new
-
-
-def requeue_job(
-    conn: sqlite3.Connection,
-    queue: str,
-    key: str,
-    job: Blob,
-    scheduled: float,
-    may: Callable[[str, Blob], bool],
-) -> bool:
-    """Puts a finished job back in the queue as ``job`` (``queued``, no expiry, no claim) if
-    ``may(stored status, stored job)``; False (no change) otherwise or when the job is gone."""
-    with transaction(conn):
-        row = conn.execute(
-            "SELECT status, job FROM saq_jobs WHERE queue = ? AND key = ?", (queue, key)
-        ).fetchone()
-        if row is None or not may(row[0], row[1]):
+        if row is None or (stored := change(row[0], row[1])) is None:
             return False
+        job, status, ttl = stored
+        if status in RUNNING:
+            conn.execute(
+                "UPDATE saq_jobs SET job = ?, status = ? WHERE queue = ? AND key = ?",
+                (job, status, queue, key),
+            )
+            return True
+        if status in TERMINAL:
+            scheduled, expire_at = None, (now + max(ttl, 0) if ttl != 0 else None)
+        else:
+            scheduled, expire_at = (run_at if run_at is not None else now), None
         conn.execute(
-            "UPDATE saq_jobs SET job = ?, status = 'queued', scheduled = ?, expire_at = NULL,"
+            "UPDATE saq_jobs SET job = ?, status = ?, scheduled = coalesce(?, scheduled), expire_at = ?,"
             " claimed_by = NULL, claimed_at = NULL WHERE queue = ? AND key = ?",
-            (job, scheduled, queue, key),
+            (job, status, scheduled, expire_at, queue, key),
         )
     return True
-
-
-def delete_job(conn: sqlite3.Connection, queue: str, key: str) -> None:
-    with transaction(conn):
-        conn.execute("DELETE FROM saq_jobs WHERE queue = ? AND key = ?", (queue, key))
-
-
-def abort_job(conn: sqlite3.Connection, queue: str, key: str, mark: Callable[[Blob], Blob]) -> str | None:
-    """First half of an abort; returns the status the job had (None: no such job).
-
-    A queued job becomes ``aborted`` at once, so no worker can claim it any more (the caller
-    then writes its final state). A running job becomes ``aborting`` with ``mark`` applied to
-    the STORED job (not the caller's possibly stale copy), for the worker's abort check to see.
-    """
-    with transaction(conn):
-        row = conn.execute(
-            "SELECT status, job FROM saq_jobs WHERE queue = ? AND key = ?", (queue, key)
-        ).fetchone()
-        if row is None:
-            return None
-        status: str = row[0]
-        if status in ("new", "queued"):
-            conn.execute("UPDATE saq_jobs SET status = 'aborted' WHERE queue = ? AND key = ?", (queue, key))
-        elif status in RUNNING:
-            conn.execute(
-                "UPDATE saq_jobs SET status = 'aborting', job = ? WHERE queue = ? AND key = ?",
-                (mark(row[1]), queue, key),
-            )
-    return status
 
 
 def get_jobs(conn: sqlite3.Connection, queue: str, keys: Sequence[str]) -> dict[str, tuple[Blob, str]]:

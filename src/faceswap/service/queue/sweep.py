@@ -2,17 +2,16 @@
 
 A running job is stuck when it is past its ``timeout`` or has not been touched (heartbeat:
 any ``job.update``) for ``heartbeat`` seconds (``Job.stuck``); an ``aborting`` job (a cancel
-its worker has not yet ended) counts too. A stuck job is recovered at once, with the queue's
-attempt-owned writes (:mod:`.attempts`), so a job that finished, or was claimed again, between
-the read and the write is left as it is:
+its worker has not yet ended) counts too. A stuck job is recovered at once, writing as the attempt it
+was found under (:mod:`.lifecycle`), so a job that finished, or was claimed again, between the read
+and the write is left as it is:
 
-- a cancelled job whose worker is gone ends ``aborted`` (the task shows CANCELLED);
-- any other is retried if it has attempts left (the retry revokes the lost attempt: if that worker
-  is alive after all, it sees the job is no longer its own, stops, and its result is dropped),
-  else it ends ``aborted`` with the queue's swept error message (``worker_lost``).
+- it is retried if it has attempts left (a new attempt id revokes the lost one: if that worker is
+  alive after all, it sees the job is no longer its own, stops, and its writes are refused), else it
+  ends ``failed`` with the swept error message (``worker_lost``);
+- a cancelled job (``cancelling``) lands ``cancelled`` either way, as every end of a cancelled job does.
 
-Unlike SAQ's own sweeps there is no abort-then-wait step: a sweeper killed during that wait used to
-leave the job ``aborting`` and out of every list, so nothing ever ended it.
+There is no abort-then-wait step, so a sweeper killed mid-sweep leaves no job half-recovered.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from saq.job import Job, Status
 from saq.queue.base import Queue
 
 from faceswap.service.queue.attempts import attempt_of
+from faceswap.service.queue.guard import SWEPT_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +34,10 @@ async def recover(queue: Queue, job: Job) -> bool:
     fresh = await queue.job(job.key)
     if fresh is None or not fresh.stuck or attempt_of(fresh) != attempt_of(job):
         return False
-    job = fresh
-    if job.status == Status.ABORTING and job.error != queue.swept_error_message:
-        await queue.finish(job, Status.ABORTED, error=job.error)
-    elif job.retryable:
-        await queue.retry(job, error=queue.swept_error_message)
+    if fresh.retryable:
+        await queue.retry(fresh, error=SWEPT_MESSAGE)
     else:
-        await queue.finish(job, Status.ABORTED, error=queue.swept_error_message)
+        await queue.finish(fresh, Status.FAILED, error=SWEPT_MESSAGE)
     return True
 
 

@@ -16,8 +16,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
-from faceswap.errors import FaceswapError, InputTooLargeError, QueueUnavailableError
-from faceswap.service.api.envelope import error_class
+from faceswap.errors import FaceswapError, InputTooLargeError, QueueUnavailableError, recorded_error
 from faceswap.service.comm.messages import (
     COMM_PREFIX,
     LEASE_HEADER,
@@ -44,11 +43,7 @@ def answer_error(response: httpx.Response) -> FaceswapError:
         code, message = "", response.text[:200]
     if response.status_code >= 500 and code in ("", "internal_error"):
         return QueueUnavailableError(f"the API answered {response.status_code}: {message}")
-    cls = error_class(code)
-    # only the code and message travel, so skip a subclass' own __init__ (its arguments may differ)
-    failure = cls.__new__(cls)
-    FaceswapError.__init__(failure, message or f"the API answered {response.status_code}")
-    return failure
+    return recorded_error(code, message or f"the API answered {response.status_code}")
 
 
 class CommClient:

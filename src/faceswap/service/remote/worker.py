@@ -35,12 +35,12 @@ from faceswap.service.comm.messages import LeasedTask
 from faceswap.service.leftovers import sweep_leftovers
 from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.processors.registry import load_processor
 from faceswap.service.remote.client import CommClient
 from faceswap.service.remote.storage import ApiStorage
 from faceswap.service.tasks.model import TaskCreate
-from faceswap.service.worker.context import WorkerContext
-from faceswap.service.worker.inputs import decode_data_url
+from faceswap.service.tasks.refs import decode_data_url
 
 logger = logging.getLogger(__name__)
 

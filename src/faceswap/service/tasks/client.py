@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
 
 from saq.job import Job, Status
-from saq.queue.base import Queue
 
 from faceswap.choices import TaskStatus
 from faceswap.config import ServiceSettings
@@ -25,7 +24,8 @@ from faceswap.errors import (
     TaskTimeoutError,
 )
 from faceswap.service.metrics import ServiceMetrics
-from faceswap.service.queue.attempts import Requeues, attempt_of
+from faceswap.service.queue.attempts import attempt_of
+from faceswap.service.queue.owned import LifecycleQueue
 from faceswap.service.queue.positions import QueuePositions
 from faceswap.service.tasks.model import Task, TaskCreate, TaskPage, is_terminal
 from faceswap.service.tasks.preview import PREVIEW_TTL_S
@@ -75,7 +75,7 @@ class TaskClient:
 
     def __init__(
         self,
-        queue: Queue,
+        queue: LifecycleQueue,
         settings: ServiceSettings,
         owner: str | None = None,
         metrics: ServiceMetrics | None = None,
@@ -166,14 +166,24 @@ class TaskClient:
         return task_from_job(job, await self.queue.queue_position(job))
 
     async def cancel(self, task_id: str) -> Task:
-        """Cancels a pending task (it never starts) or asks its worker to stop; 409 once finished."""
+        """Cancels a pending task (it ends CANCELLED at once) or asks its worker to stop (it ends CANCELLED
+        whatever the attempt does next: :mod:`faceswap.service.queue.lifecycle`); 409 once finished,
+        also when it finished between the read and the cancel."""
         job = await self.job(task_id)
         task = task_from_job(job)
         if is_terminal(task.status):
             raise ConflictError(f"task {task_id} is already {task.status}; nothing to cancel")
-        await self.queue.abort(job, CANCEL_MESSAGE)
+        cancelled = await self._lifecycle().cancel(task_id, CANCEL_MESSAGE)
+        if cancelled is None:
+            now = await self.get(task_id)
+            raise ConflictError(f"task {task_id} is already {now.status}; nothing to cancel")
         logger.info("task %s: cancel requested (was %s)", task_id, task.status)
-        return await self.get(task_id)
+        return task_from_job(cancelled)
+
+    def _lifecycle(self) -> LifecycleQueue:
+        if not isinstance(self.queue, LifecycleQueue):
+            raise QueueUnavailableError(f"the queue {type(self.queue).__name__} has no task lifecycle")
+        return self.queue
 
     async def retry(
         self, task_id: str, *, check: Callable[[TaskCreate], Awaitable[None]] | None = None
@@ -192,9 +202,7 @@ class TaskClient:
             )
         if check is not None:
             await check(TaskCreate.model_validate((job.kwargs or {})["task"]))
-        if not isinstance(self.queue, Requeues):
-            raise QueueUnavailableError(f"the queue {type(self.queue).__name__} cannot re-queue tasks")
-        if not await self.queue.requeue(retried(job, self.settings.retries), attempt_of(job)):
+        if not await self._lifecycle().requeue(retried(job, self.settings.retries), attempt_of(job)):
             raise TaskNotRetryableError(f"task {task_id} changed meanwhile (another retry?); look again")
         logger.info("task %s: retried by the client (was %s)", task_id, task.status)
         return await self.get(task_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
-from faceswap.comfyui.tasks import file_inputs, is_builtin
 from faceswap.errors import BadOptionError
+from faceswap.service.tasks.comfyui import file_inputs, is_builtin
 from faceswap.service.tasks.model import TaskCreate
 
 

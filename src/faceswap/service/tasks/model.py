@@ -1,11 +1,13 @@
 """The unified task format as pydantic models, and the one state machine behind both vocabularies.
 
 ``TaskCreate`` is what a client sends (``workflow_name`` is accepted for ``workflow``); ``Task`` is what
-it gets back. ``TaskStatus`` (uppercase) and the legacy routes' lowercase words name the same states.
+it gets back. ``TaskStatus`` (uppercase) and the legacy routes' lowercase words name the same states:
+those a client sees of the lifecycle (:data:`PUBLIC_STATUS`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Final, cast
 
@@ -40,6 +42,8 @@ from faceswap.engine.extra_faces import MAX_BOXES, MIN_BOX_SIDE, Box, check_boxe
 from faceswap.engine.face_filters import AGE_LIMIT, FaceFilters
 from faceswap.engine.options import SwapOptions
 from faceswap.errors import BadOptionError
+from faceswap.service.queue.lifecycle import TERMINAL as TERMINAL_STATES
+from faceswap.service.queue.lifecycle import State
 
 ComfyWorkflowName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
 """Any other workflow name is a ComfyUI workflow (docs/comfyui.md): its API-format graph is
@@ -54,24 +58,20 @@ WebhookUrl = Annotated[
     Field(description="an http(s) URL that receives signed status callbacks"),
 ]
 
-TERMINAL: Final[frozenset[TaskStatus]] = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
-TRANSITIONS: Final[dict[TaskStatus, frozenset[TaskStatus]]] = {
-    "PENDING": frozenset({"PROCESSING", "CANCELLED", "FAILED"}),
-    # back to PENDING: a transient failure (or a lost worker) with attempts left is retried
-    "PROCESSING": frozenset({"PENDING", "COMPLETED", "FAILED", "CANCELLED"}),
-    "COMPLETED": frozenset(),
-    "FAILED": frozenset(),
-    "CANCELLED": frozenset(),
+PUBLIC_STATUS: Final[Mapping[State, TaskStatus]] = {
+    "queued": "PENDING",
+    "running": "PROCESSING",
+    "cancelling": "PROCESSING",
+    "completed": "COMPLETED",
+    "failed": "FAILED",
+    "cancelled": "CANCELLED",
 }
+"""The status a client sees for each lifecycle state (:mod:`faceswap.service.queue.lifecycle`)."""
+TERMINAL: Final[frozenset[TaskStatus]] = frozenset(PUBLIC_STATUS[state] for state in TERMINAL_STATES)
 
 
 def is_terminal(status: TaskStatus) -> bool:
     return status in TERMINAL
-
-
-def can_transition(old: TaskStatus, new: TaskStatus) -> bool:
-    """Whether a task may go from ``old`` to ``new`` (staying put is always allowed)."""
-    return old == new or new in TRANSITIONS[old]
 
 
 def legacy_status(status: TaskStatus) -> LegacyTaskStatus:

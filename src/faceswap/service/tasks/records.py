@@ -22,18 +22,16 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from saq.job import Job, Status
-from saq.queue.base import DEFAULT_SWEPT_JOB_ERROR
 from saq.utils import now
 
 from faceswap.choices import TaskStatus
 from faceswap.service.queue.attempts import ATTEMPT_META, attempt_of, new_attempt_id
-from faceswap.service.tasks.model import Task, TaskCreate, TaskError
+from faceswap.service.queue.guard import SWEPT_MESSAGE, state_of
+from faceswap.service.tasks.model import PUBLIC_STATUS, Task, TaskCreate, TaskError
 from faceswap.service.tasks.progress import DETAIL_META, ProgressDetail, read_detail
 
 TASK_FUNCTION: Final = "faceswap_task"
 """The SAQ function name every task job runs (the worker dispatches on the task's workflow)."""
-SWEPT_MESSAGE: Final = DEFAULT_SWEPT_JOB_ERROR
-"""The error SAQ's sweeps give a job whose worker was lost; shown as FAILED ``worker_lost``."""
 CANCEL_MESSAGE: Final = "cancelled: cancelled by the client"
 RETRIES_META: Final = "retries"
 """How many times a client retried the task (``POST /api/tasks/{id}/retry``)."""
@@ -42,7 +40,6 @@ PREVIEW_META: Final = "preview"
 RETRYABLE: Final[frozenset[TaskStatus]] = frozenset({"FAILED", "CANCELLED"})
 """The statuses a client may retry a task from."""
 
-_PENDING = (Status.NEW, Status.QUEUED)
 _KEPT_META = frozenset({"owner", "fingerprint", "created_ms", RETRIES_META, PREVIEW_META})
 """What a retried job keeps of its ``meta`` (the error, attempt id and any lease go)."""
 
@@ -58,18 +55,8 @@ def _time(ms: int | float) -> datetime:
 
 
 def task_status(job: Job) -> TaskStatus:
-    """The unified status of a job (one state machine: see :mod:`faceswap.service.tasks.model`)."""
-    error = job.meta.get("error") if isinstance(job.meta, dict) else None
-    code = error.get("code") if isinstance(error, dict) else None
-    if job.status in _PENDING:
-        return "PENDING"
-    if job.status in (Status.ACTIVE, Status.ABORTING):
-        return "PROCESSING"
-    if job.status == Status.COMPLETE:
-        return "COMPLETED"
-    if job.status == Status.ABORTED:
-        return "FAILED" if job.error == SWEPT_MESSAGE else "CANCELLED"
-    return "CANCELLED" if code == "cancelled" else "FAILED"
+    """The status a client sees of a job's lifecycle state (:mod:`faceswap.service.queue.lifecycle`)."""
+    return PUBLIC_STATUS[state_of(job)]
 
 
 def task_error(job: Job, status: TaskStatus) -> TaskError | None:

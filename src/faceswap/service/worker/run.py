@@ -8,17 +8,16 @@
   ``transient`` (a missing face, a bad file) the job's remaining retries are dropped, so only
   transient errors are retried (with the backoff set at submission). Other exceptions are bugs:
   recorded as ``internal_error`` and not retried.
-- A task stopped by a cancel waits for SAQ's abort loop to end it ``aborted`` (CANCELLED).
+- A task stopped by a cancel waits for SAQ's abort loop to end it ``aborted`` (CANCELLED); whatever
+  the attempt writes once the cancel is stored lands CANCELLED too (:mod:`faceswap.service.queue.lifecycle`).
 - An attempt that lost its job (the watcher sees another attempt id on it, or the job finished: a
   sweep took it for a dead worker's and re-queued or ended it) is stopped at once like a cancel and
-  fails with ``lease_lost``; the queue drops its writes (:mod:`faceswap.service.queue.attempts`), and
-  ``after_process`` sends a webhook only for the attempt that still owns the stored job.
+  fails with ``lease_lost``; the queue refuses its writes (:mod:`faceswap.service.queue.guard`).
+- Webhooks and the metrics of a task's end follow the queue's transitions
+  (:mod:`faceswap.service.task_events`), not this module.
 - Outputs go under the attempt's own folder (``results/<task_id>/<attempt>/``). When the attempt ends,
   ``after_process`` deletes its files unless it completed the task, and once the task has finished,
   the files of every other attempt (:func:`faceswap.service.attempt_files.tidy_attempt`).
-
-Known limit: on Redis a progress write that races a cancel can overwrite the ``aborting`` mark; the
-watcher reads the job before each write, which keeps the window to one poll.
 """
 
 from __future__ import annotations
@@ -28,20 +27,19 @@ import logging
 import time
 from typing import Any
 
-from saq.job import Job, Status
+from saq.job import Job
 
 from faceswap.choices import TaskStage
 from faceswap.errors import CancelledError, FaceswapError, LeaseLostError, log_level
 from faceswap.service.attempt_files import tidy_attempt
 from faceswap.service.processors.base import TaskRun
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.processors.outputs import AttemptOutputs
 from faceswap.service.processors.registry import load_processor
-from faceswap.service.queue.attempts import FINISHED, attempt_name, attempt_of
-from faceswap.service.tasks.model import TaskCreate, is_terminal
+from faceswap.service.queue.attempts import attempt_name, attempt_of
+from faceswap.service.tasks.attempt import record_failure, standing
+from faceswap.service.tasks.model import TaskCreate
 from faceswap.service.tasks.progress import DETAIL_META, stored_detail
-from faceswap.service.tasks.records import task_error, task_status
-from faceswap.service.webhooks import notify_in_background
-from faceswap.service.worker.context import WorkerContext
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +55,9 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     task = TaskCreate.model_validate(kwargs["task"])
     run = TaskRun(task_id=job.key, task=task, worker=worker, attempt=attempt_name(job))
     ctx[OUTPUTS_CTX] = run.outputs
-    job.meta.pop("error", None)
     logger.info(
         "task %s: started %s (attempt %d of %d)", job.key, run.task.workflow, job.attempts, job.retries
     )
-    await notify(worker, job)
     work = asyncio.ensure_future(_process(run, worker))
     lost = asyncio.Event()
     watcher = asyncio.create_task(watch(job, run, worker, lost, work))
@@ -83,7 +79,7 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if run.abort_requested:
             await _await_abort(job)  # SAQ normally cancels us here; else end FAILED/cancelled
             failure = CancelledError("cancelled by the client")
-        _record(job, failure.to_dict(), retry=failure.transient)
+        record_failure(job, failure.code, failure.public(), transient=failure.transient)
         logger.log(
             log_level(failure),
             "task %s: %s: %s",
@@ -99,13 +95,13 @@ async def run_task(ctx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if run.abort_requested:  # the work broke off because it was told to stop: a cancel, not a bug
             await _await_abort(job)  # SAQ normally cancels us here; else end CANCELLED
             cancelled = CancelledError("cancelled by the client")
-            _record(job, cancelled.to_dict(), retry=False)
+            record_failure(job, cancelled.code, cancelled.public())
             logger.info("task %s: stopped on a cancel (%s)", job.key, type(error).__name__)
             raise cancelled from error
         # the text of an unexpected error (a library's assertion, paths) is for the log (SAQ logs it with
         # its traceback), not for clients
         message = f"internal error ({type(error).__name__}); the worker's log has the details"
-        _record(job, {"code": "internal_error", "message": message}, retry=False)
+        record_failure(job, "internal_error", message)
         raise
     finally:
         watcher.cancel()
@@ -125,12 +121,6 @@ def _raise_if_lost(job: Job, lost: asyncio.Event) -> None:
         )
 
 
-def _record(job: Job, error: dict[str, str], *, retry: bool) -> None:
-    job.meta["error"] = error
-    if not retry:
-        job.retries = job.attempts  # not retryable: SAQ finishes it FAILED
-
-
 async def _await_abort(job: Job) -> None:
     """Waits for SAQ's abort loop to cancel this coroutine (the job then ends ``aborted``)."""
     await asyncio.sleep(ABORT_GRACE_S)
@@ -147,13 +137,13 @@ async def watch(
     while True:
         await asyncio.sleep(service.abort_poll_s)
         try:
-            fresh = await queue.job(job.key)
-            if fresh is None or fresh.status in (Status.ABORTING, Status.ABORTED):
+            now = standing(await queue.job(job.key), attempt_of(job))
+            if now in ("cancelling", "cancelled"):
                 run.abort_requested = True
                 run.cancelled.set()
                 logger.info("task %s: cancel seen; stopping", job.key)
                 return
-            if attempt_of(fresh) != attempt_of(job) or fresh.status in FINISHED:
+            if now == "lost":
                 lost.set()
                 run.cancelled.set()
                 work.cancel()
@@ -170,42 +160,15 @@ async def watch(
             logger.exception("task %s: progress update failed", job.key)
 
 
-async def notify(worker: WorkerContext, job: Job) -> None:
-    """Sends the task's status to its webhook, if it has one (in the background)."""
-    notify_in_background(worker.settings, worker.background, job)
-
-
 async def after_process(ctx: dict[str, Any]) -> None:
-    """SAQ's after-process hook, once the attempt's last write (finish or retry) is done or dropped:
-
-    - deletes what the attempt leaves behind (its outputs unless it completed the task; other attempts'
-      once the task has finished), judged by the job as stored now;
-    - sends the finished (or retried) task's webhook, only when the stored job is still this attempt's
-      (a superseded attempt's writes were dropped, so it reports nothing).
-    """
+    """SAQ's after-process hook, once the attempt's last write (finish or retry) is done or refused:
+    deletes what the attempt leaves behind (its outputs unless it completed the task; other attempts'
+    once the task has finished), judged by the job as stored now."""
     job: Job | None = ctx.get("job")
     worker: WorkerContext | None = ctx.get("worker")
-    if job is None or worker is None:
-        return
     outputs: AttemptOutputs | None = ctx.get(OUTPUTS_CTX)
-    if outputs is not None:
-        await outputs.settle()  # SAQ may get here before a cancelled run_task has settled its writes
+    if job is None or worker is None or outputs is None:
+        return
+    await outputs.settle()  # SAQ may get here before a cancelled run_task has settled its writes
     stored = await job.get_queue().job(job.key)
-    if outputs is not None:
-        await tidy_attempt(worker.storage, stored, job.key, outputs.attempt, outputs.keys)
-    if stored is None or attempt_of(stored) != attempt_of(job) or stored.status != job.status:
-        logger.info("task %s: attempt %d no longer owns the job; no webhook", job.key, job.attempts)
-        return
-    count_end(worker, stored)
-    await notify(worker, stored)
-
-
-def count_end(worker: WorkerContext, job: Job) -> None:
-    """Counts a task that this attempt ended (not one it hands back for a retry) in the metrics."""
-    status = task_status(job)
-    if not is_terminal(status) or job.kwargs is None or "task" not in job.kwargs:
-        return
-    error = task_error(job, status)
-    seconds = (job.completed - job.started) / 1000 if job.completed and job.started else None
-    workflow = str(job.kwargs["task"].get("workflow", "")) if isinstance(job.kwargs["task"], dict) else ""
-    worker.metrics.task_finished(workflow, status, error.code if error else None, seconds)
+    await tidy_attempt(worker.storage, stored, job.key, outputs.attempt, outputs.keys)

@@ -1,7 +1,7 @@
 """Building SAQ workers that run tasks, and running them as a process (``faceswap worker``).
 
 A worker connects to the queue from settings, loads engines on first use (in its
-:class:`~faceswap.service.worker.context.WorkerContext`), sweeps stuck jobs of dead workers every
+:class:`~faceswap.service.processors.context.WorkerContext`), sweeps stuck jobs of dead workers every
 ``service.sweep_interval_s`` and checks for cancels every ``service.abort_poll_s``. ``faceswap worker``
 first sweeps what killed work left in the storage and the scratch folder
 (:mod:`faceswap.service.leftovers`). On SIGTERM or SIGINT it stops taking tasks and lets running ones
@@ -11,18 +11,17 @@ an idle worker stops within ``DEQUEUE_WAIT_S`` (its upkeep loops end at once, se
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, cast
-
-from saq.queue.base import Queue
 
 from faceswap.config import Settings
 from faceswap.service.leftovers import sweep_leftovers
 from faceswap.service.metrics import ServiceMetrics
+from faceswap.service.processors.context import WorkerContext
 from faceswap.service.queue import open_queue
+from faceswap.service.queue.owned import LifecycleQueue
+from faceswap.service.task_events import task_events
 from faceswap.service.tasks.records import TASK_FUNCTION
-from faceswap.service.worker.context import WorkerContext
 from faceswap.service.worker.run import after_process, run_task
 from faceswap.service.worker.saq_worker import TaskWorker
 from faceswap.storage.base import Storage
@@ -31,6 +30,8 @@ from faceswap.storage.open import storage_from_settings
 logger = logging.getLogger(__name__)
 
 WORKER_INFO_S = 5
+WEBHOOK_DRAIN_S = 30.0
+"""How long a stopping worker waits for the webhook deliveries under way."""
 DEQUEUE_WAIT_S = 0.5
 """Longest an idle worker's dequeue waits before it returns empty and the worker looks again. A
 stopping worker lets the dequeue in flight end (cancelling it could strand a job it had just taken),
@@ -41,7 +42,7 @@ SQLITE_POLL_S = 0.03
 each look is one short write transaction. SQLiteQueue's default (0.25 s) would add ~125 ms per task."""
 
 
-def tune_for_workers(queue: Queue) -> Queue:
+def tune_for_workers(queue: LifecycleQueue) -> LifecycleQueue:
     """Shortens the SQLite queue's polling so an idle worker starts a task within a few tens of ms."""
     from faceswap.service.queue.sqlite import SqliteQueue
 
@@ -50,24 +51,25 @@ def tune_for_workers(queue: Queue) -> Queue:
     return queue
 
 
-def queue_from_settings(settings: Settings) -> Queue:
+def queue_from_settings(settings: Settings) -> LifecycleQueue:
     """The task queue the settings name (not yet connected)."""
     return open_queue(settings.queue.url, name=settings.queue.name, data_dir=settings.data_dir)
 
 
 def build_worker(
-    queue: Queue, context: WorkerContext, *, concurrency: int = 1, handle_signals: bool = True
+    queue: LifecycleQueue, context: WorkerContext, *, concurrency: int = 1, handle_signals: bool = True
 ) -> TaskWorker:
-    """A SAQ worker running tasks from ``queue`` with ``context``'s engines and storage."""
+    """A SAQ worker running tasks from ``queue`` with ``context``'s engines and storage; the queue's
+    transitions send webhooks and count task ends in ``context.metrics`` (:mod:`..task_events`)."""
     service = context.settings.service
     tune_for_workers(queue)
+    events = task_events(queue, context.settings, context.metrics)
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["worker"] = context
 
     async def shutdown(ctx: dict[str, Any]) -> None:
-        if context.background:
-            await asyncio.wait(context.background, timeout=30)
+        await events.drain(WEBHOOK_DRAIN_S)
 
     worker = TaskWorker(
         queue,

@@ -34,7 +34,7 @@ from faceswap.service.comm.messages import (
 )
 from faceswap.service.comm.uploads import result_file
 from faceswap.service.tasks.model import Task
-from faceswap.service.worker.inputs import read_input, stored_key
+from faceswap.service.tasks.refs import read_input, stored_key
 
 CHUNK = 1024 * 1024
 BINARY = {"schema": {"type": "string", "format": "binary"}}

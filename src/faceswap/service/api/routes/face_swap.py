@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from faceswap.choices import EngineName, EnhancerName, TaskStatus, UpscaleName
+from faceswap.errors import recorded_error
 from faceswap.service.api.deps import IdempotencyKey, State
-from faceswap.service.api.envelope import Envelope, recorded_error
+from faceswap.service.api.envelope import Envelope
 from faceswap.service.api.routes.tasks import absolute, create_task
 from faceswap.service.api.state import ServiceState
 from faceswap.service.tasks.model import FaceSelection, Task, TaskCreate, WebhookUrl
+from faceswap.swap_protocol import FaceSwapResponse
 
 router = APIRouter(prefix="/api/face-swap", tags=["face swap"])
 
@@ -36,50 +37,6 @@ class FaceSwapBody(FaceSelection):
 class ProcessBody(FaceSwapBody):
     timeout: float | None = Field(default=None, gt=0, le=3600, description="seconds to wait; default 120")
     return_base64: bool = Field(default=False, description="also return the result inline as base64")
-
-
-class FaceSwapMetadata(BaseModel):
-    storage_url: str
-    storage_provider: str
-    gif_url: str | None = None
-    webp_url: str | None = None
-    content_type: str | None = None
-    faces_swapped: int | None = None
-
-
-class FaceSwapResponse(BaseModel):
-    """A finished swap as ``POST /api/face-swap/process`` and ``faceswap engine-serve``'s ``POST /process``
-    answer it."""
-
-    status: str
-    output_path: str
-    processing_time: float
-    job_id: str
-    metadata: FaceSwapMetadata
-    image_base64: str | None = None
-
-    @classmethod
-    def of(
-        cls, job_id: str, result: dict[str, Any], url: str, storage_provider: str, inline: str | None
-    ) -> FaceSwapResponse:
-        """The answer for a face swap's ``result`` whose output is at ``url`` (absolute), with the output's
-        bytes as ``inline`` base64 when asked for."""
-        content_type = str(result.get("content_type") or "")
-        return cls(
-            status="success",
-            output_path=url,
-            processing_time=float(result.get("processing_time", 0.0)),
-            job_id=job_id,
-            metadata=FaceSwapMetadata(
-                storage_url=url,
-                storage_provider=storage_provider,
-                gif_url=url if content_type == "image/gif" else None,
-                webp_url=url if content_type == "image/webp" else None,
-                content_type=content_type or None,
-                faces_swapped=result.get("faces_swapped"),
-            ),
-            image_base64=inline,
-        )
 
 
 class CreatedTask(BaseModel):

@@ -11,7 +11,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
 
 from faceswap.choices import TaskStatus
-from faceswap.comfyui.tasks import check_workflow
 from faceswap.errors import BadOptionError, OutputError
 from faceswap.service.api.deps import IdempotencyKey, State, Tasks
 from faceswap.service.api.envelope import Envelope
@@ -19,6 +18,7 @@ from faceswap.service.api.inputs import check_still_stored, check_urls, normaliz
 from faceswap.service.api.model_check import check_models
 from faceswap.service.api.state import ServiceState
 from faceswap.service.tasks.client import MAX_PAGE
+from faceswap.service.tasks.comfyui import check_workflow
 from faceswap.service.tasks.model import Task, TaskCreate, TaskPage
 from faceswap.service.tasks.preview import PREVIEW_WORKFLOW
 

@@ -27,7 +27,7 @@ from faceswap.service.api.ranges import UnsatisfiableRangeError, in_range, parse
 from faceswap.service.api.served import MAX_DOWNLOAD_NAME, download_headers
 from faceswap.service.api.state import ServiceState
 from faceswap.service.queue.attempts import attempt_name
-from faceswap.service.worker.inputs import stored_key
+from faceswap.service.tasks.refs import stored_key
 from faceswap.storage.keys import parse_result_key, result_key
 
 router = APIRouter(prefix="/api", tags=["files"])

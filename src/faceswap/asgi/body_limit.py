@@ -15,7 +15,7 @@ close``, so the server drops the connection instead of reading the rest of the b
 
 This bounds what a request costs to read (parsed JSON held in memory, multipart files spooled to the
 temp folder); each file's own limit (``limits.max_bytes``) is still checked as it is stored
-(:mod:`faceswap.service.api.inputs`).
+(:mod:`faceswap.storage.uploads`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from faceswap.asgi.answers import failure
 from faceswap.errors import InputTooLargeError
-from faceswap.service.api.envelope import failure
 
 logger = logging.getLogger(__name__)
 

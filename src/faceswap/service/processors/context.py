@@ -2,7 +2,7 @@
 
 Engines are heavy (ONNX sessions, dlib models): each engine, enhancer and upscaler is loaded on first use
 and kept for the worker's life. Engines are lent to a task for its duration (:meth:`WorkerContext.engine`,
-:class:`~faceswap.service.worker.engines.EnginePool`): concurrent tasks share a thread-safe engine and
+:class:`~faceswap.service.processors.engines.EnginePool`): concurrent tasks share a thread-safe engine and
 get an instance each of one that is not. Enhancers and landmarkers are ONNX sessions, shared; a lock
 makes sure two concurrent tasks never load the same one twice.
 
@@ -14,7 +14,6 @@ ArcFace and swapper once per combination. The classifier is loaded on the first 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +33,7 @@ from faceswap.config import Settings
 from faceswap.engine.options import SwapOptions
 from faceswap.models.registry import ModelRegistry
 from faceswap.service.metrics import ServiceMetrics
-from faceswap.service.worker.engines import EnginePool
+from faceswap.service.processors.engines import EnginePool
 from faceswap.storage.base import Storage
 
 if TYPE_CHECKING:
@@ -61,8 +60,6 @@ class WorkerContext:
     _upscalers: dict[str, UpscaleStep | None] = field(default_factory=dict)
     _classifiers: dict[str, FaceClassifier | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    background: set[asyncio.Task[bool]] = field(default_factory=set)
-    """Webhook deliveries in flight; awaited when the worker stops."""
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     """This process's metrics: tasks ended here, engine load times."""
 
