@@ -115,7 +115,7 @@ WORDS: dict[str, tuple[str, str]] = {
 
 EDGE_CODES: dict[str, int] = {"bad_request": 422}
 """Codes the HTTP edge answers with that no error class carries, with their HTTP status
-(:mod:`.envelope`: a request that fails validation)."""
+(:mod:`faceswap.asgi.answers`: a request that fails validation)."""
 
 SHOW_MESSAGE = frozenset({"input_too_large", "unsupported_format", "unreadable_input", "model_missing"})
 

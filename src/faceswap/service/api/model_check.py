@@ -1,10 +1,10 @@
 """At task creation: the models a face swap names must be installed, when this process can tell.
 
 A task naming a neural engine, an enhancer, an upscale (frame enhancer), a model mask, the 68-point
-landmarker or a face filter (fairface) whose files are missing is refused at once with ``model_missing``, every missing model named in
-one message, instead of failing on a worker after it was queued. The API checks its own models folder; an API without one (its workers keep the models
-on other machines) leaves the check to the worker, as before. ``auto`` needs nothing: it falls back to
-the classic engine.
+landmarker or a face filter (fairface) whose files are missing is refused at once with ``model_missing``,
+every missing model named in one message, instead of failing on a worker after it was queued. The API
+checks its own models folder; an API without one (its workers keep the models on other machines) leaves
+the check to the worker. ``auto`` needs nothing: it falls back to the classic engine.
 """
 
 from __future__ import annotations
