@@ -2,7 +2,7 @@
 
 ``State`` is the app's :class:`ServiceState` as the request's API key sees it (its tasks and files only),
 with a storage view that deletes what the request stored when its route raises (a refused request leaves
-no file behind; :mod:`.request_files`). ``Tasks``, ``Storage`` and ``AppSettings`` are parts of it.
+no file behind; :mod:`.request_files`); ``Tasks`` is its task client and ``AppSettings`` its settings.
 ``ProcessState`` is the state of the whole process, not scoped to a key (``/metrics``). ``Comm`` is the
 remote workers' leases, once the request's worker token is checked. ``KeysRequired`` says whether
 ``/api/*`` wants an API key now, and ``IdempotencyKey`` is the ``Idempotency-Key`` header.
@@ -22,7 +22,6 @@ from faceswap.service.api.request_files import RequestStorage
 from faceswap.service.api.state import ServiceState
 from faceswap.service.comm.leases import Leases
 from faceswap.service.tasks.client import TaskClient
-from faceswap.storage.base import Storage as StorageBackend
 
 
 def process_state(request: Request) -> ServiceState:
@@ -51,10 +50,6 @@ def request_tasks(state: State) -> TaskClient:
     return state.tasks
 
 
-def request_storage(state: State) -> StorageBackend:
-    return state.storage
-
-
 def settings(request: Request) -> Settings:
     return process_state(request).settings
 
@@ -69,7 +64,6 @@ def leases(request: Request, authorization: Annotated[str | None, Header()] = No
 
 ProcessState = Annotated[ServiceState, Depends(process_state)]
 Tasks = Annotated[TaskClient, Depends(request_tasks)]
-Storage = Annotated[StorageBackend, Depends(request_storage)]
 AppSettings = Annotated[Settings, Depends(settings)]
 Comm = Annotated[Leases, Depends(leases)]
 KeysRequired = Annotated[bool, Depends(keys_required)]
