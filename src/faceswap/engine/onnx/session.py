@@ -16,6 +16,7 @@ from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
 
 from faceswap.choices import DynamicBatch, ModelName
 from faceswap.config import EngineSettings
+from faceswap.engine.onnx.batch_check import BatchVerdict, device_kind
 from faceswap.engine.onnx.batchdim import graph_inputs, open_dynamic_batch
 from faceswap.engine.onnx.providers import PROVIDER_NAMES, Providers, binding_device, select_providers
 from faceswap.engine.onnx.signature import Dim, check_signature
@@ -79,6 +80,12 @@ class ModelSession:
         """Whether the first input's batch dimension is dynamic (several items can run in one call)."""
         return not isinstance(self.input_shape()[0], int)
 
+    def call_batch(self, wanted: int) -> int:
+        """Items one call takes when ``wanted`` are at hand: ``wanted`` with a dynamic batch dimension,
+        else the batch size the model declares."""
+        declared = self.input_shape()[0]
+        return declared if isinstance(declared, int) else wanted
+
     def run(self, feeds: Mapping[str, NDArray[Any]]) -> list[NDArray[Any]]:
         """One forward pass; each feed is cast to the dtype its input declares."""
         cast = {name: np.asarray(value, dtype=self.input_dtype(name)) for name, value in feeds.items()}
@@ -100,6 +107,34 @@ def wants_dynamic_batch(mode: DynamicBatch, providers: Providers) -> bool:
     if mode == "auto":
         return bool(providers) and providers[0][0] != PROVIDER_NAMES["cpu"]
     return mode == "on"
+
+
+def log_batching(
+    name: ModelName, path: Path, session: Any, mode: DynamicBatch, verdict: BatchVerdict | None
+) -> None:
+    """One line saying how ``name`` (from ``path``) was opened: batched (several items per model call) or per call (one
+    item per call, a loop over a batch), on which providers, and why. A model that could not be batched
+    on an accelerator is a warning: it costs most of a GPU's throughput."""
+    batch = session.get_inputs()[0].shape[0]
+    providers = list(session.get_providers())
+    batched = not isinstance(batch, int)
+    if batched and (verdict is None or not verdict.agrees):
+        why = "saved with a dynamic batch"
+    elif verdict is None:
+        why = f"engine.dynamic_batch is {mode!r}" + (
+            " and the session is on the CPU" if mode == "auto" else ""
+        )
+    else:
+        why = verdict.reason
+    way = (
+        "batched (several items per model call)"
+        if batched
+        else f"per call (batch {batch}, one call per item)"
+    )
+    level = logging.INFO
+    if verdict is not None and not verdict.agrees and not batched and device_kind(providers) != "cpu":
+        level = logging.WARNING
+    logger.log(level, "model %s from %s opened %s on %s: %s", name, path, way, ", ".join(providers), why)
 
 
 def _input_shapes(model: str | bytes) -> list[tuple[str, list[int | str | None]]]:
@@ -155,11 +190,9 @@ def open_session(
             provider_options=[o for _, o in chosen],
         )
 
-    session = None
+    session, verdict = None, None
     if wants_dynamic_batch(settings.dynamic_batch, providers):
-        session, why = open_dynamic_batch(path, create)
-        choice = "made symbolic" if session is not None else "left as saved"
-        logger.info("model %s: batch dimension %s: %s", name, choice, why)
+        session, verdict = open_dynamic_batch(path, create)
     if session is None:
         try:
             session = create(str(path))
@@ -172,14 +205,7 @@ def open_session(
         [(i.name, list(i.shape)) for i in session.get_inputs()],
         [(o.name, list(o.shape)) for o in session.get_outputs()],
     )
-    batch = session.get_inputs()[0].shape[0]
-    logger.info(
-        "loaded model %s from %s on %s, batch %s",
-        name,
-        path,
-        ", ".join(session.get_providers()),
-        batch if isinstance(batch, int) else "dynamic",
-    )
+    log_batching(name, path, session, settings.dynamic_batch, verdict)
     return ModelSession(name=name, path=path, session=session)
 
 
