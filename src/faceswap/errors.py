@@ -255,6 +255,14 @@ class InputExpiredError(FaceswapError):
     http_status = 410
 
 
+class NoGpuError(FaceswapError):
+    """GPUs were asked for (``faceswap worker --devices``) and the machine shows none."""
+
+    code = "no_gpu"
+    exit_code = 19
+    http_status = 503
+
+
 class UrlForbiddenError(InputError):
     """A URL is refused. A user-supplied URL is not fetched: not http(s), or its host is (or resolves to) a
     forbidden address (loopback, private, link-local, CGNAT, multicast, reserved) that no operator
