@@ -18,7 +18,20 @@ from faceswap.choices import DynamicBatch, ModelName
 from faceswap.config import EngineSettings
 from faceswap.engine.onnx.batch_check import BatchVerdict, device_kind
 from faceswap.engine.onnx.batchdim import graph_inputs, open_dynamic_batch
-from faceswap.engine.onnx.providers import PROVIDER_NAMES, Providers, binding_device, select_providers
+from faceswap.engine.onnx.provider_chain import (
+    create_on_chain,
+    engine_folder,
+    tensorrt_importable,
+    timed_open,
+    usable_providers,
+)
+from faceswap.engine.onnx.providers import (
+    PROVIDER_NAMES,
+    Providers,
+    binding_device,
+    select_providers,
+    tensorrt_fp16,
+)
 from faceswap.engine.onnx.signature import Dim, check_signature
 from faceswap.errors import ModelMissingError, ModelSignatureError
 
@@ -137,14 +150,16 @@ def log_batching(
     logger.log(level, "model %s from %s opened %s on %s: %s", name, path, way, ", ".join(providers), why)
 
 
-def _input_shapes(model: str | bytes) -> list[tuple[str, list[int | str | None]]]:
-    """The graph inputs' names and dims (for TensorRT's profiles), without the weights' external data."""
+def _graph_facts(model: str | bytes) -> tuple[list[tuple[str, list[int | str | None]]], bool]:
+    """The graph inputs' names and dims (for TensorRT's profiles) and whether the first is fp16, without
+    the weights' external data."""
     proto = (
         onnx.load_from_string(model)
         if isinstance(model, bytes)
         else onnx.load(model, load_external_data=False)
     )
-    return [
+    inputs = graph_inputs(proto)
+    shapes = [
         (
             value.name,
             [
@@ -152,8 +167,10 @@ def _input_shapes(model: str | bytes) -> list[tuple[str, list[int | str | None]]
                 for d in value.type.tensor_type.shape.dim
             ],
         )
-        for value in graph_inputs(proto)
+        for value in inputs
     ]
+    fp16 = bool(inputs) and inputs[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT16
+    return shapes, fp16
 
 
 def open_session(
@@ -176,19 +193,30 @@ def open_session(
     # decode and encode, OpenCV warps and blends) need those cores. Measured on 2 cores: a batch of
     # 8 frames through the stand-in pipeline took 16 ms per frame with spinning, 10 ms without.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    available = ort.get_available_providers()
+    offered = ort.get_available_providers()
+    available = usable_providers(offered, PROVIDER_NAMES["tensorrt"] in offered and tensorrt_importable())
+    if len(available) < len(offered) and "tensorrt" in settings.providers:
+        logger.info("model %s: TensorRT is offered but the tensorrt package does not import; skipped", name)
     providers = select_providers(settings, available, cache_dir=cache_dir)
 
     def create(model: str | bytes) -> Any:
         chosen = providers
-        if any(p == PROVIDER_NAMES["tensorrt"] for p, _ in providers):  # profiles need the input shapes
-            chosen = select_providers(settings, available, cache_dir=cache_dir, inputs=_input_shapes(model))
-        return ort.InferenceSession(
-            model,
-            sess_options=options,
-            providers=[p for p, _ in chosen],
-            provider_options=[o for _, o in chosen],
-        )
+        if providers[0][0] == PROVIDER_NAMES["tensorrt"]:  # profiles need the inputs, the cache the file
+            inputs, fp16 = _graph_facts(model)
+            engines = engine_folder(name, path, tensorrt_fp16(settings.tensorrt_fp16, fp16))
+            chosen = select_providers(
+                settings, available, cache_dir=cache_dir, inputs=inputs, engines=engines, model_fp16=fp16
+            )
+
+        def on(chain: Providers) -> Any:
+            return ort.InferenceSession(
+                model,
+                sess_options=options,
+                providers=[p for p, _ in chain],
+                provider_options=[o for _, o in chain],
+            )
+
+        return timed_open(name, chosen, lambda: create_on_chain(name, chosen, on))
 
     session, verdict = None, None
     if wants_dynamic_batch(settings.dynamic_batch, providers):
