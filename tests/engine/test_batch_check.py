@@ -66,13 +66,18 @@ def write_batch_mean_model(path: Path, share: float) -> Path:
 
 
 class OnAccelerator:
-    """A CPU session that says it runs on CUDA (what the check reads to choose its bound)."""
+    """A CPU session that says it runs on CUDA, or on TensorRT with fp16 engines or not (what the check
+    reads to choose its bound)."""
 
-    def __init__(self, session: Any) -> None:
-        self.session = session
+    def __init__(self, session: Any, tensorrt_fp16: bool | None = None) -> None:
+        self.session, self.tensorrt_fp16 = session, tensorrt_fp16
 
     def get_providers(self) -> list[str]:
-        return ["CUDAExecutionProvider", *CPU]
+        first = ["TensorrtExecutionProvider"] if self.tensorrt_fp16 is not None else []
+        return [*first, "CUDAExecutionProvider", *CPU]
+
+    def get_provider_options(self) -> dict[str, dict[str, str]]:
+        return {"TensorrtExecutionProvider": {"trt_fp16_enable": "1" if self.tensorrt_fp16 else "0"}}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.session, name)
@@ -112,6 +117,14 @@ def test_tf32_sized_rounding_batches_on_an_accelerator_not_on_the_cpu(tmp_path: 
     on_gpu = check_batch(OnAccelerator(session))
     assert on_gpu.agrees, on_gpu.reason
     assert "on the accelerator" in on_gpu.reason
+
+
+def test_tensorrt_fp16_engines_get_the_fp16_bound_for_fp32_outputs(tmp_path: Path) -> None:
+    session = symbolic(write_rounding_model(tmp_path / "trt16.onnx", 3e-2))
+    assert not check_batch(OnAccelerator(session, tensorrt_fp16=False)).agrees
+    verdict = check_batch(OnAccelerator(session, tensorrt_fp16=True))
+    assert verdict.agrees, verdict.reason
+    assert "float32 computed in fp16" in verdict.reason
 
 
 def test_a_mean_across_the_batch_is_refused(tmp_path: Path) -> None:

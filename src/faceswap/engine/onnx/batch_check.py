@@ -11,7 +11,8 @@ Two questions, asked with random probe items:
   rounding bound relative to the output's magnitude. The bound depends on the dtype and the device:
   cuDNN and TensorRT pick other algorithms (and TF32 tensor cores) for other batch sizes, so on an
   accelerator fp32 results for a batch differ from those of one item by ~1e-3 of their magnitude,
-  which says nothing about the model and everything about summation order.
+  which says nothing about the model and everything about summation order. TensorRT's fp16 engines
+compute in fp16 whatever the tensors' types: their outputs get the fp16 bound.
 
 Integer outputs must match exactly in both. Nothing here depends on the model's role.
 """
@@ -61,6 +62,7 @@ _TYPES: dict[str, Any] = {
     "tensor(int32)": np.int32,
 }
 _CPU_PROVIDER = "CPUExecutionProvider"
+_TENSORRT_PROVIDER = "TensorrtExecutionProvider"
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,21 @@ def device_kind(providers: Sequence[str]) -> DeviceKind:
     return "cpu" if not providers or providers[0] == _CPU_PROVIDER else "accelerator"
 
 
-def rounding_bound(dtype: np.dtype[Any], device: DeviceKind) -> float:
-    """The relative bound for outputs of ``dtype`` on ``device`` (float32's for unlisted float types)."""
-    return ROUNDING.get((np.dtype(dtype).name, device), ROUNDING[("float32", device)])
+def computes_fp16(session: Any) -> bool:
+    """Whether ``session`` runs its layers in fp16 whatever its tensors' types: TensorRT first, with fp16
+    engines enabled."""
+    providers = list(session.get_providers())
+    if providers[:1] != [_TENSORRT_PROVIDER]:
+        return False
+    options = session.get_provider_options().get(_TENSORRT_PROVIDER, {})
+    return str(options.get("trt_fp16_enable", "0")).lower() in ("1", "true")
+
+
+def rounding_bound(dtype: np.dtype[Any], device: DeviceKind, fp16: bool = False) -> float:
+    """The relative bound for outputs of ``dtype`` on ``device`` (float32's for unlisted float types;
+    float16's when the session computes in ``fp16`` whatever the output's type)."""
+    name = "float16" if fp16 else np.dtype(dtype).name
+    return ROUNDING.get((name, device), ROUNDING[("float32", device)])
 
 
 def relative_difference(got: NDArray[Any], expected: NDArray[Any]) -> float:
@@ -123,7 +137,12 @@ def _halves(output: NDArray[Any]) -> list[NDArray[Any]] | None:
 
 
 def _interaction(
-    names: Sequence[str], base: list[NDArray[Any]], moved: list[NDArray[Any]], item: int, kind: DeviceKind
+    names: Sequence[str],
+    base: list[NDArray[Any]],
+    moved: list[NDArray[Any]],
+    item: int,
+    kind: DeviceKind,
+    fp16: bool,
 ) -> BatchVerdict | None:
     """A refusal when item ``item``'s rows of ``moved`` (its neighbour replaced) differ from ``base``'s."""
     for name, a, b in zip(names, base, moved, strict=True):
@@ -136,7 +155,7 @@ def _interaction(
             allowed = 0.0
         else:
             changed = relative_difference(theirs, mine)
-            allowed = rounding_bound(a.dtype, kind) * INTERACTION_SHARE
+            allowed = rounding_bound(a.dtype, kind, fp16) * INTERACTION_SHARE
         if changed > allowed:
             return BatchVerdict(
                 False,
@@ -151,6 +170,7 @@ def check_batch(session: Any, device: DeviceKind | None = None, seed: int = 0) -
     items do not interact and a batch of 2 gives each item's output alone within the rounding bound of
     the output's dtype on ``device`` (default: the session's first provider's)."""
     kind = device or device_kind(list(session.get_providers()))
+    fp16 = computes_fp16(session)
     feeds = probe_items(session, 4, np.random.default_rng(seed))
     batched = {item.name for item in session.get_inputs() if item.shape and item.shape[0] == BATCH}
     names = [output.name for output in session.get_outputs()]
@@ -170,7 +190,7 @@ def check_batch(session: Any, device: DeviceKind | None = None, seed: int = 0) -
                 False, f"output {name!r} is {got.shape} for a batch of 2, {want.shape} for two items alone"
             )
     for item, moved in ((1, other_first), (0, other_second)):
-        refusal = _interaction(names, together, moved, item, kind)
+        refusal = _interaction(names, together, moved, item, kind, fp16)
         if refusal is not None:
             return refusal
     worst, bounds = 0.0, set()
@@ -181,15 +201,16 @@ def check_batch(session: Any, device: DeviceKind | None = None, seed: int = 0) -
                     False, f"integer output {name!r} of a batch of 2 differs from its items alone"
                 )
             continue
-        bound = rounding_bound(want.dtype, kind)
-        bounds.add(f"{bound:.0e} for {want.dtype} on the {kind}")
+        bound = rounding_bound(want.dtype, kind, fp16)
+        precision = f"{want.dtype} computed in fp16" if fp16 else str(want.dtype)
+        bounds.add(f"{bound:.0e} for {precision} on the {kind}")
         difference = relative_difference(got, want)
         worst = max(worst, difference)
         if difference > bound:
             return BatchVerdict(
                 False,
                 f"output {name!r} of a batch of 2 differs from its items alone by {difference:.2g} "
-                f"(relative), over the {bound:.0e} allowed for {want.dtype} on the {kind}",
+                f"(relative), over the {bound:.0e} allowed for {precision} on the {kind}",
                 difference,
             )
     allowed = ", ".join(sorted(bounds)) or "exact"
