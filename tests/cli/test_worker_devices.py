@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from faceswap.cli import service_cmd
-from faceswap.cli.gpus import gpu_count, parse_devices
+from faceswap.cli.gpus import gpu_count, nvidia_smi_lines, parse_devices
 from faceswap.cli.main import cli
 from faceswap.cli.supervise import Child, exit_status
 from faceswap.errors import BadOptionError, NoGpuError
@@ -51,6 +51,12 @@ def test_gpu_count_reads_cuda_visible_devices_before_nvidia_smi() -> None:
     assert gpu_count({"CUDA_VISIBLE_DEVICES": "-1"}, lambda: SMI) == 0
 
 
+def test_no_nvidia_smi_lists_no_gpu(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no nvidia-smi there
+    assert nvidia_smi_lines() == []
+    assert gpu_count({}) == 0
+
+
 def test_parse_devices() -> None:
     assert parse_devices("all", 4) == [0, 1, 2, 3]
     assert parse_devices("ALL", 1) == [0]
@@ -79,6 +85,11 @@ def test_no_gpu_is_its_own_error_code(tmp_path: Path) -> None:
     both = worker(["worker", "--devices", "all", "--device", "1"], {"CUDA_VISIBLE_DEVICES": "0,1"}, tmp_path)
     assert both.exit_code == 2
     assert "exclude each other" in both.output
+    ports = worker(
+        ["worker", "--devices", "all", "--metrics-port", "65535"], {"CUDA_VISIBLE_DEVICES": "0,1"}, tmp_path
+    )
+    assert ports.exit_code == 2
+    assert "leaves no port" in ports.output
 
 
 def test_each_child_gets_its_device_and_the_parent_options(
@@ -142,15 +153,18 @@ def wait_for(condition: Any, timeout: float = 30.0) -> None:
 
 
 @pytest.mark.server
-def test_sigterm_is_forwarded_to_every_child(tmp_path: Path, started: list[subprocess.Popen[str]]) -> None:
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_reach_every_child_as_sigterm(
+    tmp_path: Path, started: list[subprocess.Popen[str]], sent: signal.Signals
+) -> None:
     parent = run_parent(tmp_path, ["wait", "wait"], started)
     marks = [tmp_path / "0", tmp_path / "1"]
     wait_for(lambda: all(m.exists() and m.read_text() == "started" for m in marks))
-    parent.send_signal(signal.SIGTERM)
+    parent.send_signal(sent)
     _, log = parent.communicate(timeout=30)
     assert parent.returncode == 0, log
-    assert [m.read_text() for m in marks] == ["stopped", "stopped"]
-    assert "SIGTERM received: stopping 2 worker(s)" in log
+    assert [m.read_text() for m in marks] == ["stopped", "stopped"]  # each child's SIGTERM handler ran
+    assert f"{sent.name} received: stopping 2 worker(s)" in log
 
 
 @pytest.mark.server

@@ -22,6 +22,8 @@ DEVICES_HELP = (
     "CUDA_VISIBLE_DEVICES shows) or ids such as 0,1; each gets --device N and the other options"
 )
 
+MAX_PORT = 65535
+
 logger = logging.getLogger(__name__)
 
 
@@ -34,7 +36,7 @@ def on_device(settings: Settings, device: int | None) -> Settings:
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, MAX_PORT))
 @click.option(
     "--workers",
     default=1,
@@ -79,7 +81,7 @@ def serve_command(host: str, port: int, workers: int, device: int | None) -> Non
 @click.option("--devices", default=None, metavar="all|N,M", help=DEVICES_HELP)
 @click.option(
     "--metrics-port",
-    type=click.IntRange(1, 65535),
+    type=click.IntRange(1, MAX_PORT),
     default=None,
     metavar="PORT",
     help="serve this worker's Prometheus metrics (tasks ended, engine load times) on PORT "
@@ -104,6 +106,8 @@ def worker_command(
         if device is not None:
             raise BadOptionError("--device and --devices exclude each other")
         ids = parse_devices(devices, gpu_count(os.environ))
+        if metrics_port is not None and metrics_port + len(ids) - 1 > MAX_PORT:
+            raise BadOptionError(f"--metrics-port {metrics_port} leaves no port for each of {len(ids)} GPUs")
         children = [
             Child(f"gpu {gpu}", worker_argv(gpu, index, concurrency, api_url, name, metrics_port))
             for index, gpu in enumerate(ids)

@@ -12,7 +12,6 @@ counts as a clean stop), else 0.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import time
@@ -92,8 +91,3 @@ def supervise(children: Sequence[Child], env: Mapping[str, str] | None = None, p
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return status
-
-
-def child_environment() -> dict[str, str]:
-    """This process's environment, for the children (the worker token travels there, not in argv)."""
-    return dict(os.environ)

@@ -19,7 +19,6 @@ Integer outputs must match exactly in both. Nothing here depends on the model's 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,8 +26,6 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
-
-logger = logging.getLogger(__name__)
 
 DeviceKind = Literal["cpu", "accelerator"]
 BATCH = "batch"

@@ -1,4 +1,5 @@
-"""ONNX Runtime sessions: one per model, on the configured execution providers that are installed."""
+"""ONNX Runtime sessions: one per model, on the first of the configured, installed execution providers
+that opens it (:mod:`.provider_chain`), with a symbolic batch where the batch check allows (:mod:`.batchdim`)."""
 
 from __future__ import annotations
 
@@ -178,7 +179,8 @@ def open_session(
 ) -> ModelSession:
     """Loads ``path`` as model ``name`` and checks its signature.
 
-    ``cache_dir`` is where the TensorRT provider (when installed and configured) keeps its engines.
+    ``cache_dir`` is where the TensorRT provider (when installed and configured) keeps its engines. How
+    the model opened (providers, batched or per call, and why) is logged.
 
     Raises :class:`ModelMissingError` if the file is absent and :class:`ModelSignatureError` if it is not
     a loadable ONNX model or its inputs and outputs are not those the role needs.
