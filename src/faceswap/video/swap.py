@@ -10,7 +10,7 @@ from pathlib import Path
 
 from faceswap.choices import FaceMode, FaceOrder
 from faceswap.engine.face_filters import NO_FILTERS, FaceFilters
-from faceswap.engine.frames import FrameStats, FrameSwapper
+from faceswap.engine.frames import FrameStats, FrameSwapper, Plan
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
 from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.pipeline import EnhancerStep, SwapRequest, build_identities, reference_selection
@@ -22,7 +22,7 @@ from faceswap.errors import BadOptionError, NoFaceInTargetError
 from faceswap.video.decode import read_frames
 from faceswap.video.options import VideoOptions
 from faceswap.video.probe import probe
-from faceswap.video.transcode import ProcessBatch, Progress, VideoReport, transcode
+from faceswap.video.transcode import ProcessBatch, Progress, SplitProcess, VideoReport, transcode
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,26 @@ def video_selection(
     return reference_selection(engine, as_image)
 
 
+def video_process(
+    swapper: FrameSwapper, concurrent: bool, upscale: UpscaleStep | None = None
+) -> ProcessBatch | SplitProcess[list[Plan]]:
+    """What :func:`transcode` runs per batch: ``swapper`` (then ``upscale``), split so that the next
+    batch's faces are found while this one's are swapped when the engine may run for two threads at
+    once (``concurrent``), else whole in one thread."""
+
+    def finish(frames: list[ImageBGR], plans: list[Plan]) -> list[ImageBGR]:
+        swapped = swapper.finish(frames, plans)
+        return upscale.apply_batch(swapped) if upscale is not None else swapped
+
+    if concurrent:
+        return SplitProcess(swapper.prepare, finish)
+
+    def whole(frames: list[ImageBGR]) -> list[ImageBGR]:
+        return finish(frames, swapper.prepare(frames))
+
+    return whole if upscale is not None else swapper
+
+
 def swap_video(
     engine: Engine,
     input_path: Path,
@@ -159,13 +179,7 @@ def swap_video(
         options=request.swap_options,
         mask_models=mask_models,
     )
-    process: ProcessBatch = swapper
-    if upscale is not None:
-        step = upscale
-
-        def process(frames: list[ImageBGR]) -> list[ImageBGR]:
-            return step.apply_batch(swapper(frames))
-
+    process = video_process(swapper, engine.thread_safe, upscale)
     report = transcode(
         input_path, output_path, process, options, progress=progress, should_cancel=should_cancel
     )
