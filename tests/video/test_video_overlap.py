@@ -43,7 +43,12 @@ def test_split_process_gives_what_the_whole_gives(tmp_path: Path, clips: dict[st
     assert split.frames == whole.frames == 50
     for a, b in zip(decode_all(whole.output), decode_all(split.output), strict=True):
         assert np.array_equal(a, b)
-    assert [t.stage for t in split.stages] == ["video-decode", "video-analyse", "video-process", "video-encode"]
+    assert [t.stage for t in split.stages] == [
+        "video-decode",
+        "video-analyse",
+        "video-process",
+        "video-encode",
+    ]
     assert [t.stage for t in whole.stages] == ["video-decode", "video-process", "video-encode"]
     assert all(t.wall_s > 0 and t.cpu_s >= 0 and 0 <= t.wait_s <= t.wall_s + 0.1 for t in split.stages)
 
@@ -67,7 +72,9 @@ def test_next_batch_is_analysed_while_this_one_is_finished(tmp_path: Path, clips
             overlapped.append(second_started.wait(timeout=2.0))
         return frames
 
-    transcode(clips["silent"].path, tmp_path / "o.mp4", SplitProcess(prepare, finish), VideoOptions(batch_size=4))
+    transcode(
+        clips["silent"].path, tmp_path / "o.mp4", SplitProcess(prepare, finish), VideoOptions(batch_size=4)
+    )
     assert overlapped == [True]
     assert threads["prepare"] == {"video-analyse"}
     assert threads["finish"] == {threading.current_thread().name}
@@ -102,7 +109,8 @@ def test_a_slow_encoder_holds_the_decoder_back(
     assert most <= frames_in_flight(options, split=True) == 2 * 3 + 3 * 2 + 2
     assert most > 5  # the decoder did run ahead, as far as the queues let it
     encoder = report.stages[-1]
-    assert encoder.stage == "video-encode" and encoder.wait_s < encoder.busy_s  # the encoder bounded the run
+    assert encoder.stage == "video-encode"
+    assert encoder.wait_s < encoder.busy_s  # the encoder bounded the run
 
 
 def test_decode_error_mid_clip_stops_every_stage(
