@@ -176,6 +176,9 @@ VideoPreset = Literal[
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
 ]
 """Encoder speed/size trade-off (x264 names; mapped to VP9 ``cpu-used``)."""
+VideoEncoderName = Literal["libx264", "libx265", "h264_nvenc", "hevc_nvenc"]
+"""Encoders of MP4/MOV/MKV outputs: H.264 (x264) or HEVC (x265) on the CPU, or either on an NVIDIA GPU's
+NVENC; each takes the same quality controls (``crf``, ``preset``), mapped to its own."""
 AudioMode = Literal["copy", "encode", "none"]
 """What happened to a video's audio track: stream copy, re-encode, or there was none."""
 

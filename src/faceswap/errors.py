@@ -59,6 +59,13 @@ class BadOptionError(FaceswapError):
     http_status = 422
 
 
+class EncoderUnavailableError(BadOptionError):
+    """The video encoder asked for is not in this build of PyAV/FFmpeg, or cannot open on this machine
+    (NVENC without an NVIDIA GPU that has it)."""
+
+    code = "encoder_unavailable"
+
+
 class InputError(FaceswapError):
     """A user-supplied input is unusable."""
 

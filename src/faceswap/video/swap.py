@@ -157,10 +157,14 @@ def swap_video(
 ) -> VideoSwapOutcome:
     """Swaps faces through ``input_path`` into ``output_path``; all or nothing, like :func:`transcode`.
     ``request.swap_options`` shape each swap (the masks' models in ``mask_models``); ``upscale`` then
-    enlarges every frame, and the output video is that much larger (time stamps and audio as they were)."""
+    enlarges every frame, and the output video is that much larger (time stamps and audio as they were).
+    Unless ``options`` say, frames are decoded with NVDEC when the engine runs on CUDA, and batches are
+    the engine's size."""
     options = options or VideoOptions()
     if options.batch_size is None:
         options = dataclasses.replace(options, batch_size=engine.batch_size)
+    if options.hardware_decode is None:
+        options = dataclasses.replace(options, hardware_decode=engine.device[0] == "cuda")
     if not request.sources or any(not photos for photos in request.sources):
         raise BadOptionError("at least one source photo is needed")
     engine.check_options(request.swap_options)

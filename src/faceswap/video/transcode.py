@@ -37,7 +37,7 @@ from faceswap.engine.types import ImageBGR
 from faceswap.errors import BadOptionError, CancelledError, FaceswapError, InputError
 from faceswap.video.decode import Frame, decode_into
 from faceswap.video.encode import VideoEncoder
-from faceswap.video.options import VideoOptions, output_format
+from faceswap.video.options import VideoOptions, output_format, with_encoder
 from faceswap.video.probe import VideoInfo, probe
 from faceswap.video.stages import Channel, Clock, Stage, StageTime
 
@@ -138,7 +138,7 @@ def transcode(
     """
     options = options or VideoOptions()
     output_path = Path(output_path)
-    fmt = output_format(output_path)
+    fmt = with_encoder(output_format(output_path), options.encoder)
     info = probe(Path(input_path))
     total = expected_frames(info, options)
     if not output_path.parent.is_dir():
