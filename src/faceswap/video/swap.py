@@ -142,6 +142,17 @@ def video_process(
     return whole if upscale is not None else swapper
 
 
+def for_engine(options: VideoOptions, engine: Engine) -> VideoOptions:
+    """``options`` with what they leave open decided by ``engine``: batches of its size, and frames decoded
+    with NVDEC when it runs on CUDA."""
+    batch_size = options.batch_size if options.batch_size is not None else engine.batch_size
+    hardware = options.hardware_decode
+    on_cuda = engine.device[0] == "cuda"
+    return dataclasses.replace(
+        options, batch_size=batch_size, hardware_decode=hardware if hardware is not None else on_cuda
+    )
+
+
 def swap_video(
     engine: Engine,
     input_path: Path,
@@ -160,11 +171,7 @@ def swap_video(
     enlarges every frame, and the output video is that much larger (time stamps and audio as they were).
     Unless ``options`` say, frames are decoded with NVDEC when the engine runs on CUDA, and batches are
     the engine's size."""
-    options = options or VideoOptions()
-    if options.batch_size is None:
-        options = dataclasses.replace(options, batch_size=engine.batch_size)
-    if options.hardware_decode is None:
-        options = dataclasses.replace(options, hardware_decode=engine.device[0] == "cuda")
+    options = for_engine(options or VideoOptions(), engine)
     if not request.sources or any(not photos for photos in request.sources):
         raise BadOptionError("at least one source photo is needed")
     engine.check_options(request.swap_options)
