@@ -203,11 +203,16 @@ def test_the_engine_decides_what_the_options_leave_open() -> None:
     from faceswap.engine.protocols import Engine
     from faceswap.video.swap import for_engine
 
-    def engine(device: tuple[str, int]) -> Engine:
-        return Engine("classic", None, None, (), batch_size=32, device=device)  # type: ignore[arg-type]
+    def engine(device: tuple[str, int], thread_safe: bool = True) -> Engine:
+        return Engine("classic", None, None, (), 32, device=device, thread_safe=thread_safe)  # type: ignore[arg-type]
 
     on_gpu = for_engine(VideoOptions(), engine(("cuda", 0)))
-    assert (on_gpu.batch_size, on_gpu.hardware_decode) == (32, True)
-    assert for_engine(VideoOptions(), engine(("cpu", 0))).hardware_decode is False
-    kept = for_engine(VideoOptions(batch_size=4, hardware_decode=False), engine(("cuda", 0)))
-    assert (kept.batch_size, kept.hardware_decode) == (4, False)
+    assert (on_gpu.batch_size, on_gpu.hardware_decode, on_gpu.analysis_thread) == (32, True, True)
+    on_cpu = for_engine(VideoOptions(), engine(("cpu", 0)))
+    assert (on_cpu.hardware_decode, on_cpu.analysis_thread) == (False, False)
+    kept = for_engine(
+        VideoOptions(batch_size=4, hardware_decode=False, analysis_thread=False), engine(("cuda", 0))
+    )
+    assert (kept.batch_size, kept.hardware_decode, kept.analysis_thread) == (4, False, False)
+    assert for_engine(VideoOptions(analysis_thread=True), engine(("cpu", 0))).analysis_thread is True
+    assert for_engine(VideoOptions(analysis_thread=True), engine(("cuda", 0), False)).analysis_thread is False

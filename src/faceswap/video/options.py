@@ -147,7 +147,9 @@ class VideoOptions:
     ``encoder_threads``: x264/x265 threads (None: :func:`default_encoder_threads`). ``hardware_decode``:
     decode with NVDEC (``h264_cuvid``/``hevc_cuvid``) where the build has one for the input's codec, in
     software when it does not open (None: :func:`~faceswap.video.swap.swap_video` decides by the
-    engine's device; off elsewhere). ``batch_size``: frames per call of ``process`` (None: the engine's,
+    engine's device; off elsewhere). ``analysis_thread``: :func:`~faceswap.video.swap.swap_video` finds the
+    next batch's faces in a thread of their own while this batch is swapped (None: when the engine runs on
+    a GPU; never for an engine that cannot serve two threads at once). ``batch_size``: frames per call of ``process`` (None: the engine's,
     which suits its device, in :func:`~faceswap.video.swap.swap_video`; else 8). ``queue_frames``:
     frames each queue between stages may hold (None: twice the batch).
     """
@@ -160,6 +162,7 @@ class VideoOptions:
     encoder: VideoEncoderName | None = None
     encoder_threads: int | None = None
     hardware_decode: bool | None = None
+    analysis_thread: bool | None = None
     batch_size: int | None = None
     queue_frames: int | None = None
 

@@ -143,13 +143,18 @@ def video_process(
 
 
 def for_engine(options: VideoOptions, engine: Engine) -> VideoOptions:
-    """``options`` with what they leave open decided by ``engine``: batches of its size, and frames decoded
-    with NVDEC when it runs on CUDA."""
+    """``options`` with what they leave open decided by ``engine``: batches of its size; on a GPU, frames
+    decoded with NVDEC (CUDA) and faces found in a thread of their own. On the CPU the models already use
+    every core, so a second model thread only contends with the first: analysis and swap take turns."""
     batch_size = options.batch_size if options.batch_size is not None else engine.batch_size
     hardware = options.hardware_decode
-    on_cuda = engine.device[0] == "cuda"
+    analysis = options.analysis_thread
+    on_gpu = engine.device[0] != "cpu"
     return dataclasses.replace(
-        options, batch_size=batch_size, hardware_decode=hardware if hardware is not None else on_cuda
+        options,
+        batch_size=batch_size,
+        hardware_decode=hardware if hardware is not None else engine.device[0] == "cuda",
+        analysis_thread=(analysis if analysis is not None else on_gpu) and engine.thread_safe,
     )
 
 
@@ -169,8 +174,7 @@ def swap_video(
     """Swaps faces through ``input_path`` into ``output_path``; all or nothing, like :func:`transcode`.
     ``request.swap_options`` shape each swap (the masks' models in ``mask_models``); ``upscale`` then
     enlarges every frame, and the output video is that much larger (time stamps and audio as they were).
-    Unless ``options`` say, frames are decoded with NVDEC when the engine runs on CUDA, and batches are
-    the engine's size."""
+    What ``options`` leave open, the engine decides (:func:`for_engine`)."""
     options = for_engine(options or VideoOptions(), engine)
     if not request.sources or any(not photos for photos in request.sources):
         raise BadOptionError("at least one source photo is needed")
@@ -190,7 +194,7 @@ def swap_video(
         options=request.swap_options,
         mask_models=mask_models,
     )
-    process = video_process(swapper, engine.thread_safe, upscale)
+    process = video_process(swapper, bool(options.analysis_thread), upscale)
     report = transcode(
         input_path, output_path, process, options, progress=progress, should_cancel=should_cancel
     )
