@@ -136,7 +136,8 @@ class VideoEncoder:
         if self.fmt.pix_fmt == "pal8":
             video_frame = av.VideoFrame.from_ndarray(to_palette(image), format="pal8")  # type: ignore[arg-type]
         elif self.fmt.pix_fmt == "yuv420p":
-            video_frame = av.VideoFrame.from_ndarray(to_yuv420p(image), format="yuv420p")
+            # wraps the planes without a copy: the encoder copies them itself, with the GIL released
+            video_frame = av.VideoFrame.from_numpy_buffer(to_yuv420p(image), format="yuv420p")
         else:
             video_frame = av.VideoFrame.from_ndarray(image, format="bgr24")
         video_frame.pts = pts
