@@ -6,6 +6,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_args
 
 import av
 
@@ -61,14 +62,20 @@ def encoder_available(name: VideoEncoderName) -> bool:
     return name in av.codecs_available
 
 
+def available_encoders() -> list[VideoEncoderName]:
+    """The encoders of :data:`VideoEncoderName` this build has, in declaration order."""
+    names: tuple[VideoEncoderName, ...] = get_args(VideoEncoderName)
+    return [name for name in names if encoder_available(name)]
+
+
 def check_encoder(name: str) -> VideoEncoderName:
     """``name`` as an encoder of this build: ``bad_option`` for a name that is none of
     :data:`VideoEncoderName`, ``encoder_unavailable`` for one this build lacks."""
     encoder: VideoEncoderName = parse_choice(VideoEncoderName, name, "video encoder")  # type: ignore[assignment]
     if not encoder_available(encoder):
-        present = [e for e in choices(VideoEncoderName) if encoder_available(e)]  # type: ignore[arg-type]
+        present = ", ".join(available_encoders()) or "none"
         raise EncoderUnavailableError(
-            f"video encoder {name!r} is not available in this build; available: {', '.join(present) or 'none'}"
+            f"video encoder {name!r} is not available in this build; available: {present}"
         )
     return encoder
 

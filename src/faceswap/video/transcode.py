@@ -132,9 +132,11 @@ def transcode(
 ) -> VideoReport:
     """Decodes ``input_path``, passes its frames through ``process`` and encodes ``output_path``.
 
-    Raises :class:`BadOptionError` for an output suffix no container matches, :class:`InputError`
-    subclasses for inputs that cannot be read, :class:`CancelledError` when ``should_cancel`` turns
-    true, and whatever ``process`` raised.
+    Raises :class:`BadOptionError` for an output suffix no container matches (or an encoder it cannot
+    take), :class:`~faceswap.errors.EncoderUnavailableError` for an encoder that does not open here,
+    :class:`InputError` subclasses for inputs that cannot be read, :class:`CancelledError` when
+    ``should_cancel`` turns true, and whatever ``process`` raised. The report says where each stage's
+    thread spent its time (:class:`StageTime`).
     """
     options = options or VideoOptions()
     output_path = Path(output_path)
@@ -153,17 +155,11 @@ def transcode(
     temp = Path(temp_name)
     encoder = VideoEncoder(temp, info, fmt, options, abort)
     batches: Channel[Batch] = Channel(ANALYSED_BATCHES, abort)
-    size = options.frames_per_batch
     stages = [Stage("video-decode", partial(decode_into, info, options, decoded), abort)]
     split = isinstance(process, SplitProcess)
-    source: Callable[[], Batch | None]
-    apply: Callable[[list[ImageBGR], Any], list[ImageBGR]]
-    if isinstance(process, SplitProcess):
-        work = partial(analyse_into, decoded, batches, process.prepare, size)
-        stages.append(Stage("video-analyse", work, abort))
-        source, apply = batches.get, process.finish
-    else:
-        source, apply = partial(_next_batch, decoded, size), partial(_apply_plain, process)
+    analyse, source, apply = _middle(process, decoded, batches, options.frames_per_batch)
+    if analyse is not None:
+        stages.append(Stage("video-analyse", analyse, abort))
     stages.append(Stage("video-encode", partial(encoder.run, processed), abort))
     started = time.perf_counter()
     clock = Clock()
@@ -217,6 +213,19 @@ def transcode(
 
 Batch = tuple[list[Frame], Any]
 """Frames and what ``prepare`` said of them (None for a plain ``process``)."""
+
+
+def _middle(
+    process: ProcessBatch | SplitProcess[Any], decoded: Channel[Frame], batches: Channel[Batch], size: int
+) -> tuple[
+    Callable[[], None] | None, Callable[[], Batch | None], Callable[[list[ImageBGR], Any], list[ImageBGR]]
+]:
+    """The analysis stage's work (a :class:`SplitProcess`; else None), where the caller's thread takes its
+    batches from, and what it applies to them."""
+    if isinstance(process, SplitProcess):
+        analyse = partial(analyse_into, decoded, batches, process.prepare, size)
+        return analyse, batches.get, process.finish
+    return None, partial(_next_batch, decoded, size), partial(_apply_plain, process)
 
 
 def _next_batch(decoded: Channel[Frame], size: int) -> Batch | None:

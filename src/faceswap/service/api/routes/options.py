@@ -33,6 +33,7 @@ from faceswap.service.api.envelope import ok
 from faceswap.service.api.model_availability import model_choices
 from faceswap.service.api.state import ServiceState, get_state
 from faceswap.service.api.swapper_options import swapper_options
+from faceswap.video.options import available_encoders
 
 router = APIRouter(prefix="/api", tags=["options"])
 State = Annotated[ServiceState, Depends(get_state)]
@@ -56,6 +57,7 @@ async def options(state: State, request: Request) -> dict[str, Any]:
             "detector_angles": list(angle_choices()),
             "image_format": list(choices(ImageFormat)),
             "video_format": list(choices(VideoContainer)),
+            "video_encoder": available_encoders(),
             "pixel_boost": list(choices(PixelBoost)),
             "mask_types": list(choices(MaskType)),
             "mask_regions": list(choices(FaceRegion)),
