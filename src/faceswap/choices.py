@@ -153,7 +153,12 @@ ImageFormat = Literal["jpeg", "png", "webp", "bmp", "gif"]
 VideoFormat = Literal["mp4", "mov", "webm", "mkv", "avi"]
 MediaType = Literal[ImageFormat, VideoFormat]
 """A file's type as told by its content (magic bytes), never by its name."""
-ExecutionProvider = Literal["cuda", "tensorrt", "coreml", "directml", "cpu"]
+ExecutionProvider = Literal["tensorrt", "cuda", "coreml", "directml", "cpu"]
+"""ONNX Runtime execution providers, in the default order of preference: TensorRT (taken only where the
+``tensorrt`` package is importable) before CUDA on NVIDIA GPUs."""
+TensorrtFp16 = Literal["auto", "on", "off"]
+"""Whether the TensorRT provider builds fp16 engines: auto for models saved in fp16 (``*_fp16``), on for
+every model, off never."""
 DynamicBatch = Literal["auto", "on", "off"]
 """Whether a model saved with a batch of 1 is opened with a symbolic batch (checked, else kept at 1):
 auto on a GPU execution provider only, on always, off never."""
@@ -171,6 +176,9 @@ VideoPreset = Literal[
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
 ]
 """Encoder speed/size trade-off (x264 names; mapped to VP9 ``cpu-used``)."""
+VideoEncoderName = Literal["libx264", "libx265", "h264_nvenc", "hevc_nvenc"]
+"""Encoders of MP4/MOV/MKV outputs: H.264 (x264) or HEVC (x265) on the CPU, or either on an NVIDIA GPU's
+NVENC; each takes the same quality controls (``crf``, ``preset``), mapped to its own."""
 AudioMode = Literal["copy", "encode", "none"]
 """What happened to a video's audio track: stream copy, re-encode, or there was none."""
 

@@ -59,6 +59,13 @@ class BadOptionError(FaceswapError):
     http_status = 422
 
 
+class EncoderUnavailableError(BadOptionError):
+    """The video encoder asked for is not in this build of PyAV/FFmpeg, or cannot open on this machine
+    (NVENC without an NVIDIA GPU that has it)."""
+
+    code = "encoder_unavailable"
+
+
 class InputError(FaceswapError):
     """A user-supplied input is unusable."""
 
@@ -253,6 +260,14 @@ class InputExpiredError(FaceswapError):
     code = "input_expired"
     exit_code = 18
     http_status = 410
+
+
+class NoGpuError(FaceswapError):
+    """GPUs were asked for (``faceswap worker --devices``) and the machine shows none."""
+
+    code = "no_gpu"
+    exit_code = 19
+    http_status = 503
 
 
 class UrlForbiddenError(InputError):

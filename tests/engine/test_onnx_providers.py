@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from faceswap.choices import TensorrtFp16
 from faceswap.config import EngineSettings
 from faceswap.engine.onnx.providers import (
     CPU_BATCH,
@@ -15,6 +16,7 @@ from faceswap.engine.onnx.providers import (
     gpu_available,
     profile_shapes,
     select_providers,
+    tensorrt_fp16,
     wants_gpu_geometry,
 )
 
@@ -45,12 +47,20 @@ def test_cuda_without_memory_limit_sets_none() -> None:
 
 def test_tensorrt_gets_fp16_cache_and_batch_profiles(tmp_path: Path) -> None:
     settings = EngineSettings(providers=["tensorrt", "cuda"], batch_size=16, tensorrt_max_batch=64)
-    chosen = select_providers(settings, [TRT, CUDA, CPU], cache_dir=tmp_path, inputs=SWAPPER_INPUTS)
+    chosen = select_providers(
+        settings,
+        [TRT, CUDA, CPU],
+        cache_dir=tmp_path,
+        inputs=SWAPPER_INPUTS,
+        engines="m-fp16-1",
+        model_fp16=True,
+    )
     assert [n for n, _ in chosen] == [TRT, CUDA]
     trt = chosen[0][1]
     assert trt["trt_fp16_enable"] is True
     assert trt["trt_engine_cache_enable"] is True
-    assert trt["trt_engine_cache_path"] == str(tmp_path)
+    assert trt["trt_engine_cache_path"] == str(tmp_path / "m-fp16-1")
+    assert trt["trt_timing_cache_path"] == str(tmp_path)
     assert trt["trt_profile_min_shapes"] == "target:1x3x128x128,source:1x512"
     assert trt["trt_profile_opt_shapes"] == "target:16x3x128x128,source:16x512"
     assert trt["trt_profile_max_shapes"] == "target:64x3x128x128,source:64x512"
@@ -58,12 +68,22 @@ def test_tensorrt_gets_fp16_cache_and_batch_profiles(tmp_path: Path) -> None:
 
 def test_tensorrt_cache_setting_wins_and_fixed_batch_has_no_profile(tmp_path: Path) -> None:
     settings = EngineSettings(
-        providers=["tensorrt"], tensorrt_cache_dir=tmp_path / "trt", tensorrt_fp16=False
+        providers=["tensorrt"], tensorrt_cache_dir=tmp_path / "trt", tensorrt_fp16="off"
     )
-    [(_, trt)] = select_providers(settings, [TRT], cache_dir=tmp_path, inputs=[("target", [1, 3, 128, 128])])
+    [(_, trt)] = select_providers(
+        settings, [TRT], cache_dir=tmp_path, inputs=[("target", [1, 3, 128, 128])], model_fp16=True
+    )
     assert trt["trt_engine_cache_path"] == str(tmp_path / "trt")
     assert trt["trt_fp16_enable"] is False
     assert not any(key.startswith("trt_profile") for key in trt)
+
+
+@pytest.mark.parametrize(
+    ("mode", "model_fp16", "expected"),
+    [("auto", False, False), ("auto", True, True), ("on", False, True), ("off", True, False)],
+)
+def test_tensorrt_fp16_by_setting_and_model(mode: TensorrtFp16, model_fp16: bool, expected: bool) -> None:
+    assert tensorrt_fp16(mode, model_fp16) is expected
 
 
 @pytest.mark.parametrize(

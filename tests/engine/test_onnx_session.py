@@ -96,3 +96,9 @@ def test_run_batched_matches_single_calls(tmp_path: Path, dynamic: bool) -> None
     for i in range(3):
         single = model.run({"target": targets[i : i + 1], "source": sources[i : i + 1]})[0]
         np.testing.assert_array_equal(batch[i : i + 1], single)
+
+
+def test_call_batch_is_the_declared_batch_unless_dynamic(tmp_path: Path) -> None:
+    path = write_inswapper_standin(tmp_path / "swap.onnx")
+    assert open_session("inswapper_128", path, EngineSettings(dynamic_batch="off")).call_batch(32) == 1
+    assert open_session("inswapper_128", path, EngineSettings(dynamic_batch="on")).call_batch(32) == 32

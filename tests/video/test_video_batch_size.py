@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from videoclips import FACES, Clip
+from videoclips import FACES, Clip, decode_all
 
 from faceswap.config import EngineSettings, Settings
 from faceswap.engine.onnx.engine import build_neural_engine
@@ -72,3 +72,20 @@ def test_swap_video_batches_as_the_engine_says_unless_the_options_do(
     assert max(counting.batches) == expected
     assert sum(counting.batches) == len(clip.times)
     assert np.isfinite(outcome.report.fps)
+
+
+def test_a_swap_with_its_analysis_in_a_thread_of_its_own_gives_the_same_video(
+    tmp_path: Path, clips: dict[str, Clip]
+) -> None:
+    engine = engine_with(tmp_path, 4)
+    photo = cv2.imread(str(FACES / ASTRONAUT.file))
+    outputs = {}
+    for split in (False, True):
+        out = tmp_path / f"split_{split}.mp4"
+        options = VideoOptions(preset="ultrafast", analysis_thread=split)
+        outcome = swap_video(engine, clips["silent"].path, out, VideoSwapRequest(sources=[[photo]]), options)
+        assert outcome.stats.faces_swapped > 0
+        assert ("video-analyse" in [t.stage for t in outcome.report.stages]) is split
+        outputs[split] = decode_all(out)
+    assert len(outputs[True]) == len(outputs[False]) == len(clips["silent"].times)
+    assert all(np.array_equal(a, b) for a, b in zip(outputs[True], outputs[False], strict=True))

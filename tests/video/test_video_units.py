@@ -54,8 +54,9 @@ def test_video_options_validation(kwargs: dict[str, object]) -> None:
 
 
 def test_codec_options() -> None:
-    options = VideoOptions(preset="veryfast")
-    assert codec_options(output_format(Path("a.mp4")), options) == {"crf": "18", "preset": "veryfast"}
+    options = VideoOptions(preset="veryfast", encoder_threads=2)
+    expected = {"crf": "18", "preset": "veryfast", "threads": "2"}
+    assert codec_options(output_format(Path("a.mp4")), options) == expected
     vp9 = codec_options(output_format(Path("a.webm")), VideoOptions(crf=40, preset="slow"))
     assert vp9["crf"] == "40"
     assert vp9["cpu-used"] == "2"

@@ -16,6 +16,7 @@ from faceswap.choices import (
     FaceOrder,
     LandmarkerName,
     UpscaleName,
+    VideoEncoderName,
     VideoPreset,
     choices,
 )
@@ -40,7 +41,7 @@ from faceswap.imaging.encode import format_for_path, write_image
 from faceswap.imaging.provenance import Provenance
 from faceswap.limits import check_face_room
 from faceswap.models.swappers import AUTO_PREFERENCE
-from faceswap.video.options import VideoOptions, output_format
+from faceswap.video.options import VideoOptions, output_format, with_encoder, with_settings
 from faceswap.video.pixels import target_size
 from faceswap.video.probe import probe
 
@@ -104,6 +105,12 @@ from faceswap.video.probe import probe
 @click.option("--resolution", help="video: output WIDTHxHEIGHT (0 keeps the aspect ratio)")
 @click.option("--crf", type=click.IntRange(0, 63), help="video: encoder quality, lower is better")
 @click.option("--preset", type=click.Choice(choices(VideoPreset)), default="medium", show_default=True)
+@click.option(
+    "--encoder",
+    type=click.Choice(choices(VideoEncoderName)),
+    help="video: H.264/HEVC encoder of an mp4/mov/mkv output (default: settings, libx264); NVENC needs a GPU "
+    "that has it",
+)
 @click.option("--enhancer-blend", type=click.FloatRange(0, 1), help="how much of the enhanced face is kept")
 @click.option(
     "--enhancer-weight", type=click.FloatRange(0, 1), help="CodeFormer's fidelity (0 quality, 1 input)"
@@ -141,6 +148,7 @@ def swap_command(
     resolution: str | None,
     crf: int | None,
     preset: str,
+    encoder: str | None,
     enhancer_blend: float | None,
     enhancer_weight: float | None,
     upscale: str | None,
@@ -160,11 +168,15 @@ def swap_command(
     *source_paths, target_path = paths
     kind = target_kind(target_path, output)
     options = (
-        video_options(resolution, start, end, crf, cast(VideoPreset, preset)) if kind == "video" else None
+        video_options(
+            resolution, start, end, crf, cast(VideoPreset, preset), cast(VideoEncoderName | None, encoder)
+        )
+        if kind == "video"
+        else None
     )
-    # fail on an unsupported output suffix before any work
+    # fail on an unsupported output suffix (or an encoder it cannot take) before any work
     if options is not None:
-        output_format(output)
+        with_encoder(output_format(output), options.encoder)
     else:
         format_for_path(output)
     extra_faces = check_boxes([parse_box(text) for text in added_faces])
@@ -172,6 +184,8 @@ def swap_command(
         raise BadOptionError("--add-face draws a box on a photo; the target is a video")
     context = load_context()
     settings, registry = context.settings, context.registry
+    if options is not None:
+        options = with_settings(options, settings.video)
     parsed_mapping = parse_mapping(mapping) if mapping else None
     photos = [read_photo(p).bgr for p in source_paths]
     sources = [[s] for s in photos] if parsed_mapping is not None else [photos]

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from faceswap.choices import FaceMode, FaceOrder, VideoPreset
+from faceswap.choices import FaceMode, FaceOrder, VideoEncoderName, VideoPreset
 from faceswap.engine.face_filters import NO_FILTERS, FaceFilters
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
 from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
@@ -94,6 +94,13 @@ def run_video(
 
 
 def video_options(
-    resolution: str | None, start: float | None, end: float | None, crf: int | None, preset: VideoPreset
+    resolution: str | None,
+    start: float | None,
+    end: float | None,
+    crf: int | None,
+    preset: VideoPreset,
+    encoder: VideoEncoderName | None = None,
 ) -> VideoOptions:
-    return VideoOptions(resolution=parse_resolution(resolution), start=start, end=end, crf=crf, preset=preset)
+    return VideoOptions(
+        resolution=parse_resolution(resolution), start=start, end=end, crf=crf, preset=preset, encoder=encoder
+    )

@@ -16,6 +16,7 @@ from faceswap.config.remote_engine import RemoteEngineSettings
 from faceswap.config.service import ServiceSettings
 from faceswap.config.settings import Settings
 from faceswap.config.storage import StorageSettings
+from faceswap.config.video import VideoSettings
 
 __all__ = [
     "LEGACY_ENV",
@@ -30,5 +31,6 @@ __all__ = [
     "ServiceSettings",
     "Settings",
     "StorageSettings",
+    "VideoSettings",
     "default_data_dir",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from faceswap.choices import (
     ArenaExtendStrategy,
@@ -17,6 +18,7 @@ from faceswap.choices import (
     ExecutionProvider,
     GpuGeometry,
     LandmarkerName,
+    TensorrtFp16,
     UpscaleName,
     choices,
 )
@@ -81,9 +83,15 @@ class EngineSettings(BaseModel):
     arena_extend_strategy: ArenaExtendStrategy = Field(
         default="kNextPowerOfTwo", description="CUDA provider: how the memory arena grows"
     )
-    tensorrt_fp16: bool = Field(default=True, description="TensorRT provider: build fp16 engines")
+    tensorrt_fp16: TensorrtFp16 = Field(
+        default="auto",
+        description="TensorRT provider: fp16 engines for fp16 models (auto), every model (on) or none (off); "
+        "true and false mean on and off",
+    )
     tensorrt_cache_dir: Path | None = Field(
-        default=None, description="TensorRT provider: engine and timing cache; None: DATA_DIR/tensorrt"
+        default=None,
+        description="TensorRT provider: engines (a folder per model file) and timing cache; "
+        "None: DATA_DIR/tensorrt",
     )
     tensorrt_max_batch: int = Field(
         default=128, ge=1, description="TensorRT provider: largest batch of the dynamic-batch profiles"
@@ -101,3 +109,12 @@ class EngineSettings(BaseModel):
     reference_threshold: float | None = Field(
         default=None, gt=0.0, lt=2.0, description="face distance (1 - cosine); None: the engine's default"
     )
+
+    @field_validator("tensorrt_fp16", mode="before")
+    @classmethod
+    def _fp16_flag(cls, value: Any) -> Any:
+        """``true``/``false`` (and ``1``/``0``) read as ``on``/``off``."""
+        flags = {"true": "on", "1": "on", "false": "off", "0": "off"}
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return flags.get(value.lower(), value) if isinstance(value, str) else value

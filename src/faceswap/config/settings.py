@@ -18,6 +18,7 @@ from faceswap.config.queue import QueueSettings
 from faceswap.config.remote_engine import RemoteEngineSettings
 from faceswap.config.service import ServiceSettings
 from faceswap.config.storage import StorageSettings
+from faceswap.config.video import VideoSettings
 
 
 class Settings(BaseSettings):
@@ -42,6 +43,7 @@ class Settings(BaseSettings):
     comfyui: ComfyUISettings = Field(default_factory=ComfyUISettings)
     remote_engine: RemoteEngineSettings = Field(default_factory=RemoteEngineSettings)
     engine_server: EngineServerSettings = Field(default_factory=EngineServerSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
 
     @classmethod
     def settings_customise_sources(

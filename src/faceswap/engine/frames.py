@@ -52,6 +52,10 @@ class BatchEnhancer(Protocol):
         ...
 
 
+Plan = list[tuple[Face, Identity]]
+"""One frame's faces to swap, each with the person who goes there (none: the frame passes through)."""
+
+
 @dataclass
 class FrameStats:
     frames: int = 0
@@ -88,12 +92,24 @@ class FrameSwapper:
 
     def __call__(self, frames: list[ImageBGR]) -> list[ImageBGR]:
         with self.engine.batch_scope():  # frames change only through the swaps' own writes in here
-            return self._process(frames)
+            return self._apply(frames, self.prepare(frames))
 
-    def _process(self, frames: list[ImageBGR]) -> list[ImageBGR]:
+    def prepare(self, frames: list[ImageBGR]) -> list[Plan]:
+        """Each frame's faces to swap and who goes there, the frames left unchanged. Called batch after
+        batch, in order (smoothing reads the previous frame's faces), from one thread at a time."""
         plans = [self._plan(faces) for faces in self._analyse(frames)]
         self.stats.frames += len(frames)
         self.stats.frames_with_faces += sum(1 for plan in plans if plan)
+        return plans
+
+    def finish(self, frames: list[ImageBGR], plans: list[Plan]) -> list[ImageBGR]:
+        """The frames with the faces of ``plans`` (from :meth:`prepare`) swapped: the second half of a
+        call, which may run in another thread while :meth:`prepare` analyses the next batch (the engine
+        is :attr:`~faceswap.engine.protocols.Engine.thread_safe`)."""
+        with self.engine.batch_scope():
+            return self._apply(frames, plans)
+
+    def _apply(self, frames: list[ImageBGR], plans: list[Plan]) -> list[ImageBGR]:
         result = list(frames)
         originals = keep_mouth_originals(frames, plans, self.options)
         # Depth 0 swaps into copies unless the frames may be overwritten; its results are ours, so every
@@ -117,7 +133,7 @@ class FrameSwapper:
             return analyser.analyse_batch(frames)
         return [analyser.analyse(frame) for frame in frames]
 
-    def _plan(self, found: list[Face]) -> list[tuple[Face, Identity]]:
+    def _plan(self, found: list[Face]) -> Plan:
         """Frame after frame, in order: smoothing reads the previous frame's faces."""
         faces = smooth_faces(sort_left_to_right(found), self._previous, self.smoothing)
         self._previous = faces
@@ -147,9 +163,7 @@ class FrameSwapper:
             for frame, (face, identity) in zip(frames, pairs, strict=True)
         ]
 
-    def _enhance(
-        self, frames: list[ImageBGR], plans: list[list[tuple[Face, Identity]]], step: EnhancerStep
-    ) -> list[ImageBGR]:
+    def _enhance(self, frames: list[ImageBGR], plans: list[Plan], step: EnhancerStep) -> list[ImageBGR]:
         result = list(frames)
         for depth in range(max((len(plan) for plan in plans), default=0)):
             index = [i for i, plan in enumerate(plans) if len(plan) > depth]

@@ -63,6 +63,9 @@ class Engine:
     uploads the frames to the GPU once)."""
     check_options: Callable[[SwapOptions], None] = lambda options: None
     """Raises ``bad_option`` for swap options the engine cannot honour, before any work is done."""
+    device: tuple[str, int] = ("cpu", 0)
+    """Where the models run, as ``(device_type, device_id)``: ``("cuda", 0)`` for the first NVIDIA GPU (a
+    video is then decoded there too, with NVDEC, where it can be)."""
     thread_safe: bool = True
     """Whether one instance may run for several threads at once. When False, a process running tasks
     concurrently gives each running task an instance of its own (``service.processors.engines``)."""

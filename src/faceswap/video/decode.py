@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
+import logging
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import av
 import numpy as np
@@ -16,6 +19,65 @@ from faceswap.video.options import VideoOptions
 from faceswap.video.pixels import resize, target_size, upright
 from faceswap.video.probe import VideoInfo
 from faceswap.video.stages import Channel
+
+log = logging.getLogger(__name__)
+
+CUVID: dict[str, str] = {"h264": "h264_cuvid", "hevc": "hevc_cuvid"}
+"""Input codecs NVDEC decodes, with the FFmpeg decoder that does it."""
+
+
+def open_decoder(name: str, stream: Any) -> Any:
+    """The FFmpeg decoder ``name`` set up for ``stream``'s packets and opened; raises ``av.FFmpegError``."""
+    decoder: Any = av.CodecContext.create(name, "r")
+    decoder.extradata = stream.codec_context.extradata
+    decoder.width, decoder.height = stream.codec_context.width, stream.codec_context.height
+    decoder.options = {"pkt_timebase": str(stream.time_base)}
+    decoder.open()
+    return decoder
+
+
+def hardware_decoder(stream: Any) -> Any | None:
+    """An opened NVDEC decoder (``h264_cuvid``/``hevc_cuvid``) for ``stream``'s packets, or None (with a
+    log line) when its codec has none, this build lacks it or it does not open (no NVIDIA GPU)."""
+    codec = stream.codec_context.name
+    name = CUVID.get(codec)
+    if name is None or name not in av.codecs_available:
+        log.info("no hardware decoder for %s in this build; decoding in software", codec)
+        return None
+    try:
+        decoder = open_decoder(name, stream)
+    except av.FFmpegError as exc:
+        log.warning("hardware decoder %s did not open (%s); decoding in software", name, ffmpeg_reason(exc))
+        return None
+    log.info("decoding %s with %s (NVDEC)", codec, name)
+    return decoder
+
+
+def _decode(container: Any, stream: Any, hardware: bool) -> Iterator[Any]:
+    """``stream``'s frames, through NVDEC when ``hardware`` and it opens, else FFmpeg's threaded decoder."""
+    decoder = hardware_decoder(stream) if hardware else None
+    if decoder is None:
+        stream.thread_type = "AUTO"
+        yield from container.decode(stream)
+        return
+    yield from _timed(container.demux(stream), decoder)
+
+
+def _timed(packets: Iterator[Any], decoder: Any) -> Iterator[Any]:
+    """``decoder``'s frames of ``packets`` with the packets' own time stamps and durations: frames come out
+    in presentation order, so the n-th is given the n-th smallest packet time stamp (a standalone NVDEC
+    decoder does not carry time stamps over in the stream's time base)."""
+    pending: list[int] = []
+    durations: dict[int, int] = {}
+    for packet in packets:  # they end with an empty packet, which drains the decoder
+        if packet.pts is not None:
+            heapq.heappush(pending, packet.pts)
+            durations[packet.pts] = packet.duration or 0
+        for frame in decoder.decode(packet):
+            if pending:
+                frame.pts = heapq.heappop(pending)
+                frame.duration = durations.pop(frame.pts, 0)
+            yield frame
 
 
 @dataclass(frozen=True)
@@ -54,7 +116,9 @@ class Window:
         return self.end is not None and time >= self.end
 
 
-def _raw_frames(info: VideoInfo, window: Window) -> Iterator[tuple[ImageBGR, Fraction, Fraction | None]]:
+def _raw_frames(
+    info: VideoInfo, window: Window, hardware: bool = False
+) -> Iterator[tuple[ImageBGR, Fraction, Fraction | None]]:
     if info.via_pillow:
         from faceswap.video.webp import WEBP_TIME_BASE, webp_frames
 
@@ -65,13 +129,12 @@ def _raw_frames(info: VideoInfo, window: Window) -> Iterator[tuple[ImageBGR, Fra
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
             time_base = stream.time_base or info.time_base
             if window.begin > info.start_time:
                 container.seek(int(window.begin / time_base), stream=stream, backward=True)
             period = Fraction(1) / Fraction(info.fps).limit_denominator(100000) if info.fps else None
             previous: Fraction | None = None
-            for frame in container.decode(stream):
+            for frame in _decode(container, stream, hardware):
                 if frame.pts is not None:
                     time = frame.pts * time_base
                 elif previous is not None and period is not None:
@@ -91,7 +154,7 @@ def read_frames(info: VideoInfo, options: VideoOptions) -> Generator[Frame, None
     window = Window.of(info, options)
     size = target_size(info.display_size, options.resolution)
     index = 0
-    for image, time, duration in _raw_frames(info, window):
+    for image, time, duration in _raw_frames(info, window, bool(options.hardware_decode)):
         if window.before(time):
             continue
         if window.after(time):

@@ -12,11 +12,11 @@ from typing import Any
 import av
 
 from faceswap.choices import AudioMode
-from faceswap.errors import FaceswapError
+from faceswap.errors import EncoderUnavailableError, FaceswapError
 from faceswap.video.audio import AudioTrack, audio_mode
 from faceswap.video.decode import Frame, Window
 from faceswap.video.ffmpeg_errors import ffmpeg_reason
-from faceswap.video.options import OutputFormat, VideoOptions, codec_options
+from faceswap.video.options import HEVC, OutputFormat, VideoOptions, codec_options
 from faceswap.video.pixels import pad_to_even, to_palette, to_yuv420p
 from faceswap.video.probe import VideoInfo
 from faceswap.video.stages import Channel
@@ -107,6 +107,15 @@ class VideoEncoder:
         stream.pix_fmt = self.fmt.pix_fmt
         stream.time_base = self.time_base
         stream.codec_context.time_base = self.time_base
+        if self.fmt.video_codec in HEVC and self.fmt.container in ("mp4", "mov"):
+            stream.codec_tag = "hvc1"  # what Apple's players need to play HEVC
+        try:
+            stream.codec_context.open()
+        except av.FFmpegError as exc:
+            raise EncoderUnavailableError(
+                f"video encoder {self.fmt.video_codec!r} cannot open here: {ffmpeg_reason(exc)}"
+            ) from exc
+        log.info("encoding with %s %s", self.fmt.video_codec, codec_options(self.fmt, self.options))
         self.result.width, self.result.height = width, height
         return stream
 
@@ -127,7 +136,8 @@ class VideoEncoder:
         if self.fmt.pix_fmt == "pal8":
             video_frame = av.VideoFrame.from_ndarray(to_palette(image), format="pal8")  # type: ignore[arg-type]
         elif self.fmt.pix_fmt == "yuv420p":
-            video_frame = av.VideoFrame.from_ndarray(to_yuv420p(image), format="yuv420p")
+            # wraps the planes without a copy: the encoder copies them itself, with the GIL released
+            video_frame = av.VideoFrame.from_numpy_buffer(to_yuv420p(image), format="yuv420p")
         else:
             video_frame = av.VideoFrame.from_ndarray(image, format="bgr24")
         video_frame.pts = pts

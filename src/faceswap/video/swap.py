@@ -10,7 +10,7 @@ from pathlib import Path
 
 from faceswap.choices import FaceMode, FaceOrder
 from faceswap.engine.face_filters import NO_FILTERS, FaceFilters
-from faceswap.engine.frames import FrameStats, FrameSwapper
+from faceswap.engine.frames import FrameStats, FrameSwapper, Plan
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels
 from faceswap.engine.options import DEFAULT_OPTIONS, SwapOptions
 from faceswap.engine.pipeline import EnhancerStep, SwapRequest, build_identities, reference_selection
@@ -22,7 +22,7 @@ from faceswap.errors import BadOptionError, NoFaceInTargetError
 from faceswap.video.decode import read_frames
 from faceswap.video.options import VideoOptions
 from faceswap.video.probe import probe
-from faceswap.video.transcode import ProcessBatch, Progress, VideoReport, transcode
+from faceswap.video.transcode import ProcessBatch, Progress, SplitProcess, VideoReport, transcode
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,42 @@ def video_selection(
     return reference_selection(engine, as_image)
 
 
+def video_process(
+    swapper: FrameSwapper, concurrent: bool, upscale: UpscaleStep | None = None
+) -> ProcessBatch | SplitProcess[list[Plan]]:
+    """What :func:`transcode` runs per batch: ``swapper`` (then ``upscale``), split so that the next
+    batch's faces are found while this one's are swapped when the engine may run for two threads at
+    once (``concurrent``), else whole in one thread."""
+
+    def finish(frames: list[ImageBGR], plans: list[Plan]) -> list[ImageBGR]:
+        swapped = swapper.finish(frames, plans)
+        return upscale.apply_batch(swapped) if upscale is not None else swapped
+
+    if concurrent:
+        return SplitProcess(swapper.prepare, finish)
+
+    def whole(frames: list[ImageBGR]) -> list[ImageBGR]:
+        return finish(frames, swapper.prepare(frames))
+
+    return whole if upscale is not None else swapper
+
+
+def for_engine(options: VideoOptions, engine: Engine) -> VideoOptions:
+    """``options`` with what they leave open decided by ``engine``: batches of its size; on a GPU, frames
+    decoded with NVDEC (CUDA) and faces found in a thread of their own. On the CPU the models already use
+    every core, so a second model thread only contends with the first: analysis and swap take turns."""
+    batch_size = options.batch_size if options.batch_size is not None else engine.batch_size
+    hardware = options.hardware_decode
+    analysis = options.analysis_thread
+    on_gpu = engine.device[0] != "cpu"
+    return dataclasses.replace(
+        options,
+        batch_size=batch_size,
+        hardware_decode=hardware if hardware is not None else engine.device[0] == "cuda",
+        analysis_thread=(analysis if analysis is not None else on_gpu) and engine.thread_safe,
+    )
+
+
 def swap_video(
     engine: Engine,
     input_path: Path,
@@ -137,10 +173,9 @@ def swap_video(
 ) -> VideoSwapOutcome:
     """Swaps faces through ``input_path`` into ``output_path``; all or nothing, like :func:`transcode`.
     ``request.swap_options`` shape each swap (the masks' models in ``mask_models``); ``upscale`` then
-    enlarges every frame, and the output video is that much larger (time stamps and audio as they were)."""
-    options = options or VideoOptions()
-    if options.batch_size is None:
-        options = dataclasses.replace(options, batch_size=engine.batch_size)
+    enlarges every frame, and the output video is that much larger (time stamps and audio as they were).
+    What ``options`` leave open, the engine decides (:func:`for_engine`)."""
+    options = for_engine(options or VideoOptions(), engine)
     if not request.sources or any(not photos for photos in request.sources):
         raise BadOptionError("at least one source photo is needed")
     engine.check_options(request.swap_options)
@@ -159,13 +194,7 @@ def swap_video(
         options=request.swap_options,
         mask_models=mask_models,
     )
-    process: ProcessBatch = swapper
-    if upscale is not None:
-        step = upscale
-
-        def process(frames: list[ImageBGR]) -> list[ImageBGR]:
-            return step.apply_batch(swapper(frames))
-
+    process = video_process(swapper, bool(options.analysis_thread), upscale)
     report = transcode(
         input_path, output_path, process, options, progress=progress, should_cancel=should_cancel
     )

@@ -1,9 +1,14 @@
-"""``transcode``: decode -> process (batches, caller's thread) -> encode, streaming, all or nothing.
+"""``transcode``: decode -> process (batches) -> encode, streaming, the stages overlapping, all or nothing.
 
-The decoder and the encoder run in their own threads; bounded queues between the three stages keep
-at most ``queue_size`` frames on each side of ``process`` whatever the video's length. The output is
-written to a temporary file beside it and moved into place only when everything succeeded; a failed
-or cancelled run leaves neither an output nor a temporary file.
+The decoder and the encoder run in their own threads, ``process`` in the caller's; a
+:class:`SplitProcess` runs its ``prepare`` half (face detection) in a fourth thread, a batch ahead of its
+``finish`` half (the swap). The stages work at once on different frames, so a clip goes at the pace of
+its slowest stage, not at the sum of their times (PyAV releases the GIL while it decodes and encodes,
+ONNX Runtime while a model runs). Bounded queues between the stages keep at most
+:func:`frames_in_flight` frames in memory whatever the video's length; a slow stage holds the ones
+before it back. The output is written to a temporary file beside it and moved into place only when
+everything succeeded; a failed or cancelled run (any stage's error stops the others within
+``POLL_S``) leaves neither an output nor a temporary file, and every thread joined.
 
 Decisions: frames are turned upright (display-matrix rotation applied) before ``process`` sees them,
 because face detectors need upright faces; the output carries no rotation. Output frames keep the
@@ -23,23 +28,52 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from faceswap.choices import AudioMode
 from faceswap.engine.types import ImageBGR
 from faceswap.errors import BadOptionError, CancelledError, FaceswapError, InputError
 from faceswap.video.decode import Frame, decode_into
 from faceswap.video.encode import VideoEncoder
-from faceswap.video.options import VideoOptions, output_format
+from faceswap.video.options import VideoOptions, output_format, with_encoder
 from faceswap.video.probe import VideoInfo, probe
-from faceswap.video.stages import Channel, Stage
+from faceswap.video.stages import Channel, Clock, Stage, StageTime
 
 log = logging.getLogger(__name__)
+
+P = TypeVar("P")
 
 ProcessBatch = Callable[[list[ImageBGR]], list[ImageBGR]]
 """Turns a batch of BGR frames into as many frames (the face swap plugs in here), all of one size: the
 input's, or another (an upscale), which the encoder takes from the first frame. The frames are freshly
 decoded and not used again: it may write into them and return them."""
+
+
+@dataclass(frozen=True)
+class SplitProcess(Generic[P]):
+    """A ``process`` in two halves that may run at once on consecutive batches, each in its own thread.
+
+    ``prepare`` reads a batch (finds its faces) and must not change it; it is called batch after batch,
+    in order, from one thread. ``finish`` turns the batch and what ``prepare`` said of it into the
+    output frames (as :data:`ProcessBatch`), from another thread, while ``prepare`` works on the next.
+    """
+
+    prepare: Callable[[list[ImageBGR]], P]
+    finish: Callable[[list[ImageBGR], P], list[ImageBGR]]
+
+
+ANALYSED_BATCHES = 1
+"""Batches ``prepare`` may have ready while ``finish`` works (a :class:`SplitProcess`)."""
+
+
+def frames_in_flight(options: VideoOptions, split: bool) -> int:
+    """Most frames decoded but not yet encoded at any time: each queue full, a batch in each processing
+    stage (and, split, one ready between them), one in the decoder's and one in the encoder's hands."""
+    batch = options.frames_per_batch
+    batches = 2 + ANALYSED_BATCHES if split else 1
+    return 2 * options.queue_size + batches * batch + 2
 
 
 @dataclass(frozen=True)
@@ -70,6 +104,8 @@ class VideoReport:
     audio: AudioMode
     elapsed_s: float
     process_s: float
+    stages: tuple[StageTime, ...] = ()
+    """Wall, CPU and waiting seconds of each stage's thread (decode, analyse when split, process, encode)."""
 
     @property
     def fps(self) -> float:
@@ -88,7 +124,7 @@ def expected_frames(info: VideoInfo, options: VideoOptions) -> int:
 def transcode(
     input_path: Path,
     output_path: Path,
-    process: ProcessBatch,
+    process: ProcessBatch | SplitProcess[Any],
     options: VideoOptions | None = None,
     *,
     progress: Callable[[Progress], None] | None = None,
@@ -96,13 +132,15 @@ def transcode(
 ) -> VideoReport:
     """Decodes ``input_path``, passes its frames through ``process`` and encodes ``output_path``.
 
-    Raises :class:`BadOptionError` for an output suffix no container matches, :class:`InputError`
-    subclasses for inputs that cannot be read, :class:`CancelledError` when ``should_cancel`` turns
-    true, and whatever ``process`` raised.
+    Raises :class:`BadOptionError` for an output suffix no container matches (or an encoder it cannot
+    take), :class:`~faceswap.errors.EncoderUnavailableError` for an encoder that does not open here,
+    :class:`InputError` subclasses for inputs that cannot be read, :class:`CancelledError` when
+    ``should_cancel`` turns true, and whatever ``process`` raised. The report says where each stage's
+    thread spent its time (:class:`StageTime`).
     """
     options = options or VideoOptions()
     output_path = Path(output_path)
-    fmt = output_format(output_path)
+    fmt = with_encoder(output_format(output_path), options.encoder)
     info = probe(Path(input_path))
     total = expected_frames(info, options)
     if not output_path.parent.is_dir():
@@ -116,16 +154,21 @@ def transcode(
     os.close(handle)
     temp = Path(temp_name)
     encoder = VideoEncoder(temp, info, fmt, options, abort)
-    stages = [
-        Stage("video-decode", lambda: decode_into(info, options, decoded), abort),
-        Stage("video-encode", lambda: encoder.run(processed), abort),
-    ]
+    batches: Channel[Batch] = Channel(ANALYSED_BATCHES, abort)
+    stages = [Stage("video-decode", partial(decode_into, info, options, decoded), abort)]
+    split = isinstance(process, SplitProcess)
+    analyse, source, apply = _middle(process, decoded, batches, options.frames_per_batch)
+    if analyse is not None:
+        stages.append(Stage("video-analyse", analyse, abort))
+    stages.append(Stage("video-encode", partial(encoder.run, processed), abort))
     started = time.perf_counter()
+    clock = Clock()
     try:
         for stage in stages:
             stage.start()
-        done, process_s = _process_all(decoded, processed, process, options, total, progress, should_cancel)
+        done, process_s = _process_all(source, processed, apply, total, progress, should_cancel)
         processed.close()
+        clock.stop()
         for stage in stages:
             stage.join()
         _raise_stage_error(stages)
@@ -140,6 +183,14 @@ def transcode(
         temp.unlink(missing_ok=True)
     elapsed = time.perf_counter() - started
     result = encoder.result
+    waits = {
+        "video-decode": decoded.put_wait_s,
+        "video-analyse": decoded.get_wait_s + batches.put_wait_s,
+        "video-process": (batches.get_wait_s if split else decoded.get_wait_s) + processed.put_wait_s,
+        "video-encode": processed.get_wait_s,
+    }
+    times = [StageTime(stage.name, stage.wall_s, stage.cpu_s, waits[stage.name]) for stage in stages]
+    times.insert(-1, StageTime("video-process", clock.wall_s, clock.cpu_s, waits["video-process"]))
     report = VideoReport(
         output=output_path,
         input=info,
@@ -151,11 +202,50 @@ def transcode(
         audio=result.audio,
         elapsed_s=elapsed,
         process_s=process_s,
+        stages=tuple(times),
     )
     log.info(
         "wrote %s: %d frames in %.2f s (%.1f frames/s)", output_path.name, report.frames, elapsed, report.fps
     )
+    log.debug("stages of %s: %s", output_path.name, [t.as_dict() for t in times])
     return report
+
+
+Batch = tuple[list[Frame], Any]
+"""Frames and what ``prepare`` said of them (None for a plain ``process``)."""
+
+
+def _middle(
+    process: ProcessBatch | SplitProcess[Any], decoded: Channel[Frame], batches: Channel[Batch], size: int
+) -> tuple[
+    Callable[[], None] | None, Callable[[], Batch | None], Callable[[list[ImageBGR], Any], list[ImageBGR]]
+]:
+    """The analysis stage's work (a :class:`SplitProcess`; else None), where the caller's thread takes its
+    batches from, and what it applies to them."""
+    if isinstance(process, SplitProcess):
+        analyse = partial(analyse_into, decoded, batches, process.prepare, size)
+        return analyse, batches.get, process.finish
+    return None, partial(_next_batch, decoded, size), partial(_apply_plain, process)
+
+
+def _next_batch(decoded: Channel[Frame], size: int) -> Batch | None:
+    frames = _take(decoded, size)
+    return (frames, None) if frames else None
+
+
+def _apply_plain(process: ProcessBatch, images: list[ImageBGR], _: object) -> list[ImageBGR]:
+    return process(images)
+
+
+def analyse_into(
+    decoded: Channel[Frame], out: Channel[Batch], prepare: Callable[[list[ImageBGR]], Any], size: int
+) -> None:
+    """Analysis stage: batches of ``size`` frames from the decoder, with ``prepare``'s result, into ``out``
+    until the decoder ends (then closes it) or the pipeline aborts."""
+    while batch := _take(decoded, size):
+        if not out.put((batch, prepare([frame.image for frame in batch]))):
+            return
+    out.close()
 
 
 def _raise_stage_error(stages: list[Stage]) -> None:
@@ -165,26 +255,26 @@ def _raise_stage_error(stages: list[Stage]) -> None:
 
 
 def _process_all(
-    decoded: Channel[Frame],
+    source: Callable[[], Batch | None],
     processed: Channel[Frame],
-    process: ProcessBatch,
-    options: VideoOptions,
+    apply: Callable[[list[ImageBGR], Any], list[ImageBGR]],
     total: int,
     progress: Callable[[Progress], None] | None,
     should_cancel: Callable[[], bool] | None,
 ) -> tuple[int, float]:
-    """Caller's-thread stage: batches from the decoder through ``process`` to the encoder."""
+    """Caller's-thread stage: batches from ``source`` through ``apply`` to the encoder."""
     started = time.perf_counter()
     done = 0
     process_s = 0.0
     while True:
         if should_cancel is not None and should_cancel():
             raise CancelledError("video processing was cancelled")
-        batch = _take(decoded, options.frames_per_batch)
-        if not batch:
+        item = source()
+        if item is None:
             return done, process_s
+        batch, prepared = item
         tick = time.perf_counter()
-        images = process([frame.image for frame in batch])
+        images = apply([frame.image for frame in batch], prepared)
         process_s += time.perf_counter() - tick
         if len(images) != len(batch):
             raise FaceswapError(f"process returned {len(images)} frames for a batch of {len(batch)}")

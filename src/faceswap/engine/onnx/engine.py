@@ -113,6 +113,7 @@ def build_neural_engine(
         batch_size=frames,
         batch_scope=uploads.scope,
         check_options=face_swapper.check_options,
+        device=face_swapper.model.device,
     )
 
 

@@ -2,7 +2,7 @@
 
 ONNX Runtime takes ``providers`` and ``provider_options`` lists; everything GPU-specific is decided here:
 the CUDA provider's device, cuDNN algorithm search and memory arena, the TensorRT provider's fp16 flag,
-engine cache and dynamic-batch optimisation profiles, and from the chosen providers the batch size, the
+engine and timing caches and dynamic-batch optimisation profiles, and from the chosen providers the batch size, the
 on-device geometry and the fp16 model preference. Nothing here imports onnxruntime.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from faceswap.choices import ExecutionProvider, GpuGeometry
+from faceswap.choices import ExecutionProvider, GpuGeometry, TensorrtFp16
 from faceswap.config import EngineSettings
 from faceswap.engine.onnx.signature import Dim
 
@@ -97,17 +97,31 @@ def profile_shapes(inputs: InputShapes, batch: int) -> str | None:
     return ",".join(parts) if parts else None
 
 
-def tensorrt_options(settings: EngineSettings, cache_dir: Path, inputs: InputShapes) -> dict[str, Any]:
-    """The TensorRT provider's options: fp16, engine and timing caches in ``cache_dir`` and, for a model
-    with a dynamic batch, one optimisation profile min 1 / opt the batch size / max ``tensorrt_max_batch``."""
-    cache = str(settings.tensorrt_cache_dir or cache_dir)
+def tensorrt_fp16(mode: TensorrtFp16, model_fp16: bool) -> bool:
+    """Whether TensorRT builds fp16 engines: ``on``, or ``auto`` for a model saved in fp16."""
+    return mode == "on" or (mode == "auto" and model_fp16)
+
+
+def tensorrt_options(
+    settings: EngineSettings,
+    cache_dir: Path,
+    inputs: InputShapes,
+    *,
+    engines: str = "",
+    model_fp16: bool = False,
+) -> dict[str, Any]:
+    """The TensorRT provider's options: fp16 (:func:`tensorrt_fp16`), the engine cache in the folder
+    ``engines`` of the cache (one per model file), the timing cache in the cache itself and, for a model
+    with a dynamic batch, one optimisation profile min 1 / opt the batch size / max ``tensorrt_max_batch``.
+    The cache is ``engine.tensorrt_cache_dir``, else ``cache_dir``."""
+    cache = settings.tensorrt_cache_dir or cache_dir
     options: dict[str, Any] = {
         "device_id": settings.device_id,
-        "trt_fp16_enable": settings.tensorrt_fp16,
+        "trt_fp16_enable": tensorrt_fp16(settings.tensorrt_fp16, model_fp16),
         "trt_engine_cache_enable": True,
-        "trt_engine_cache_path": cache,
+        "trt_engine_cache_path": str(cache / engines if engines else cache),
         "trt_timing_cache_enable": True,
-        "trt_timing_cache_path": cache,
+        "trt_timing_cache_path": str(cache),
     }
     opt = settings.batch_size or GPU_BATCH
     high = max(opt, settings.tensorrt_max_batch)
@@ -124,12 +138,15 @@ def select_providers(
     *,
     cache_dir: Path | None = None,
     inputs: InputShapes = (),
+    engines: str = "",
+    model_fp16: bool = False,
 ) -> Providers:
     """The configured providers that are installed, in the configured order, with their options.
 
-    ``cache_dir`` is TensorRT's default cache (DATA_DIR/tensorrt), ``inputs`` the model's inputs (names
-    and dims) for TensorRT's profiles. When none of the providers is installed the CPU provider is used
-    (and a warning logged), so a machine without a GPU still works with the default settings.
+    ``cache_dir`` is TensorRT's default cache (DATA_DIR/tensorrt), ``engines`` the model's folder in it,
+    ``inputs`` the model's inputs (names and dims) for TensorRT's profiles and ``model_fp16`` whether the
+    model is saved in fp16 (see :func:`tensorrt_options`). When none of the providers is installed the
+    CPU provider is used (and a warning logged), so a machine without a GPU still works by default.
     """
     chosen: Providers = []
     for provider in settings.providers:
@@ -140,7 +157,9 @@ def select_providers(
         if provider == "cuda":
             options = cuda_options(settings)
         elif provider == "tensorrt":
-            options = tensorrt_options(settings, cache_dir or Path("tensorrt"), inputs)
+            options = tensorrt_options(
+                settings, cache_dir or Path("tensorrt"), inputs, engines=engines, model_fp16=model_fp16
+            )
         elif provider in GPU_PROVIDERS:
             options = {"device_id": settings.device_id}
         chosen.append((ort_name, options))

@@ -1,4 +1,5 @@
-"""ONNX Runtime sessions: one per model, on the configured execution providers that are installed."""
+"""ONNX Runtime sessions: one per model, on the first of the configured, installed execution providers
+that opens it (:mod:`.provider_chain`), with a symbolic batch where the batch check allows (:mod:`.batchdim`)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,22 @@ from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
 
 from faceswap.choices import DynamicBatch, ModelName
 from faceswap.config import EngineSettings
+from faceswap.engine.onnx.batch_check import BatchVerdict, device_kind
 from faceswap.engine.onnx.batchdim import graph_inputs, open_dynamic_batch
-from faceswap.engine.onnx.providers import PROVIDER_NAMES, Providers, binding_device, select_providers
+from faceswap.engine.onnx.provider_chain import (
+    create_on_chain,
+    engine_folder,
+    tensorrt_importable,
+    timed_open,
+    usable_providers,
+)
+from faceswap.engine.onnx.providers import (
+    PROVIDER_NAMES,
+    Providers,
+    binding_device,
+    select_providers,
+    tensorrt_fp16,
+)
 from faceswap.engine.onnx.signature import Dim, check_signature
 from faceswap.errors import ModelMissingError, ModelSignatureError
 
@@ -79,6 +94,12 @@ class ModelSession:
         """Whether the first input's batch dimension is dynamic (several items can run in one call)."""
         return not isinstance(self.input_shape()[0], int)
 
+    def call_batch(self, wanted: int) -> int:
+        """Items one call takes when ``wanted`` are at hand: ``wanted`` with a dynamic batch dimension,
+        else the batch size the model declares."""
+        declared = self.input_shape()[0]
+        return declared if isinstance(declared, int) else wanted
+
     def run(self, feeds: Mapping[str, NDArray[Any]]) -> list[NDArray[Any]]:
         """One forward pass; each feed is cast to the dtype its input declares."""
         cast = {name: np.asarray(value, dtype=self.input_dtype(name)) for name, value in feeds.items()}
@@ -102,14 +123,44 @@ def wants_dynamic_batch(mode: DynamicBatch, providers: Providers) -> bool:
     return mode == "on"
 
 
-def _input_shapes(model: str | bytes) -> list[tuple[str, list[int | str | None]]]:
-    """The graph inputs' names and dims (for TensorRT's profiles), without the weights' external data."""
+def log_batching(
+    name: ModelName, path: Path, session: Any, mode: DynamicBatch, verdict: BatchVerdict | None
+) -> None:
+    """One line saying how ``name`` (from ``path``) was opened: batched (several items per model call) or per call (one
+    item per call, a loop over a batch), on which providers, and why. A model that could not be batched
+    on an accelerator is a warning: it costs most of a GPU's throughput."""
+    batch = session.get_inputs()[0].shape[0]
+    providers = list(session.get_providers())
+    batched = not isinstance(batch, int)
+    if batched and (verdict is None or not verdict.agrees):
+        why = "saved with a dynamic batch"
+    elif verdict is None:
+        why = f"engine.dynamic_batch is {mode!r}" + (
+            " and the session is on the CPU" if mode == "auto" else ""
+        )
+    else:
+        why = verdict.reason
+    way = (
+        "batched (several items per model call)"
+        if batched
+        else f"per call (batch {batch}, one call per item)"
+    )
+    level = logging.INFO
+    if verdict is not None and not verdict.agrees and not batched and device_kind(providers) != "cpu":
+        level = logging.WARNING
+    logger.log(level, "model %s from %s opened %s on %s: %s", name, path, way, ", ".join(providers), why)
+
+
+def _graph_facts(model: str | bytes) -> tuple[list[tuple[str, list[int | str | None]]], bool]:
+    """The graph inputs' names and dims (for TensorRT's profiles) and whether the first is fp16, without
+    the weights' external data."""
     proto = (
         onnx.load_from_string(model)
         if isinstance(model, bytes)
         else onnx.load(model, load_external_data=False)
     )
-    return [
+    inputs = graph_inputs(proto)
+    shapes = [
         (
             value.name,
             [
@@ -117,8 +168,10 @@ def _input_shapes(model: str | bytes) -> list[tuple[str, list[int | str | None]]
                 for d in value.type.tensor_type.shape.dim
             ],
         )
-        for value in graph_inputs(proto)
+        for value in inputs
     ]
+    fp16 = bool(inputs) and inputs[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT16
+    return shapes, fp16
 
 
 def open_session(
@@ -126,7 +179,8 @@ def open_session(
 ) -> ModelSession:
     """Loads ``path`` as model ``name`` and checks its signature.
 
-    ``cache_dir`` is where the TensorRT provider (when installed and configured) keeps its engines.
+    ``cache_dir`` is where the TensorRT provider (when installed and configured) keeps its engines. How
+    the model opened (providers, batched or per call, and why) is logged.
 
     Raises :class:`ModelMissingError` if the file is absent and :class:`ModelSignatureError` if it is not
     a loadable ONNX model or its inputs and outputs are not those the role needs.
@@ -141,25 +195,34 @@ def open_session(
     # decode and encode, OpenCV warps and blends) need those cores. Measured on 2 cores: a batch of
     # 8 frames through the stand-in pipeline took 16 ms per frame with spinning, 10 ms without.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    available = ort.get_available_providers()
+    offered = ort.get_available_providers()
+    available = usable_providers(offered, PROVIDER_NAMES["tensorrt"] in offered and tensorrt_importable())
+    if len(available) < len(offered) and "tensorrt" in settings.providers:
+        logger.info("model %s: TensorRT is offered but the tensorrt package does not import; skipped", name)
     providers = select_providers(settings, available, cache_dir=cache_dir)
 
     def create(model: str | bytes) -> Any:
         chosen = providers
-        if any(p == PROVIDER_NAMES["tensorrt"] for p, _ in providers):  # profiles need the input shapes
-            chosen = select_providers(settings, available, cache_dir=cache_dir, inputs=_input_shapes(model))
-        return ort.InferenceSession(
-            model,
-            sess_options=options,
-            providers=[p for p, _ in chosen],
-            provider_options=[o for _, o in chosen],
-        )
+        if providers[0][0] == PROVIDER_NAMES["tensorrt"]:  # profiles need the inputs, the cache the file
+            inputs, fp16 = _graph_facts(model)
+            engines = engine_folder(name, path, tensorrt_fp16(settings.tensorrt_fp16, fp16))
+            chosen = select_providers(
+                settings, available, cache_dir=cache_dir, inputs=inputs, engines=engines, model_fp16=fp16
+            )
 
-    session = None
+        def on(chain: Providers) -> Any:
+            return ort.InferenceSession(
+                model,
+                sess_options=options,
+                providers=[p for p, _ in chain],
+                provider_options=[o for _, o in chain],
+            )
+
+        return timed_open(name, chosen, lambda: create_on_chain(name, chosen, on))
+
+    session, verdict = None, None
     if wants_dynamic_batch(settings.dynamic_batch, providers):
-        session, why = open_dynamic_batch(path, create)
-        choice = "made symbolic" if session is not None else "left as saved"
-        logger.info("model %s: batch dimension %s: %s", name, choice, why)
+        session, verdict = open_dynamic_batch(path, create)
     if session is None:
         try:
             session = create(str(path))
@@ -172,14 +235,7 @@ def open_session(
         [(i.name, list(i.shape)) for i in session.get_inputs()],
         [(o.name, list(o.shape)) for o in session.get_outputs()],
     )
-    batch = session.get_inputs()[0].shape[0]
-    logger.info(
-        "loaded model %s from %s on %s, batch %s",
-        name,
-        path,
-        ", ".join(session.get_providers()),
-        batch if isinstance(batch, int) else "dynamic",
-    )
+    log_batching(name, path, session, settings.dynamic_batch, verdict)
     return ModelSession(name=name, path=path, session=session)
 
 

@@ -52,6 +52,10 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "bad_input": ("One of the files cannot be used.", f"Check that you picked the right files ({FORMATS})."),
     "bad_option": ("One of the settings cannot be used.", "Go back to the defaults and try again."),
+    "encoder_unavailable": (
+        "This server cannot write videos with the chosen encoder.",
+        "Choose another encoder (the list shows the ones this server has), or leave it at its default.",
+    ),
     "bad_request": ("The request was not understood.", "Reload the page and try again."),
     "model_missing": (
         "A model this needs is not installed on this server.",
@@ -93,6 +97,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Files are kept for a limited time: pick them again and start a new swap.",
     ),
     "internal_error": ("Something went wrong on the server.", RETRY),
+    "no_gpu": (
+        "The server was asked to use a GPU it does not have.",
+        "Tell whoever runs this server: its workers need a GPU or a CPU setting.",
+    ),
     "unauthorized": (
         "This server needs an API key.",
         "Paste the key you were given under \u201cAPI key\u201d at the top of the page, then start again.",

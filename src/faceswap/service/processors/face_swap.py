@@ -213,13 +213,16 @@ async def _video(run: TaskRun, inputs: Inputs, media: str) -> dict[str, Any]:
 
 def _swap_video(run: TaskRun, inputs: Inputs, source: Path, output: Path) -> dict[str, Any]:
     from faceswap.engine.upscale import check_upscaled_size
-    from faceswap.video.options import VideoOptions, parse_resolution
+    from faceswap.video.options import VideoOptions, parse_resolution, with_settings
     from faceswap.video.pixels import target_size
     from faceswap.video.probe import probe
     from faceswap.video.swap import VideoSwapRequest, swap_video
 
     wf = run.task.wf
-    video_options = VideoOptions(resolution=parse_resolution(wf.resolution), preset="veryfast")
+    given = VideoOptions(
+        resolution=parse_resolution(wf.resolution), preset="veryfast", encoder=wf.video_encoder
+    )
+    video_options = with_settings(given, run.worker.settings.video)
     upscale = upscale_step(run)
     if upscale is not None:
         width, height = target_size(probe(source).display_size, video_options.resolution)

@@ -35,6 +35,7 @@ from faceswap.choices import (
     TaskStatus,
     UpscaleName,
     VideoContainer,
+    VideoEncoderName,
     Workflow,
     choices,
 )
@@ -44,6 +45,7 @@ from faceswap.engine.options import SwapOptions
 from faceswap.errors import BadOptionError
 from faceswap.service.queue.lifecycle import TERMINAL as TERMINAL_STATES
 from faceswap.service.queue.lifecycle import State
+from faceswap.video.options import check_encoder
 
 ComfyWorkflowName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
 """Any other workflow name is a ComfyUI workflow (docs/comfyui.md): its API-format graph is
@@ -135,6 +137,11 @@ class WfJson(FaceSelection):
     face_mode: FaceMode | None = None
     reference_url: str | None = None
     resolution: str | None = Field(default=None, description="video output WIDTHxHEIGHT")
+    video_encoder: VideoEncoderName | None = Field(
+        default=None,
+        description="video: H.264/HEVC encoder of an mp4/mov/mkv output; default from settings (libx264); "
+        "one this server's build lacks is refused (encoder_unavailable)",
+    )
     model: EngineName | None = Field(default=None, description="swap engine; default from settings")
     enhancer: EnhancerName | None = None
     landmarker: LandmarkerName | None = Field(
@@ -263,6 +270,8 @@ class TaskCreate(BaseModel):
         try:
             wf.swap_options()
             wf.face_filters()
+            if wf.video_encoder is not None:
+                check_encoder(wf.video_encoder)
         except BadOptionError as exc:
             raise ValueError(exc.message) from exc
         return self

@@ -4,7 +4,7 @@ error table (:mod:`faceswap.service.api.error_table`) clients show errors from."
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from faceswap.choices import (
     DetectorAngle,
@@ -27,6 +27,7 @@ from faceswap.choices import (
     SwapperName,
     UpscaleName,
     VideoContainer,
+    VideoEncoderName,
     angle_choices,
     choices,
 )
@@ -37,6 +38,7 @@ from faceswap.service.api.envelope import Envelope
 from faceswap.service.api.error_table import ErrorEntry, error_table
 from faceswap.service.api.model_availability import model_choices
 from faceswap.service.api.swapper_options import swapper_options
+from faceswap.video.options import available_encoders
 
 router = APIRouter(prefix="/api", tags=["options"])
 
@@ -91,6 +93,10 @@ class AuthOptions(BaseModel):
 
 
 class Options(BaseModel):
+    """Every choice a client can offer; a field the route gives that is not declared here is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
     engine: list[EngineName]
     swappers: list[SwapperOption]
     models: dict[str, dict[str, Availability]] = Field(
@@ -102,6 +108,7 @@ class Options(BaseModel):
     detector_angles: list[DetectorAngle]
     image_format: list[ImageFormat]
     video_format: list[VideoContainer]
+    video_encoder: list[VideoEncoderName] = Field(description="the video encoders this build has")
     pixel_boost: list[PixelBoost]
     mask_types: list[MaskType]
     mask_regions: list[FaceRegion]
@@ -142,6 +149,7 @@ async def options(settings: AppSettings, keys_required: KeysRequired) -> Envelop
                 "detector_angles": list(angle_choices()),
                 "image_format": list(choices(ImageFormat)),
                 "video_format": list(choices(VideoContainer)),
+                "video_encoder": available_encoders(),
                 "pixel_boost": list(choices(PixelBoost)),
                 "mask_types": list(choices(MaskType)),
                 "mask_regions": list(choices(FaceRegion)),

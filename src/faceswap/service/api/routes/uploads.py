@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from saq.job import Status
 
 from faceswap.choices import MediaType
@@ -35,6 +35,8 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 class UploadedInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     file_id: str = Field(description="names the file in a task's inputs (`source_url`, `target_url` ...)")
     key: str = Field(description="where it is stored (`uploads/...`)")
     media_type: MediaType
