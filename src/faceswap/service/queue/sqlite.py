@@ -137,9 +137,6 @@ class SqliteQueue(LifecycleQueue):
     ) -> R:
         return await asyncio.wrap_future(self._submit(fn, *args, **kwargs))
 
-    def _edit(self, blob: store.Blob, **fields: t.Any) -> store.Blob:
-        return self._dump({**self._load(blob), **fields})
-
     def _job(self, blob: store.Blob, status: str) -> Job:
         job = self.deserialize(blob, status)
         assert job is not None
