@@ -5,8 +5,8 @@ worker runs anywhere), so nothing else would sweep. When the worker routes are e
 therefore, every second, makes due retries ready (``Queue.schedule``, as SAQ workers do), and every
 ``service.sweep_interval_s``:
 
-1. finishes ``aborted`` (CANCELLED) every cancelled task a remote worker holds, so a cancel takes
-   effect even if that worker died (a live one learns it from its next heartbeat answer);
+1. ends CANCELLED every ``cancelling`` task a remote worker holds (the lifecycle's ``stop``), so a
+   cancel takes effect even if that worker died (a live one learns it from its next heartbeat answer);
 2. runs the queue's own ``sweep``, which re-queues (or fails ``worker_lost``) running jobs that were
    not touched for their ``heartbeat``: remote leases that stopped heartbeating, and local workers'
    jobs alike. Each backend lets one process sweep at a time, so API replicas and workers do not
@@ -37,7 +37,7 @@ SCHEDULE_EVERY_S = 1.0
 
 
 async def end_cancelled_leases(leases: Leases) -> int:
-    """Finishes the cancelled tasks remote workers hold; returns how many."""
+    """Ends CANCELLED the cancelling tasks remote workers hold; returns how many."""
     ended = 0
     async for job in leases.queue.iter_jobs([Status.ABORTING]):
         if is_remote(job):
