@@ -23,12 +23,15 @@ from faceswap.errors import BadOptionError, NoGpuError
 SMI = ["GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-a)", "GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-b)"]
 CHILD = """
 import signal, sys, time, pathlib
-out = pathlib.Path(sys.argv[1])
-out.write_text("started")
-if sys.argv[2] != "wait":
-    sys.exit(int(sys.argv[2]))
-signal.signal(signal.SIGTERM, lambda *_: (out.write_text("stopped"), sys.exit(0)))
+out, behaviour, count = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 deadline = time.monotonic() + 60  # a parent that failed to stop it leaves no process for long
+if behaviour != "wait":  # exit once every other child is up, so the parent has all of them to stop
+    marks = [out.parent / str(i) for i in range(count) if out.parent / str(i) != out]
+    while not all(m.exists() for m in marks) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sys.exit(int(behaviour))
+signal.signal(signal.SIGTERM, lambda *_: (out.write_text("stopped"), sys.exit(0)))
+out.write_text("started")
 while time.monotonic() < deadline:
     time.sleep(0.05)
 """
@@ -36,7 +39,8 @@ PARENT = """
 import logging, sys
 from faceswap.cli.supervise import Child, supervise
 logging.basicConfig(level=logging.INFO)
-children = [Child(f"gpu {i}", [sys.executable, "-c", sys.argv[1], f"{sys.argv[2]}/{i}", a])
+n = len(sys.argv[3:])
+children = [Child(f"gpu {i}", [sys.executable, "-c", sys.argv[1], f"{sys.argv[2]}/{i}", a, str(n)])
             for i, a in enumerate(sys.argv[3:])]
 sys.exit(supervise(children, poll_s=0.05))
 """

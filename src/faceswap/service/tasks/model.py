@@ -45,7 +45,6 @@ from faceswap.engine.options import SwapOptions
 from faceswap.errors import BadOptionError
 from faceswap.service.queue.lifecycle import TERMINAL as TERMINAL_STATES
 from faceswap.service.queue.lifecycle import State
-from faceswap.video.options import check_encoder
 
 ComfyWorkflowName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
 """Any other workflow name is a ComfyUI workflow (docs/comfyui.md): its API-format graph is
@@ -140,7 +139,8 @@ class WfJson(FaceSelection):
     video_encoder: VideoEncoderName | None = Field(
         default=None,
         description="video: H.264/HEVC encoder of an mp4/mov/mkv output; default from settings (libx264); "
-        "one this server's build lacks is refused (encoder_unavailable)",
+        "a worker whose build lacks it fails the task encoder_unavailable (GET /api/options lists the "
+        "workers' encoders)",
     )
     model: EngineName | None = Field(default=None, description="swap engine; default from settings")
     enhancer: EnhancerName | None = None
@@ -270,8 +270,6 @@ class TaskCreate(BaseModel):
         try:
             wf.swap_options()
             wf.face_filters()
-            if wf.video_encoder is not None:
-                check_encoder(wf.video_encoder)
         except BadOptionError as exc:
             raise ValueError(exc.message) from exc
         return self

@@ -37,6 +37,8 @@ RETRIES_META: Final = "retries"
 """How many times a client retried the task (``POST /api/tasks/{id}/retry``)."""
 PREVIEW_META: Final = "preview"
 """Set on the job of a preview (``POST /api/preview``): a short task left out of task lists."""
+VIDEO_ENCODERS_META: Final = "video_encoders"
+"""What a queue worker tells in its worker info: the video encoders its PyAV build has."""
 RETRYABLE: Final[frozenset[TaskStatus]] = frozenset({"FAILED", "CANCELLED"})
 """The statuses a client may retry a task from."""
 

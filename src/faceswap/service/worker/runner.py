@@ -21,11 +21,12 @@ from faceswap.service.processors.context import WorkerContext
 from faceswap.service.queue import open_queue
 from faceswap.service.queue.owned import LifecycleQueue
 from faceswap.service.task_events import task_events
-from faceswap.service.tasks.records import TASK_FUNCTION
+from faceswap.service.tasks.records import TASK_FUNCTION, VIDEO_ENCODERS_META
 from faceswap.service.worker.run import after_process, run_task
 from faceswap.service.worker.saq_worker import TaskWorker
 from faceswap.storage.base import Storage
 from faceswap.storage.open import storage_from_settings
+from faceswap.video.options import available_encoders
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def build_worker(
         ),
         dequeue_timeout=DEQUEUE_WAIT_S,
         shutdown_grace_period_s=service.image_timeout_s,
-        metadata={"kind": "faceswap"},
+        metadata={"kind": "faceswap", VIDEO_ENCODERS_META: available_encoders()},
     )
     if not handle_signals:
         worker.SIGNALS = []  # the host process (uvicorn) owns the signals and stops the worker

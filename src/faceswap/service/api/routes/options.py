@@ -3,6 +3,9 @@ error table (:mod:`faceswap.service.api.error_table`) clients show errors from."
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,12 +36,12 @@ from faceswap.choices import (
 )
 from faceswap.engine.face_filters import AGE_BUCKETS, AGE_LIMIT
 from faceswap.engine.options import SwapOptions
-from faceswap.service.api.deps import AppSettings, KeysRequired
+from faceswap.service.api.deps import AppSettings, KeysRequired, ProcessState
 from faceswap.service.api.envelope import Envelope
 from faceswap.service.api.error_table import ErrorEntry, error_table
 from faceswap.service.api.model_availability import model_choices
 from faceswap.service.api.swapper_options import swapper_options
-from faceswap.video.options import available_encoders
+from faceswap.service.tasks.records import VIDEO_ENCODERS_META
 
 router = APIRouter(prefix="/api", tags=["options"])
 
@@ -108,7 +111,10 @@ class Options(BaseModel):
     detector_angles: list[DetectorAngle]
     image_format: list[ImageFormat]
     video_format: list[VideoContainer]
-    video_encoder: list[VideoEncoderName] = Field(description="the video encoders this build has")
+    video_encoder: list[VideoEncoderName] = Field(
+        description="the video encoders the running queue workers' builds have (every one when no worker "
+        "reports; a worker without the one a task asks for fails it encoder_unavailable)"
+    )
     pixel_boost: list[PixelBoost]
     mask_types: list[MaskType]
     mask_regions: list[FaceRegion]
@@ -130,13 +136,29 @@ class Options(BaseModel):
     )
 
 
+def workers_encoders(workers: Iterable[Mapping[str, Any]]) -> list[VideoEncoderName]:
+    """The video encoders any running queue worker reports (they import PyAV; the API does not), in
+    declaration order; every declared one when none reports (remote workers do not)."""
+    reported: set[str] = set()
+    for worker in workers:
+        metadata = worker.get("metadata")
+        found = metadata.get(VIDEO_ENCODERS_META) if isinstance(metadata, Mapping) else None
+        if isinstance(found, list):
+            reported.update(str(name) for name in found)
+    declared: list[VideoEncoderName] = list(choices(VideoEncoderName))  # type: ignore[arg-type]
+    return [name for name in declared if name in reported] if reported else declared
+
+
 @router.get(
     "/options",
     summary="The choices of engine, enhancer, upscale, face mode, landmarker, detector angles and output "
     "formats",
 )
-async def options(settings: AppSettings, keys_required: KeysRequired) -> Envelope[Options]:
+async def options(
+    settings: AppSettings, keys_required: KeysRequired, state: ProcessState
+) -> Envelope[Options]:
     engine = settings.engine
+    workers = (await state.queue.info())["workers"]
     return Envelope(
         data=Options.model_validate(
             {
@@ -149,7 +171,7 @@ async def options(settings: AppSettings, keys_required: KeysRequired) -> Envelop
                 "detector_angles": list(angle_choices()),
                 "image_format": list(choices(ImageFormat)),
                 "video_format": list(choices(VideoContainer)),
-                "video_encoder": available_encoders(),
+                "video_encoder": workers_encoders(workers.values()),
                 "pixel_boost": list(choices(PixelBoost)),
                 "mask_types": list(choices(MaskType)),
                 "mask_regions": list(choices(FaceRegion)),
