@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.service.conftest import ASTRONAUT, GRACE
 from tests.service.live import Live, wait_status
@@ -130,13 +131,13 @@ def test_copy_link_on_the_result_page_and_in_the_panel(context: Any, live: Live,
     link = f"{live.url}/#/task/{photo_task}"
     button = page.locator("main").get_by_role("button", name="Copy link to Grace")
     button.click()
-    assert button.inner_text() == "Copied"
+    expect(button).to_have_text("Copied")  # set once the clipboard write resolves
     assert page.evaluate("navigator.clipboard.readText()") == link
     page.evaluate("navigator.clipboard.writeText('')")
     page.goto("/#/photo")  # the panel's own button, from another page
     row = page.locator(f".task[data-task-id='{photo_task}']")
     row.get_by_role("button", name="Copy link to Grace").click()
-    assert row.locator(".copy-link").inner_text() == "Copied"
+    expect(row.locator(".copy-link")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == link
     page.wait_for_function(
         f"document.querySelector(\".task[data-task-id='{photo_task}'] .copy-link\").textContent === 'Copy link'"
