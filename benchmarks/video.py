@@ -191,18 +191,23 @@ def run(
     }
 
 
-def decode_only(clip: Path, hardware: bool) -> dict[str, Any]:
-    """Frames/s of decoding alone (to upright BGR frames, as the pipeline hands them on)."""
-    info = probe(clip)
-    started = time.perf_counter()
-    count = sum(1 for _ in read_frames(info, VideoOptions(hardware_decode=hardware)))
-    elapsed = time.perf_counter() - started
+def frame_rate(count: int, elapsed: float) -> dict[str, Any]:
+    """A frames/s figure: ``count`` frames in ``elapsed`` seconds."""
     return {
         "value": round(count / elapsed, 2),
         "unit": "frames/s",
         "frames": count,
         "elapsed_s": round(elapsed, 3),
     }
+
+
+def decode_only(clip: Path, hardware: bool) -> dict[str, Any]:
+    """Frames/s of decoding alone (to upright BGR frames, as the pipeline hands them on)."""
+    info = probe(clip)
+    started = time.perf_counter()
+    count = sum(1 for _ in read_frames(info, VideoOptions(hardware_decode=hardware)))
+    elapsed = time.perf_counter() - started
+    return frame_rate(count, elapsed)
 
 
 def encode_only(clip: Path, out: Path, options: VideoOptions) -> dict[str, Any]:
@@ -219,12 +224,7 @@ def encode_only(clip: Path, out: Path, options: VideoOptions) -> dict[str, Any]:
     encoder.run(channel)
     elapsed = time.perf_counter() - started
     count = encoder.result.frames
-    return {
-        "value": round(count / elapsed, 2),
-        "unit": "frames/s",
-        "frames": count,
-        "elapsed_s": round(elapsed, 3),
-    }
+    return frame_rate(count, elapsed)
 
 
 def replica_models(folder: Path, size: tuple[int, int], standins: bool, fp16: bool) -> dict[str, Path]:
@@ -301,13 +301,7 @@ def peers_way(clip: Path, out: Path, process: FrameSwapper, preset: VideoPreset)
             count += 1
         container.mux(stream.encode(None))
     elapsed = time.perf_counter() - started
-    return {
-        "value": round(count / elapsed, 2),
-        "unit": "frames/s",
-        "frames": count,
-        "elapsed_s": round(elapsed, 3),
-        "faces_swapped": process.stats.faces_swapped,
-    }
+    return {**frame_rate(count, elapsed), "faces_swapped": process.stats.faces_swapped}
 
 
 def our_way(clip: Path, out: Path, engine: Engine, options: VideoOptions) -> dict[str, Any]:
