@@ -271,8 +271,8 @@ class Leases:
         attempt = attempt_name(job)  # before a retry hands the job the next claim's id
         if job.retryable:
             await self.queue.retry(job, error=message)
-            written = await self.queue.job(task_id)
-            written = written if written is not None and attempt_of(written) == attempt_of(job) else None
+            stored = await self.queue.job(task_id)
+            written = stored if stored is not None and attempt_of(stored) == attempt_of(job) else None
         else:
             written = await self.queue.end(job, Status.FAILED, error=message)
         await self._settled(job, written, attempt)
@@ -282,8 +282,9 @@ class Leases:
     async def _settled(self, job: Job, written: Job | None, attempt: str) -> None:
         """Deletes what ``attempt`` leaves behind, then says why a refused end of it did not count:
         ``cancelled`` when a cancel came first (the task ends CANCELLED), ``attempt_superseded`` when it
-        was swept or leased again between the lease check and the write."""
-        stored = await self.queue.job(job.key)
+        was swept or leased again between the lease check and the write. ``written`` is the job as
+        stored by that end; the store is read again only when the end was refused."""
+        stored = written if written is not None else await self.queue.job(job.key)
         await self._tidy(stored, attempt, job.key)
         if written is not None and state_of(written) == "cancelled":
             raise CancelledError(f"task {job.key} was cancelled; this result is dropped")

@@ -90,5 +90,6 @@ def decide(stored: Job | None, event: Event, attempt: str | None, write: Job) ->
         write.error = stored.error
     if landed == "cancelled" and event != "cancel":
         write.result = None
-        write.error = stored.error if event != "stop" or write.error is None else write.error
+        if event != "stop" or write.error is None:  # a stop keeps the error it ends with
+            write.error = stored.error
     return write

@@ -57,16 +57,16 @@ class LifecycleQueue(Queue):
     announces the claim through :meth:`_announce`.
     """
 
-    _listeners: list[Listener]
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._listeners: list[Listener] = []
 
     def on_transition(self, listener: Listener) -> None:
         """Calls ``listener`` after each transition this queue instance writes (a claim included)."""
-        if not hasattr(self, "_listeners"):
-            self._listeners = []
         self._listeners.append(listener)
 
     def listeners(self) -> tuple[Listener, ...]:
-        return tuple(getattr(self, "_listeners", ()))
+        return tuple(self._listeners)
 
     async def _announce(self, transition: Transition) -> None:
         for listener in self.listeners():
@@ -177,6 +177,3 @@ class LifecycleQueue(Queue):
         written = await self.cancel(job.key, error)
         if written is not None:
             job.replace(written)
-
-    async def finish_abort(self, job: Job) -> None:
-        await self.finish(job, Status.ABORTED, error=job.error)

@@ -19,7 +19,6 @@ from faceswap.errors import (
     BadOptionError,
     ConflictError,
     NotFoundError,
-    QueueUnavailableError,
     TaskNotRetryableError,
     TaskTimeoutError,
 )
@@ -173,17 +172,12 @@ class TaskClient:
         task = task_from_job(job)
         if is_terminal(task.status):
             raise ConflictError(f"task {task_id} is already {task.status}; nothing to cancel")
-        cancelled = await self._lifecycle().cancel(task_id, CANCEL_MESSAGE)
+        cancelled = await self.queue.cancel(task_id, CANCEL_MESSAGE)
         if cancelled is None:
             now = await self.get(task_id)
             raise ConflictError(f"task {task_id} is already {now.status}; nothing to cancel")
         logger.info("task %s: cancel requested (was %s)", task_id, task.status)
         return task_from_job(cancelled)
-
-    def _lifecycle(self) -> LifecycleQueue:
-        if not isinstance(self.queue, LifecycleQueue):
-            raise QueueUnavailableError(f"the queue {type(self.queue).__name__} has no task lifecycle")
-        return self.queue
 
     async def retry(
         self, task_id: str, *, check: Callable[[TaskCreate], Awaitable[None]] | None = None
@@ -202,7 +196,7 @@ class TaskClient:
             )
         if check is not None:
             await check(TaskCreate.model_validate((job.kwargs or {})["task"]))
-        if not await self._lifecycle().requeue(retried(job, self.settings.retries), attempt_of(job)):
+        if not await self.queue.requeue(retried(job, self.settings.retries), attempt_of(job)):
             raise TaskNotRetryableError(f"task {task_id} changed meanwhile (another retry?); look again")
         logger.info("task %s: retried by the client (was %s)", task_id, task.status)
         return await self.get(task_id)
