@@ -116,15 +116,21 @@ def group_photo(tmp_path: Path) -> Path:
     return path
 
 
-def changed_halves(page: Any, group_photo: Path, tmp_path: Path) -> tuple[float, float]:
-    """Downloads the result shown on ``page`` and says what share of :func:`group_photo`'s left (the
-    astronaut) and right (Grace Hopper) halves changed."""
+def changed_pixels(page: Any, original_photo: Path, tmp_path: Path) -> np.ndarray:
+    """Downloads the result shown on ``page``: where its grey levels differ from ``original_photo``'s by
+    more than 24 (a boolean image)."""
     with page.expect_download() as info:
         page.get_by_role("link", name="Download the result").click()
     saved = tmp_path / "result.png"
     info.value.save_as(saved)
     result = np.asarray(Image.open(saved).convert("L"), dtype=np.int16)
-    original = np.asarray(Image.open(group_photo).convert("L"), dtype=np.int16)
-    changed = np.abs(result - original) > 24
+    original = np.asarray(Image.open(original_photo).convert("L"), dtype=np.int16)
+    return np.abs(result - original) > 24
+
+
+def changed_halves(page: Any, group_photo: Path, tmp_path: Path) -> tuple[float, float]:
+    """Downloads the result shown on ``page`` and says what share of :func:`group_photo`'s left (the
+    astronaut) and right (Grace Hopper) halves changed."""
+    changed = changed_pixels(page, group_photo, tmp_path)
     split = Image.open(ASTRONAUT).width + GAP // 2
     return float(changed[:, :split].mean()), float(changed[:, split:].mean())
