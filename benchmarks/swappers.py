@@ -9,7 +9,10 @@ source crop), alignment at the model's size, normalisation, reading the output b
 Prints one JSON line per swapper: the wall time outside the model (median over ``--repeat`` swaps, the
 minimum beside it; the swappers take turns within each repetition), the calling thread's CPU time outside
 the model (``cpu_ms``: steadier on a shared machine, complete with ``--opencv-threads 1``), the model's
-wall time and the ratios to inswapper_128's figures (goal: at most 1.5). See docs/benchmarks.md.
+wall time and the ratios to inswapper_128's figures (goal: at most 1.5). ``floor_cpu_ms`` is the pixel
+work no pipeline at that crop size can skip (the crop warped out and back, an image source's crop), and
+``floor_ratio`` the least ``cpu_ratio`` that leaves: inswapper's cost with its floor swapped for this
+swapper's. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 
 from faceswap.choices import EmbeddingConverterName, SwapperName, choices
 from faceswap.config import EngineSettings
+from faceswap.engine.geometry import invert_matrix, paste_box, warp_face
 from faceswap.engine.onnx.session import open_session
 from faceswap.engine.onnx.swap_sources import EmbeddingConverter
 from faceswap.engine.onnx.swapper import OnnxSwapper, load_swapper
@@ -74,17 +78,39 @@ def build(directory: Path, name: SwapperName, clock: ModelClock) -> OnnxSwapper:
     return load_swapper(model, spec, converter)
 
 
+def floor_ms(
+    swapper: OnnxSwapper, frame: np.ndarray, face: Face, person: Identity, options: SwapOptions, fresh: bool
+) -> float:
+    """CPU ms of the pixel work no pipeline of this swapper can skip: the target's crop warped out of the
+    frame at the crop size, warped back into its box in the frame and, for an image source with a new
+    identity (``fresh``), the source photo's crop warped out at the source size (the same OpenCV calls the swapper
+    makes, on the same data)."""
+    spec = swapper.spec
+    start = time.thread_time()
+    crop, matrix = warp_face(frame, face.kps, spec.template, options.crop_size(spec.size))
+    x0, y0, x1, y1 = paste_box(crop.shape[:2], matrix, frame.shape[:2])
+    inverse = invert_matrix(matrix)
+    inverse[:, 2] -= (x0, y0)
+    cv2.warpAffine(crop, inverse, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    if fresh and spec.source_template is not None and spec.source_size is not None:
+        photo = person.primary
+        warp_face(photo.image, photo.face.kps, spec.source_template, spec.source_size)
+    return (time.thread_time() - start) * 1000.0
+
+
 def measure(
     swappers: dict[str, tuple[OnnxSwapper, ModelClock, SwapOptions]], repeat: int, warmup: int, reuse: bool
 ) -> dict[str, dict[str, float]]:
-    """Median and minimum ms outside the model per swap, and the median model ms. The swappers take turns
-    within each repetition, so a busy neighbour on a shared machine slows all of them alike. ``reuse``:
-    one identity for every swap (a video, or the further faces of one photo) instead of a new one each."""
+    """Median and minimum ms outside the model per swap, the median model ms and the median floor (see
+    :func:`floor_ms`, taken right after each swap). The swappers take turns within each repetition, so a
+    busy neighbour on a shared machine slows all of them alike. ``reuse``: one identity for every swap (a
+    video, or the further faces of one photo) instead of a new one each."""
     frame, face = frame_and_face()
     source = identity()
     outside: dict[str, list[float]] = {name: [] for name in swappers}
     cpu: dict[str, list[float]] = {name: [] for name in swappers}
     model: dict[str, list[float]] = {name: [] for name in swappers}
+    floor: dict[str, list[float]] = {name: [] for name in swappers}
     for number in range(warmup + repeat):
         for name, (swapper, clock, options) in swappers.items():
             # a new identity per swap, as for one photo (an image source crops its photo every time)
@@ -94,16 +120,19 @@ def measure(
             swapper.swap(frame, face, person, options)
             total = (time.perf_counter() - start) * 1000.0
             cpu_total = (time.thread_time() - cpu_start) * 1000.0
+            unskippable = floor_ms(swapper, frame, face, person, options, fresh=not reuse)
             if number >= warmup:
                 outside[name].append(total - clock.ms)
                 cpu[name].append(cpu_total - clock.cpu_ms)
                 model[name].append(clock.ms)
+                floor[name].append(unskippable)
     return {
         name: {
             "outside_model_ms": statistics.median(outside[name]),
             "outside_model_min_ms": min(outside[name]),
             "outside_model_cpu_ms": statistics.median(cpu[name]),
             "model_ms": statistics.median(model[name]),
+            "floor_cpu_ms": statistics.median(floor[name]),
         }
         for name in swappers
     }
@@ -154,6 +183,7 @@ def main(
         results = measure(built, repeat, warmup, identity_mode == "reused")
     base = results["inswapper_128"]["outside_model_ms"]
     base_cpu = results["inswapper_128"]["outside_model_cpu_ms"]
+    base_floor = results["inswapper_128"]["floor_cpu_ms"]
     for name, figures in results.items():
         spec = SWAPPERS[cast(SwapperName, name)]
         line = {
@@ -171,6 +201,9 @@ def main(
             "ratio": round(figures["outside_model_ms"] / base, 3),
             "cpu_ms": round(figures["outside_model_cpu_ms"], 3),
             "cpu_ratio": round(figures["outside_model_cpu_ms"] / base_cpu, 3),
+            "floor_cpu_ms": round(figures["floor_cpu_ms"], 3),
+            # everything but the floor as cheap as inswapper's: the least cpu_ratio this crop size allows
+            "floor_ratio": round((base_cpu - base_floor + figures["floor_cpu_ms"]) / base_cpu, 3),
             "opencv_threads": cv2.getNumThreads(),
             "goal": "<= 1.5",
             "frame": f"{WIDTH}x{HEIGHT}",

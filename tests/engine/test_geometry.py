@@ -16,6 +16,8 @@ from faceswap.engine.geometry import (
     letterbox,
     paste_back,
     paste_box,
+    paste_mask,
+    stretch,
     transform_points,
     warp_face,
 )
@@ -65,6 +67,42 @@ def test_feather_mask_is_soft_and_zero_at_the_edges() -> None:
     assert 0.05 < mask[64, 12] < 0.95  # a gradient, not a hard step
     padded = feather_mask(128, padding=(30.0, 0.0, 0.0, 0.0))
     assert padded[20, 64] < 0.05 < mask[20, 64]
+
+
+@pytest.mark.parametrize(("size", "side"), [(128, 128), (256, 128), (512, 128), (1024, 128), (2048, 128)])
+def test_paste_mask_is_the_feather_mask_at_a_lower_resolution(size: int, side: int) -> None:
+    small = paste_mask(size)
+    assert small.shape == (side, side)
+    assert not small.flags.writeable
+    assert small is paste_mask(size)
+    # a hard edge (no blur) would smear over a coarse mask's pixels: kept at full size
+    assert paste_mask(size, 0.0).shape == (size, size)
+
+
+def test_stretch_lines_up_pixel_centres() -> None:
+    identity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert stretch(identity, (128, 128), (128, 128)) is identity
+    # a 128 px mask over a 512 px crop: its pixel m covers the crop's 4m .. 4m + 3, centred on 4m + 1.5
+    matrix = stretch(identity, (512, 512), (128, 128))
+    corners = transform_points(np.array([[0.0, 0.0], [127.0, 127.0], [-0.5, -0.5]]), matrix)
+    np.testing.assert_allclose(corners, [[1.5, 1.5], [509.5, 509.5], [-0.5, -0.5]], atol=1e-6)
+
+
+@pytest.mark.parametrize("size", [256, 512, 1024])
+@pytest.mark.parametrize("box", [150, 700])
+def test_paste_back_through_the_coarse_mask_matches_the_full_one(size: int, box: int) -> None:
+    """White pasted on black through each mask, rotated, shrunk and enlarged: the result is 255 times the
+    warped weight, so the two agree to 255 x 0.015 levels, and on average to a twentieth of a level."""
+    angle, scale = np.deg2rad(23.0), size / box
+    rotation = scale * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    matrix = np.column_stack([rotation, [-40.0 * scale, 25.0]])
+    frame = np.zeros((box * 2, box * 2, 3), np.uint8)
+    white = np.full((size, size, 3), 255, np.uint8)
+    full = paste_back(frame, white, feather_mask(size), matrix).astype(int)
+    coarse = paste_back(frame, white, paste_mask(size), matrix).astype(int)
+    assert full.max() == 255
+    assert np.abs(full - coarse).max() <= 4
+    assert np.abs(full - coarse).mean() < 0.05
 
 
 def test_paste_back_of_the_unchanged_crop_reproduces_the_frame(astronaut: np.ndarray) -> None:

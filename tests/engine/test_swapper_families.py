@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from faceswap.choices import EmbeddingConverterName, SwapperName
 from faceswap.config import EngineSettings
-from faceswap.engine.geometry import feather_mask, paste_back_all
+from faceswap.engine.geometry import paste_back_all, paste_mask
 from faceswap.engine.onnx.session import open_session
 from faceswap.engine.onnx.swap_sources import EmbeddingConverter
 from faceswap.engine.onnx.swapper import OnnxSwapper, load_swapper
@@ -156,7 +156,7 @@ class Case:
         crop, matrix = ref_warp(self.frame, self.target.kps, template, size)
         y = ref_forward(self.weights, ref_prepare(crop, mean, std, rgb), source)
         swapped = ref_post(y, mean, std, denormalise)
-        return paste_back_all([self.frame], [swapped], feather_mask(size, 0.3), [matrix])[0]
+        return paste_back_all([self.frame], [swapped], paste_mask(size, 0.3), [matrix])[0]
 
 
 def differs(a: np.ndarray, b: np.ndarray) -> float:

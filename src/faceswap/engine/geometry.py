@@ -130,6 +130,40 @@ def feather_mask(
     return mask
 
 
+PASTE_MASK_SIZE = 128
+"""The least side of a :func:`paste_mask`."""
+
+PASTE_MASK_EDGE = 4.0
+"""The least width (the blur's sigma, in its own pixels) of a :func:`paste_mask`'s soft edge."""
+
+
+@functools.lru_cache(maxsize=32)
+def paste_mask(
+    size: int, blur: float = 0.3, padding: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+) -> Mask:
+    """:func:`feather_mask` as pasting back takes it: area-averaged down by the largest power of two that
+    leaves at least :data:`PASTE_MASK_SIZE` px and a soft edge at least :data:`PASTE_MASK_EDGE` px wide
+    (a hard edge, ``blur`` 0, keeps the full size). :func:`paste_back` stretches a mask to its crop; a
+    smooth mask loses nothing by it (weights within 0.015 of the full mask's), and a 512 px crop's paste
+    back reads a 64 KiB mask instead of 1 MiB. Read-only."""
+    mask = feather_mask(size, blur, padding)
+    sigma = size * 0.5 * blur * 0.25
+    factor = 1
+    while (
+        size % (factor * 2) == 0
+        and size // (factor * 2) >= PASTE_MASK_SIZE
+        and sigma / (factor * 2) >= PASTE_MASK_EDGE
+    ):
+        factor *= 2
+    if factor == 1:
+        return mask
+    small = np.asarray(
+        cv2.resize(mask, (size // factor, size // factor), interpolation=cv2.INTER_AREA), np.float32
+    )
+    small.flags.writeable = False
+    return small
+
+
 def _feather_mask(size: int, blur: float, padding: tuple[float, float, float, float]) -> Mask:
     blur_amount = int(size * 0.5 * blur)
     edge = max(blur_amount // 2, 1)
@@ -190,7 +224,11 @@ def paste_back_into(frame: ImageBGR, crop: ImageBGR, mask: Mask, matrix: Matrix)
     box_size = (x1 - x0, y1 - y0)
     warped = cv2.warpAffine(crop, inverse, box_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     weight = cv2.warpAffine(
-        np.asarray(mask, np.float32), inverse, box_size, flags=cv2.INTER_LINEAR, borderValue=0.0
+        np.asarray(mask, np.float32),
+        stretch(inverse, crop.shape[:2], mask.shape[:2]),
+        box_size,
+        flags=cv2.INTER_LINEAR,
+        borderValue=0.0,
     )
     np.clip(weight, 0.0, 1.0, out=weight)
     # region + (warped - region) * weight in float32, rounded to the nearest (even) level: the textbook
@@ -200,6 +238,17 @@ def paste_back_into(frame: ImageBGR, crop: ImageBGR, mask: Mask, matrix: Matrix)
     difference = cv2.subtract(warped, region, dtype=cv2.CV_32F)
     cv2.multiply(difference, cv2.cvtColor(weight, cv2.COLOR_GRAY2BGR), dst=difference)
     np.copyto(region, cv2.add(difference, region, dtype=cv2.CV_8U))
+
+
+def stretch(matrix: Matrix, crop_shape: tuple[int, ...], mask_shape: tuple[int, ...]) -> Matrix:
+    """``matrix`` (crop -> frame) for a mask of ``mask_shape`` spread over a crop of ``crop_shape``: pixel
+    centres line up (mask pixel ``m`` covers crop ``(m + 0.5) / k - 0.5``, ``k`` = mask / crop side)."""
+    if crop_shape[:2] == mask_shape[:2]:
+        return matrix
+    scale = np.array([crop_shape[1] / mask_shape[1], crop_shape[0] / mask_shape[0]])
+    linear = matrix[:, :2] * scale
+    shift = matrix[:, :2] @ (0.5 * scale - 0.5) + matrix[:, 2]
+    return np.column_stack([linear, shift])
 
 
 def writable(frames: Sequence[ImageBGR], in_place: bool) -> list[ImageBGR]:

@@ -15,11 +15,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from faceswap.choices import WarpTemplateName
-from faceswap.engine.geometry import feather_mask, paste_back_all, warp_face
+from faceswap.engine.geometry import feather_mask, paste_back_all, paste_mask, warp_face
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
 from faceswap.engine.onnx.session import ModelSession, run_batched
 from faceswap.engine.onnx.signature import ENHANCER_WEIGHT
+from faceswap.engine.onnx.swap_pixels import normalize_swap_output, prepare_swap_crops
 from faceswap.engine.types import Face, ImageBGR
+from faceswap.models.swappers import SYMMETRIC
 
 MASK_BLUR = 0.3
 CODEFORMER_FIDELITY = 1.0
@@ -27,16 +29,15 @@ CODEFORMER_FIDELITY = 1.0
 
 
 def prepare_enhance_crops(crops: Sequence[ImageBGR]) -> NDArray[np.float32]:
-    """Nx3xSxS enhancer input of S x S BGR crops: RGB in [-1, 1]."""
-    rgb = np.stack(crops)[..., ::-1].astype(np.float32) / 127.5 - 1.0
-    return np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))
+    """Nx3xSxS enhancer input of S x S BGR crops: RGB in [-1, 1] (one OpenCV pass per plane, as a
+    swapper's)."""
+    return prepare_swap_crops(crops, *SYMMETRIC)
 
 
 def normalize_enhance_output(output: NDArray[Any]) -> list[ImageBGR]:
-    """The enhancer's Nx3xSxS RGB [-1, 1] output as S x S BGR uint8 crops."""
-    pixels = (np.clip(np.asarray(output, np.float32), -1.0, 1.0) + 1.0) * 127.5
-    bgr = np.rint(pixels.transpose(0, 2, 3, 1)[..., ::-1]).astype(np.uint8)
-    return [np.ascontiguousarray(crop) for crop in bgr]
+    """The enhancer's Nx3xSxS RGB [-1, 1] output as S x S BGR uint8 crops (clipped, rounded to the nearest
+    level; one OpenCV pass per plane, as a swapper's)."""
+    return normalize_swap_output(output, *SYMMETRIC, denormalise=True)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class OnnxEnhancer:
         (``in_place``: into ``frames[i]`` itself, as :meth:`InSwapper.swap_batch` does)."""
         if not frames:
             return []
-        mask = self.mask * np.float32(min(max(blend, 0.0), 1.0))
+        weight = np.float32(min(max(blend, 0.0), 1.0))
         if self.geometry is not None and self.geometry.supports(frames):
             constants = self._constants()
             return self.geometry.apply_model(
@@ -87,7 +88,7 @@ class OnnxEnhancer:
                 frames,
                 [f.kps for f in faces],
                 lambda _: constants,
-                mask,
+                self.mask * weight,
                 in_place=in_place,
             )
         warped = [
@@ -97,7 +98,11 @@ class OnnxEnhancer:
         if in_place and self.geometry is not None:
             self.geometry.uploads.forget()  # none kept for frames of mixed sizes, but to be sure
         return paste_back_all(
-            frames, normalize_enhance_output(output), mask, [m for _, m in warped], in_place
+            frames,
+            normalize_enhance_output(output),
+            paste_mask(self.size, self.mask_blur) * weight,
+            [m for _, m in warped],
+            in_place,
         )
 
     def enhance(self, frame: ImageBGR, face: Face, blend: float) -> ImageBGR:

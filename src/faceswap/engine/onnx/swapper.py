@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from faceswap.engine.geometry import feather_mask, paste_back_all, transform_points, warp_face
+from faceswap.engine.geometry import feather_mask, paste_back_all, paste_mask, transform_points, warp_face
 from faceswap.engine.landmarks68 import has_68
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels, crop_masks
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
@@ -131,7 +131,9 @@ class OnnxSwapper:
         crops = [crop for crop, _ in warped]
         swapped = self.swap_crops(crops, inputs)
         if options.box_only:
-            masks: NDArray[np.float32] | list[NDArray[np.float32]] = self._box_mask(options, size)
+            masks: NDArray[np.float32] | list[NDArray[np.float32]] = paste_mask(
+                size, options.mask_blur, options.mask_padding
+            )
         else:
             points = [crop_landmarks(t, m) for t, (_, m) in zip(targets, warped, strict=True)]
             masks = crop_masks(options, mask_models, crops, swapped, points)
@@ -139,11 +141,10 @@ class OnnxSwapper:
             self.geometry.uploads.forget()  # none kept for frames of mixed sizes, but to be sure
         return paste_back_all(frames, swapped, masks, [m for _, m in warped], in_place)
 
-    def _box_mask(self, options: SwapOptions, size: int | None = None) -> NDArray[np.float32]:
-        size = size or self.spec.size
-        if size == self.spec.size and options.mask_blur == self.mask_blur and not any(options.mask_padding):
+    def _box_mask(self, options: SwapOptions) -> NDArray[np.float32]:
+        if options.mask_blur == self.mask_blur and not any(options.mask_padding):
             return self.mask
-        return feather_mask(size, options.mask_blur, options.mask_padding)
+        return feather_mask(self.spec.size, options.mask_blur, options.mask_padding)
 
     def swap(
         self,
