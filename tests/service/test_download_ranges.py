@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from faceswap.service.api.app import create_app
-from faceswap.service.api.ranges import ByteRange, UnsatisfiableRangeError, in_range, parse_range
+from faceswap.service.api.ranges import ByteRange, UnsatisfiableRangeError, parse_range
+from faceswap.storage.chunks import within
 from tests.service.conftest import ASTRONAUT
 from tests.service.helpers import service_settings
 
@@ -26,16 +27,18 @@ def test_ranges_are_parsed_as_rfc_9110_says() -> None:
             parse_range(past, 100)
 
 
-async def test_the_bytes_of_a_range_come_from_any_chunking() -> None:
+async def test_a_span_of_a_stream_comes_from_any_chunking() -> None:
     data = bytes(range(256)) * 4
 
     async def chunks(size: int) -> AsyncIterator[bytes]:
         for at in range(0, len(data), size):
             yield data[at : at + size]
 
+    spans = [(300, 712), (0, 1), (0, None), (1000, None), (1023, 1024), (5, 5), (2000, None), (1000, 5000)]
     for size in (1, 7, 100, 5000):
-        got = b"".join([c async for c in in_range(chunks(size), ByteRange(300, 711, len(data)))])
-        assert got == data[300:712]
+        for start, stop in spans:
+            got = b"".join([c async for c in within(chunks(size), start, stop)])
+            assert got == data[start:stop], (size, start, stop)
 
 
 def test_a_download_serves_a_range(tmp_path: Path) -> None:

@@ -96,6 +96,28 @@ async def test_stream_yields_the_bytes_in_bounded_chunks(storage: Storage) -> No
     assert len(parts) >= 3
 
 
+async def test_stream_yields_a_span_of_the_bytes(storage: Storage) -> None:
+    noise = np.random.default_rng(5).integers(0, 255, (64, 64, 3), np.uint8)
+    ok, png = cv2.imencode(".png", noise)  # a real image: every backend takes it
+    assert ok
+    data = png.tobytes()
+    size = len(data)
+    await storage.put("results/t1/out.png", data, content_type="image/png")
+    spans = [(0, None), (0, 1), (100, 5000), (size - 10, None), (size - 10, size + 50), (7, 7), (size, None)]
+    for start, stop in spans:
+        parts = [
+            part
+            async for part in storage.stream("results/t1/out.png", chunk_size=1000, start=start, stop=stop)
+        ]
+        assert b"".join(parts) == data[start:stop], (start, stop)
+        assert all(0 < len(part) <= 1000 for part in parts)
+    with pytest.raises(NotFoundError):
+        _ = [part async for part in storage.stream("results/t1/none.png", start=5, stop=5)]
+    for start, stop in ((-1, None), (10, 9)):
+        with pytest.raises(BadOptionError):
+            _ = [part async for part in storage.stream("results/t1/out.png", start=start, stop=stop)]
+
+
 @pytest.mark.parametrize(
     ("key", "content_type"),
     [

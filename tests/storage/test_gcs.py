@@ -3,10 +3,12 @@ missing buckets and an unreachable service."""
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +97,26 @@ def test_bad_chunk_size_and_bucket(gcs_server: str, tmp_path: Path) -> None:
         GcsStorage(GCS_BUCKET, chunk_size=1000)
     with pytest.raises(BadOptionError):
         GcsStorage("a/b")
+
+
+async def test_a_span_reads_only_its_own_blocks(storage: GcsStorage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A span near the end of an object is one ranged read of its bytes, not a read of every block."""
+    data = os.urandom(3 * CHUNK + 777)
+    reads: list[tuple[int, int]] = []
+    async with storage:
+        await storage.put("results/t/out.mp4", data, content_type="video/mp4")
+        run = storage._run
+
+        async def counted(action: str, key: str, call: Any) -> Any:
+            if isinstance(call, functools.partial) and "start" in call.keywords:
+                reads.append((call.keywords["start"], call.keywords["end"]))
+            return await run(action, key, call)
+
+        monkeypatch.setattr(storage, "_run", counted)
+        tail = [part async for part in storage.stream("results/t/out.mp4", start=len(data) - 1000)]
+        middle = [
+            part async for part in storage.stream("results/t/out.mp4", start=CHUNK - 10, stop=CHUNK + 10)
+        ]
+    assert b"".join(tail) == data[-1000:]
+    assert b"".join(middle) == data[CHUNK - 10 : CHUNK + 10]
+    assert reads == [(len(data) - 1000, len(data) - 1), (CHUNK - 10, CHUNK + 9)]

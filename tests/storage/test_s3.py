@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -172,3 +173,33 @@ async def test_missing_key_in_stream_is_not_found(s3_server: S3Server, tmp_path:
     async with storage:
         with pytest.raises(NotFoundError):
             _ = [chunk async for chunk in storage.stream("uploads/none.png")]
+
+
+async def test_a_span_is_one_ranged_request_for_its_bytes_only(s3_server: S3Server, tmp_path: Path) -> None:
+    """The bytes before a span never leave the server: each read is one GetObject whose answer is the span
+    (a browser seeking near the end of a long video costs the bytes it asks for)."""
+    storage, _ = _storage(s3_server, tmp_path)
+    data = os.urandom(3 * 1024 * 1024)
+    answered: list[tuple[str | None, int | None]] = []
+
+    def seen(http_response: object, parsed: dict[str, object], **_: object) -> None:
+        answered.append(
+            (cast(str | None, parsed.get("ContentRange")), cast(int | None, parsed.get("ContentLength")))
+        )
+
+    async with storage:
+        await storage.put("results/t/out.mp4", data, content_type="video/mp4")
+        storage._client.meta.events.register("after-call.s3.GetObject", seen)
+        tail = [part async for part in storage.stream("results/t/out.mp4", start=len(data) - 1000)]
+        middle = [part async for part in storage.stream("results/t/out.mp4", start=5, stop=70_005)]
+        past = [part async for part in storage.stream("results/t/out.mp4", start=len(data))]
+    assert b"".join(tail) == data[-1000:]
+    assert b"".join(middle) == data[5:70_005]
+    assert past == []
+    size = len(data)
+    # past the end: S3 refuses the range (416), which is an empty span of an object that is there
+    assert answered == [
+        (f"bytes {size - 1000}-{size - 1}/{size}", 1000),
+        (f"bytes 5-70004/{size}", 70_000),
+        (None, None),
+    ]

@@ -7,6 +7,9 @@ The contract, checked for every backend by ``tests/storage/test_contract.py``:
 - ``put`` is atomic: readers see the whole new object or none (or the previous one); a ``put`` whose data
   iterator raises leaves nothing behind;
 - ``get``/``stream``/``stat`` of a missing key raise ``NotFoundError`` (``stream`` on first iteration);
+- ``stream(key, start=, stop=)`` yields bytes ``start`` up to ``stop`` (clipped to the object's end; none
+  when ``start`` lies past it), and the network backends fetch only those (an HTTP range request), so a
+  browser seeking in a long video costs the bytes it asks for;
 - ``delete`` is idempotent: deleting a missing key is not an error (as on S3);
 - the content type and metadata given to ``put`` come back from ``stat`` and ``list``;
 - ``list(prefix)`` yields the objects whose key starts with ``prefix``, in key order;
@@ -90,6 +93,14 @@ def validate_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     return checked
 
 
+def check_stream(chunk_size: int, start: int, stop: int | None) -> None:
+    """``BadOptionError`` unless ``chunk_size`` is positive and ``0 <= start <= stop`` (``stop`` may be None)."""
+    if chunk_size <= 0:
+        raise BadOptionError(f"chunk_size must be positive; got {chunk_size}")
+    if start < 0 or (stop is not None and stop < start):
+        raise BadOptionError(f"a byte span runs from 0 <= start <= stop; got {start} to {stop}")
+
+
 class Storage(abc.ABC):
     """Object storage opened from a URL (see :func:`faceswap.storage.open.open_storage`).
 
@@ -111,8 +122,12 @@ class Storage(abc.ABC):
         """Stores ``data`` under ``key`` atomically (replacing any object there) and describes it."""
 
     @abc.abstractmethod
-    def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
-        """The object's bytes in chunks, for downloads; ``NotFoundError`` on first iteration if missing."""
+    def stream(
+        self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE, start: int = 0, stop: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """The object's bytes ``start`` up to ``stop`` (None: its end) in chunks of at most ``chunk_size``,
+        for downloads; ``NotFoundError`` on first iteration if missing, ``BadOptionError`` for a chunk size
+        below 1 or a span that runs backwards."""
 
     @abc.abstractmethod
     async def stat(self, key: str) -> StoredObject:

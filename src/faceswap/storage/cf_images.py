@@ -47,10 +47,11 @@ from faceswap.storage.base import (
     PutData,
     Storage,
     StoredObject,
+    check_stream,
     validate_content_type,
     validate_metadata,
 )
-from faceswap.storage.chunks import as_chunks, gather
+from faceswap.storage.chunks import as_chunks, gather, within
 from faceswap.storage.keys import validate_key, validate_prefix
 
 logger = logging.getLogger(__name__)
@@ -157,9 +158,15 @@ class CloudflareImagesStorage(Storage):
 
     # -- reading -----------------------------------------------------------------------------------
 
-    async def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
-        if chunk_size <= 0:
-            raise BadOptionError(f"chunk_size must be positive; got {chunk_size}")
+    async def stream(
+        self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE, start: int = 0, stop: int | None = None
+    ) -> AsyncIterator[bytes]:
+        check_stream(chunk_size, start, stop)
+        # images only, and small: a span is read from the start and the bytes before it dropped
+        async for chunk in within(self._chunks(key, chunk_size), start, stop):
+            yield chunk
+
+    async def _chunks(self, key: str, chunk_size: int) -> AsyncIterator[bytes]:
         request = self._http.build_request("GET", self._image_url(key, "/blob"))
         try:
             response = await self._http.send(request, stream=True)

@@ -1,4 +1,5 @@
-"""What ``put`` receives, as chunks of bytes: shared by the backends that upload over a network."""
+"""Chunks of bytes: what ``put`` receives (shared by the backends that upload over a network), and a span of
+a stream for a backend that cannot ask for one."""
 
 from __future__ import annotations
 
@@ -70,3 +71,18 @@ async def _file_chunks(source: Path) -> AsyncIterator[bytes]:
             yield chunk
     finally:
         handle.close()
+
+
+async def within(chunks: AsyncIterable[bytes], start: int, stop: int | None) -> AsyncIterator[bytes]:
+    """The bytes ``start`` up to ``stop`` (None: the end) of the whole object ``chunks`` gives, the ones
+    before read and dropped; the first chunk is always read (a missing object raises even for no bytes)."""
+    offset = 0
+    async for chunk in chunks:
+        begin, offset = offset, offset + len(chunk)
+        if stop is not None and begin >= stop:
+            return
+        piece = chunk[max(0, start - begin) : len(chunk) if stop is None else stop - begin]
+        if piece:
+            yield piece
+        if stop is not None and offset >= stop:
+            return

@@ -43,6 +43,7 @@ from faceswap.storage.base import (
     PutData,
     Storage,
     StoredObject,
+    check_stream,
     validate_content_type,
     validate_metadata,
 )
@@ -202,18 +203,20 @@ class GcsStorage(Storage):
             raise NotFoundError(f"no stored object {key!r}")
         return blob
 
-    async def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
-        if chunk_size <= 0:
-            raise BadOptionError(f"chunk_size must be positive; got {chunk_size}")
+    async def stream(
+        self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE, start: int = 0, stop: int | None = None
+    ) -> AsyncIterator[bytes]:
+        check_stream(chunk_size, start, stop)
         blob = await self._blob(key)  # pins the generation: an overwrite meanwhile does not mix bytes
         size = int(blob.size or 0)
+        end = size if stop is None else min(stop, size)
         step = max(chunk_size, self.chunk_size)
-        for start in range(0, size, step):
-            end = min(start + step, size) - 1
+        for first in range(start, end, step):
+            last = min(first + step, end) - 1
             block = await self._run(
                 "read",
                 key,
-                functools.partial(blob.download_as_bytes, start=start, end=end, retry=self._retry),
+                functools.partial(blob.download_as_bytes, start=first, end=last, retry=self._retry),
             )
             for offset in range(0, len(block), chunk_size):
                 yield block[offset : offset + chunk_size]

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from faceswap.errors import (
-    BadOptionError,
     ConflictError,
     InvalidKeyError,
     NotFoundError,
@@ -41,6 +40,7 @@ from faceswap.storage.base import (
     PutData,
     Storage,
     StoredObject,
+    check_stream,
     validate_content_type,
     validate_metadata,
 )
@@ -193,12 +193,21 @@ class LocalStorage(Storage):
         except FileNotFoundError:
             raise NotFoundError(f"no stored object {key!r}") from None
 
-    async def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
-        if chunk_size <= 0:
-            raise BadOptionError(f"chunk_size must be positive; got {chunk_size}")
+    async def stream(
+        self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE, start: int = 0, stop: int | None = None
+    ) -> AsyncIterator[bytes]:
+        check_stream(chunk_size, start, stop)
         handle = await asyncio.to_thread(self._open_read, key)
         try:
-            while chunk := await asyncio.to_thread(handle.read, chunk_size):
+            await asyncio.to_thread(handle.seek, start)
+            left = -1 if stop is None else stop - start
+            while left != 0:
+                chunk = await asyncio.to_thread(
+                    handle.read, chunk_size if left < 0 else min(chunk_size, left)
+                )
+                if not chunk:
+                    return
+                left = left if left < 0 else left - len(chunk)
                 yield chunk
         finally:
             handle.close()

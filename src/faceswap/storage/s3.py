@@ -30,12 +30,13 @@ from faceswap.storage.base import (
     PutData,
     Storage,
     StoredObject,
+    check_stream,
     validate_content_type,
     validate_metadata,
 )
 from faceswap.storage.chunks import as_chunks, parts
 from faceswap.storage.keys import validate_key, validate_prefix
-from faceswap.storage.s3_support import decode_metadata, encode_metadata, storage_error
+from faceswap.storage.s3_support import decode_metadata, encode_metadata, error_code, storage_error
 
 logger = logging.getLogger(__name__)
 
@@ -196,10 +197,27 @@ class S3Storage(Storage):
         except (BotoCoreError, ClientError) as exc:
             raise storage_error(exc, "read", key) from exc
 
-    async def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
-        if chunk_size <= 0:
-            raise BadOptionError(f"chunk_size must be positive; got {chunk_size}")
-        answer = await self._call("read", key, self._client.get_object, Key=self._name(key))
+    async def stream(
+        self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE, start: int = 0, stop: int | None = None
+    ) -> AsyncIterator[bytes]:
+        check_stream(chunk_size, start, stop)
+        if stop == start:  # no bytes wanted (S3 would read "bytes=5-4" as the whole object)
+            await self.stat(key)
+            return
+        ranged = (
+            {}
+            if (start, stop) == (0, None)
+            else {"Range": f"bytes={start}-{'' if stop is None else stop - 1}"}
+        )
+        name = self._name(key)
+        try:
+            answer = await asyncio.to_thread(self._client.get_object, Bucket=self.bucket, Key=name, **ranged)
+        except ClientError as exc:
+            if error_code(exc) == "InvalidRange":
+                return  # the span starts past the end: nothing to send
+            raise storage_error(exc, "read", key) from exc
+        except BotoCoreError as exc:
+            raise storage_error(exc, "read", key) from exc
         body = answer["Body"]
         try:
             while True:

@@ -33,10 +33,15 @@ def decode_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
     return {k.lower(): "" if v == _EMPTY else unquote(v, errors="surrogatepass") for k, v in metadata.items()}
 
 
+def error_code(exc: ClientError) -> str:
+    """S3's error code of a refused request (``NoSuchKey``, ``InvalidRange`` ...), or ``""``."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
 def storage_error(exc: Exception, action: str, key: str) -> FaceswapError:
     """The faceswap error for a boto3 failure: missing keys, an unreachable or refusing service, the rest."""
     if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code", ""))
+        code = error_code(exc)
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
         if code in _MISSING:
             return NotFoundError(f"no stored object {key!r}")

@@ -38,8 +38,10 @@ class StorageView(Storage):
     ) -> StoredObject:
         return await self.inner.put(key, data, content_type=content_type, metadata=metadata)
 
-    def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
-        return self.inner.stream(key, chunk_size=chunk_size)
+    def stream(
+        self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE, start: int = 0, stop: int | None = None
+    ) -> AsyncIterator[bytes]:
+        return self.inner.stream(key, chunk_size=chunk_size, start=start, stop=stop)
 
     async def stat(self, key: str) -> StoredObject:
         return await self.inner.stat(key)

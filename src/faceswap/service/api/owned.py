@@ -60,9 +60,11 @@ class OwnedStorage(StorageView):
         owned = {**(metadata or {}), OWNER_METADATA: self.owner}
         return await self.inner.put(key, data, content_type=content_type, metadata=owned)
 
-    async def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
+    async def stream(
+        self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE, start: int = 0, stop: int | None = None
+    ) -> AsyncIterator[bytes]:
         await self.stat(key)
-        async for chunk in self.inner.stream(key, chunk_size=chunk_size):
+        async for chunk in self.inner.stream(key, chunk_size=chunk_size, start=start, stop=stop):
             yield chunk
 
     async def stat(self, key: str) -> StoredObject:

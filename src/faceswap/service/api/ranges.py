@@ -2,14 +2,13 @@
 
 One range per request (what media elements ask for); anything else in the header (several ranges, other
 units, a malformed value) is ignored and the whole file sent, as RFC 9110 allows. A range that starts past
-the end is unsatisfiable (416). The bytes come from the storage's ordinary stream, the ones before the range
-read and dropped, so every storage backend serves ranges.
+the end is unsatisfiable (416). The storage streams just the range (``Storage.stream(start=, stop=)``: a
+seek, or a ranged request to S3 or GCS).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 _SINGLE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
@@ -57,16 +56,3 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     if end < start:
         return None
     return ByteRange(start, end, size)
-
-
-async def in_range(chunks: AsyncIterator[bytes], wanted: ByteRange) -> AsyncIterator[bytes]:
-    """The bytes of ``chunks`` (a whole file) within ``wanted``."""
-    offset = 0
-    async for chunk in chunks:
-        begin, finish = offset, offset + len(chunk)
-        offset = finish
-        if finish <= wanted.start:
-            continue
-        yield chunk[max(0, wanted.start - begin) : wanted.end + 1 - begin]
-        if finish > wanted.end:
-            return

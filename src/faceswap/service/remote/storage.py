@@ -77,7 +77,9 @@ class ApiStorage(Storage):
         self._uploads[uploaded.key] = _Upload(stored, uploaded.url)
         return stored
 
-    def stream(self, key: str, *, chunk_size: int = 1024 * 1024) -> AsyncIterator[bytes]:
+    def stream(
+        self, key: str, *, chunk_size: int = 1024 * 1024, start: int = 0, stop: int | None = None
+    ) -> AsyncIterator[bytes]:
         async def chunks() -> AsyncIterator[bytes]:
             raise NotFoundError(f"a remote worker reads {key!r} through its lease, not from storage")
             yield b""  # pragma: no cover - makes this an async generator

@@ -10,7 +10,6 @@ are ``attachment`` unless an image or video (:mod:`faceswap.service.api.served`)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Query, UploadFile
@@ -23,7 +22,7 @@ from faceswap.errors import NotFoundError
 from faceswap.service.api.deps import State
 from faceswap.service.api.envelope import Envelope
 from faceswap.service.api.inputs import store_file
-from faceswap.service.api.ranges import UnsatisfiableRangeError, in_range, parse_range
+from faceswap.service.api.ranges import UnsatisfiableRangeError, parse_range
 from faceswap.service.api.served import MAX_DOWNLOAD_NAME, download_headers
 from faceswap.service.api.state import ServiceState
 from faceswap.service.queue.attempts import attempt_name
@@ -91,18 +90,12 @@ async def download(
     except UnsatisfiableRangeError:
         headers = {"Content-Range": f"bytes */{obj.size}", "Accept-Ranges": "bytes"}
         return Response(status_code=416, headers=headers)
-    stream = state.storage.stream(key)
-
-    async def body() -> AsyncIterator[bytes]:
-        async for chunk in stream:
-            yield chunk
-
     if wanted is None:
-        return StreamingResponse(body(), media_type=obj.content_type, headers=headers)
+        stream = state.storage.stream(key)
+        return StreamingResponse(stream, media_type=obj.content_type, headers=headers)
     headers.update({"Content-Range": wanted.content_range, "Content-Length": str(wanted.length)})
-    return StreamingResponse(
-        in_range(body(), wanted), status_code=206, media_type=obj.content_type, headers=headers
-    )
+    stream = state.storage.stream(key, start=wanted.start, stop=wanted.end + 1)
+    return StreamingResponse(stream, status_code=206, media_type=obj.content_type, headers=headers)
 
 
 async def completed_result_key(state: ServiceState, key: str) -> str:
