@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from faceswap.choices import WarpTemplateName
-from faceswap.engine.geometry import feather_mask, paste_back_all, paste_mask, warp_face
+from faceswap.engine.geometry import feather_mask, paste_back_all, paste_mask, warp_face, writable
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
 from faceswap.engine.onnx.session import ModelSession, run_batched
 from faceswap.engine.onnx.signature import ENHANCER_WEIGHT
@@ -91,6 +91,7 @@ class OnnxEnhancer:
                 self.mask * weight,
                 in_place=in_place,
             )
+        results = writable(frames, in_place)  # copies first: see OnnxSwapper.swap_batch
         warped = [
             warp_face(f, face.kps, self.template, self.size) for f, face in zip(frames, faces, strict=True)
         ]
@@ -98,11 +99,11 @@ class OnnxEnhancer:
         if in_place and self.geometry is not None:
             self.geometry.uploads.forget()  # none kept for frames of mixed sizes, but to be sure
         return paste_back_all(
-            frames,
+            results,
             normalize_enhance_output(output),
             paste_mask(self.size, self.mask_blur) * weight,
             [m for _, m in warped],
-            in_place,
+            in_place=True,
         )
 
     def enhance(self, frame: ImageBGR, face: Face, blend: float) -> ImageBGR:

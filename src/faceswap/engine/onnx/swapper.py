@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from faceswap.engine.geometry import feather_mask, paste_back_all, paste_mask, transform_points, warp_face
+from faceswap.engine.geometry import (
+    feather_mask,
+    paste_back_all,
+    paste_mask,
+    transform_points,
+    warp_face,
+    writable,
+)
 from faceswap.engine.landmarks68 import has_68
 from faceswap.engine.mask_models import NO_MASK_MODELS, MaskModels, crop_masks
 from faceswap.engine.onnx.device_geometry import DeviceGeometry
@@ -127,6 +134,8 @@ class OnnxSwapper:
                 self._box_mask(options),
                 in_place=in_place,
             )
+        # the copies first: made last, they would push the swapped crops out of the cache before the paste
+        results = writable(frames, in_place)
         warped = [warp_face(f, t.kps, spec.template, size) for f, t in zip(frames, targets, strict=True)]
         crops = [crop for crop, _ in warped]
         swapped = self.swap_crops(crops, inputs)
@@ -139,7 +148,7 @@ class OnnxSwapper:
             masks = crop_masks(options, mask_models, crops, swapped, points)
         if in_place and self.geometry is not None:
             self.geometry.uploads.forget()  # none kept for frames of mixed sizes, but to be sure
-        return paste_back_all(frames, swapped, masks, [m for _, m in warped], in_place)
+        return paste_back_all(results, swapped, masks, [m for _, m in warped], in_place=True)
 
     def _box_mask(self, options: SwapOptions) -> NDArray[np.float32]:
         if options.mask_blur == self.mask_blur and not any(options.mask_padding):
