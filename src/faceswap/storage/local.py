@@ -200,14 +200,14 @@ class LocalStorage(Storage):
         handle = await asyncio.to_thread(self._open_read, key)
         try:
             await asyncio.to_thread(handle.seek, start)
-            left = -1 if stop is None else stop - start
-            while left != 0:
-                chunk = await asyncio.to_thread(
-                    handle.read, chunk_size if left < 0 else min(chunk_size, left)
-                )
+            remaining = None if stop is None else stop - start
+            while remaining != 0:
+                wanted = chunk_size if remaining is None else min(chunk_size, remaining)
+                chunk = await asyncio.to_thread(handle.read, wanted)
                 if not chunk:
                     return
-                left = left if left < 0 else left - len(chunk)
+                if remaining is not None:
+                    remaining -= len(chunk)
                 yield chunk
         finally:
             handle.close()

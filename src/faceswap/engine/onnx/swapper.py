@@ -61,7 +61,8 @@ class OnnxSwapper:
     geometry: DeviceGeometry | None = None
     """Warp and paste back as graphs on the model's device, crops kept there (None: OpenCV on the host)."""
     mask: NDArray[np.float32] = field(init=False, repr=False)
-    """The feathered paste-back mask at the native size, built once per loaded model."""
+    """The feathered box mask at the native size, built once per loaded model, for the device path (the
+    host pastes back through the coarser :func:`~faceswap.engine.geometry.paste_mask`)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mask", feather_mask(self.spec.size, self.mask_blur))
