@@ -27,7 +27,6 @@ CPU that everything runs; its figures say nothing about a GPU.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import tempfile
@@ -37,57 +36,26 @@ from pathlib import Path
 from typing import Any
 
 import click
-import cv2
 import numpy as np
 import onnxruntime as ort
 
-from faceswap.choices import ExecutionProvider, GpuGeometry, ModelName, SwapperName, choices
-from faceswap.config import EngineSettings, Settings
-from faceswap.engine import frames as frame_swapper
+from clips import clip_frames, emit
+from faceswap.choices import ExecutionProvider, GpuGeometry, SwapperName, choices
+from faceswap.config import EngineSettings
 from faceswap.engine.frames import FrameSwapper
-from faceswap.engine.onnx import detector, device_geometry, recognizer, swap_sources, swapper, uploads
 from faceswap.engine.onnx.binding import run_bound, to_device
-from faceswap.engine.onnx.engine import build_neural_engine
 from faceswap.engine.onnx.session import ModelSession, open_session
-from faceswap.engine.pipeline import build_identities
-from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection
 from faceswap.engine.types import ImageBGR
-from faceswap.models.catalog import spec
 from faceswap.models.swappers import SWAPPERS
-from faceswap.testing.moving import write_moving_scrfd_standin
 from faceswap.testing.replicas import (
     detector_stats,
     inswapper_stats,
-    write_detector_replica,
-    write_inswapper_replica,
 )
-from faceswap.testing.standins import write_arcface_standin
-from faceswap.testing.swapper_standins import write_converter_standin, write_swapper_standin
-from host_time import HostClock, Target, split
+from gpu_host import emit_host, host_overhead
+from gpu_models import HEIGHT, WIDTH, e2e_models, open_engine, source_identities, swapper_file
 
 log = logging.getLogger("benchmarks.gpu")
-
-FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
-WIDTH, HEIGHT = 1920, 1080
-BACKGROUND = 96
-HOST_STAGES: dict[str, list[Target]] = {
-    "detect_prep": [(detector, "prepare_scrfd_frames")],
-    "detect_decode": [(detector, n) for n in ("split_batch", "decode_scrfd", "suppress", "to_faces")],
-    "embed_prep": [(recognizer, "prepare_arcface_batch"), (recognizer, "normalize_embeddings")],
-    "select_track": [(frame_swapper, n) for n in ("smooth_faces", "assign", "sort_left_to_right")],
-    "swap_prep": [(swap_sources, "normalize_embeddings"), (swap_sources, "prepare_source_crops")]
-    + [(swapper, "prepare_swap_crops"), (swapper, "normalize_swap_output")]
-    + [(device_geometry, n) for n in ("estimate_matrix", "warp_boxes", "paste_boxes")],
-    "frame_upload": [(uploads, "upload_frames")],
-    "paste_writes": [(device_geometry, "write_regions")],
-    "feeds_and_binding": [(ModelSession, "run"), (device_geometry, "run_bound")],
-}
-"""``host`` figure: the functions timed as each stage (looked up where the pipeline looks them up)."""
-
-
-def emit(line: dict[str, Any]) -> None:
-    print(json.dumps(line), flush=True)
 
 
 def engine_settings(device: str, **extra: Any) -> EngineSettings:
@@ -135,83 +103,6 @@ def swap_stage(
     return timed(lambda: (run_bound(model.session, feeds, device), batch)[1], warmup, 0, faces)
 
 
-def clip_frames(count: int) -> list[ImageBGR]:
-    """``count`` 1080p frames: the astronaut (720 px) sliding left to right over grey."""
-    photo = cv2.imread(str(FACES / "astronaut.png"))
-    assert photo is not None
-    side = HEIGHT * 2 // 3
-    face = cv2.resize(photo, (side, side), interpolation=cv2.INTER_AREA)
-    frames = []
-    for index in range(count):
-        image = np.full((HEIGHT, WIDTH, 3), BACKGROUND, np.uint8)
-        x = (WIDTH - side) * index // max(1, count - 1)
-        image[(HEIGHT - side) // 2 : (HEIGHT - side) // 2 + side, x : x + side] = face
-        frames.append(image)
-    return frames
-
-
-def moving_detector(path: Path, dynamic_batch: bool = False) -> Path:
-    """The SCRFD stand-in that follows the clip's face (in its 640 letterbox)."""
-    scale = 640 / WIDTH
-    side = HEIGHT * 2 // 3
-    top, bottom = (HEIGHT - side) // 2 * scale, ((HEIGHT - side) // 2 + side) * scale
-    third = (bottom - top) / 3
-    band = (round(top + third), round(bottom - third))
-    return write_moving_scrfd_standin(path, band, (top, bottom), BACKGROUND, dynamic_batch=dynamic_batch)
-
-
-def converter_file(folder: Path, name: SwapperName, weights: Path | None) -> dict[str, Path]:
-    """The swapper's embedding converter: the real file in ``weights`` when there, else a stand-in."""
-    converter = SWAPPERS[name].converter
-    if converter is None:
-        return {}
-    real = weights / spec(converter).file if weights else None
-    if real is not None and real.is_file():
-        return {converter: real}
-    path = folder / spec(converter).file
-    write_converter_standin(path)
-    return {converter: path}
-
-
-def e2e_models(folder: Path, swapper_path: Path, name: SwapperName, weights: Path | None) -> dict[str, Path]:
-    detector_file = folder / spec("retinaface_10g").file
-    write_detector_replica(detector_file, moving_detector(folder / "moving.onnx"))
-    return {
-        "retinaface_10g": detector_file,
-        "arcface_w600k_r50": write_arcface_standin(folder / spec("arcface_w600k_r50").file),
-        name: swapper_path,
-        **converter_file(folder, name, weights),
-    }
-
-
-def standin_models(folder: Path, name: SwapperName = "inswapper_128") -> dict[str, Path]:
-    """Tiny stand-ins saved with a dynamic batch: the model calls cost next to nothing."""
-    folder.mkdir(exist_ok=True)
-    swapper_path = folder / f"{name}.onnx"
-    write_swapper_standin(swapper_path, name, "constant", fp16=name.endswith("_fp16"), dynamic_batch=True)
-    return {
-        "retinaface_10g": moving_detector(folder / "detector.onnx", dynamic_batch=True),
-        "arcface_w600k_r50": write_arcface_standin(folder / "arcface.onnx"),
-        name: swapper_path,
-        **converter_file(folder, name, None),
-    }
-
-
-def open_engine(folder: Path, paths: dict[str, Path], settings: EngineSettings, swapper: str) -> Engine:
-    return build_neural_engine(
-        Settings(data_dir=folder, engine=settings),
-        swapper,  # type: ignore[arg-type]
-        "retinaface_10g",
-        model_path=paths.__getitem__,
-    )
-
-
-def source_identities(engine: Engine) -> list[Any]:
-    photo = cv2.imread(str(FACES / "grace_hopper.jpg"))
-    assert photo is not None
-    return build_identities(engine, [[np.asarray(photo, np.uint8)]])
-
-
 def e2e(
     folder: Path,
     paths: dict[str, Path],
@@ -235,56 +126,6 @@ def e2e(
     for first in range(0, len(inputs), batch):
         process(inputs[first : first + batch])
     return len(frames), time.perf_counter() - start, process.stats.faces_swapped
-
-
-def host_overhead(
-    folder: Path, settings: EngineSettings, frames: list[ImageBGR], batch: int, repeat: int, name: SwapperName
-) -> list[dict[str, float]]:
-    """Per run of ``frames`` through our batched path with the stand-ins: ms per frame by label.
-
-    Every batch gets fresh copies of its frames, made outside the timed calls, and the swapper may
-    write into them: that is what ``swap_video`` does with the frames transcode's decoder hands over.
-    """
-    engine = open_engine(folder, standin_models(folder / "standins", name), settings, name)
-    process = FrameSwapper(engine, source_identities(engine), Selection(), overwrite=True)
-    clock = HostClock()
-    runs = []
-    with clock.installed(HOST_STAGES):
-        for number in range(repeat + 1):  # the first run warms up (arena growth, first calls)
-            clock.reset()
-            wall = 0.0
-            for first in range(0, len(frames), batch):
-                fresh = [frame.copy() for frame in frames[first : first + batch]]
-                start = time.perf_counter()
-                process(fresh)
-                wall += time.perf_counter() - start
-            if number:
-                runs.append(split(clock.seconds, wall, len(frames), HOST_STAGES))
-    return runs
-
-
-def emit_host(runs: list[dict[str, float]], frames: int, batch: int, common: dict[str, Any]) -> None:
-    """The run of median host time: host and ONNX Runtime ms per frame, the ceiling and the split."""
-    host = [sum(v for k, v in run.items() if k != "ort") for run in runs]
-    middle = sorted(range(len(runs)), key=host.__getitem__)[len(runs) // 2]
-    run, host_ms = runs[middle], host[middle]
-    emit(
-        {
-            "figure": "e2e_host_ms_per_frame",
-            "value": round(host_ms, 3),
-            "unit": "ms/frame",
-            "ceiling_fps": round(1000.0 / host_ms, 1),
-            "ort_ms_per_frame": round(run.get("ort", 0.0), 3),
-            "stages_ms_per_frame": {k: round(v, 3) for k, v in sorted(run.items()) if k != "ort"},
-            "runs": [round(h, 3) for h in host],
-            "frames": frames,
-            "batch": batch,
-            "resolution": f"{WIDTH}x{HEIGHT}",
-            "models": "stand-ins",
-            "gpu_geometry": "on",
-            **common,
-        }
-    )
 
 
 def emit_replicas(common: dict[str, Any]) -> None:
@@ -430,27 +271,14 @@ def main(
             if "swap" in figures:
                 swap_figures(device, path, swapper, batch, faces, warmup, common)
             if "e2e" in figures:
-                frames = clip_frames(frame_count)
+                frames = clip_frames((WIDTH, HEIGHT), frame_count)
                 e2e_figures(device, folder, path, swapper, frames, batch, gpu_geometry, common, weights)
         if "host" in figures:
             settings = engine_settings(device, dynamic_batch="on", gpu_geometry="on", batch_size=batch)
-            runs = host_overhead(folder, settings, clip_frames(host_frames), batch, repeat, swapper)
+            runs = host_overhead(
+                folder, settings, clip_frames((WIDTH, HEIGHT), host_frames), batch, repeat, swapper
+            )
             emit_host(runs, host_frames, batch, common)
-
-
-def swapper_file(folder: Path, name: SwapperName, weights: Path | None, fp16: bool) -> tuple[Path, str]:
-    """The swapper's file and what it is: the real one from ``weights``, inswapper's full-size replica,
-    or a stand-in of the signature (its figures then show the code around the model, not the model)."""
-    model: ModelName = name
-    real = weights / spec(model).file if weights else None
-    if real is not None and real.is_file():
-        return real, "real"
-    path = folder / spec(model).file
-    if SWAPPERS[name].family == "inswapper":
-        write_inswapper_replica(path, fp16=fp16 or name.endswith("_fp16"))
-        return path, "replica"
-    write_swapper_standin(path, name, "constant")
-    return path, "stand-in"
 
 
 if __name__ == "__main__":
