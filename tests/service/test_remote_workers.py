@@ -96,7 +96,10 @@ def test_remote_worker_runs_an_image_task(api: Live, tmp_path: Path) -> None:
     # the result went through the API into the API's storage; the remote worker kept no copy
     assert list(Path(api.env["FACESWAP_DATA_DIR"]).rglob(f"results/{task_id}/*/output.jpg"))
     assert not list(remote_dir.rglob("output.*"))
-    assert f"task {task_id}: completed" in (remote_dir / "worker.log").read_text()
+    log = (remote_dir / "worker.log").read_text()
+    assert f"task {task_id}: completed" in log
+    # the default engine was loaded before the first lease (service.preload_engine)
+    assert -1 < log.find("engine classic loaded ahead of the tasks") < log.find(f"task {task_id}: leased")
 
 
 def test_cancel_reaches_the_remote_worker_mid_video(api: Live, tmp_path: Path, clip: Path) -> None:

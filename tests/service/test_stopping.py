@@ -155,6 +155,8 @@ def test_an_idle_queue_worker_stops_at_once(tmp_path: Path, backend: str, sig: i
             asyncio.run(forget_queue(queue_env, tmp_path))
     assert status == 0, live.log.read_text()[-3000:]
     assert took < IDLE_STOP_S, f"took {took:.2f} s:\n{live.log.read_text()[-3000:]}"
+    # it took no task, yet its engine was loaded as it started (service.preload_engine)
+    assert "engine classic loaded ahead of the tasks" in live.log.read_text()
 
 
 async def forget_queue(queue_env: dict[str, str], data_dir: Path) -> None:

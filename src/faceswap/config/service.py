@@ -24,6 +24,13 @@ class ServiceSettings(BaseModel):
         default=30, ge=2, description="a running task not touched for this long is swept (worker lost)"
     )
     sweep_interval_s: int = Field(default=15, ge=1, description="how often workers look for stuck tasks")
+    preload_engine: bool = Field(
+        default=True,
+        description="faceswap worker (queue or remote) loads the default engine (engine.engine) as it starts, "
+        "before its first task: that task starts at once, and no lease waits behind the load; an engine that "
+        "cannot load is logged and left to the tasks that ask for it. serve's in-process workers load on "
+        "first use (a server just started stops at once)",
+    )
     abort_poll_s: float = Field(default=0.5, gt=0.0, description="how often workers look for cancels")
     task_ttl_hours: float = Field(default=168.0, gt=0.0, description="how long finished tasks are listed")
     process_timeout_s: float = Field(default=120.0, gt=0.0, description="POST /api/face-swap/process wait")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from faceswap.choices import (
 )
 from faceswap.config import Settings
 from faceswap.engine.options import SwapOptions
+from faceswap.errors import FaceswapError
 from faceswap.models.registry import ModelRegistry
 from faceswap.service.metrics import ServiceMetrics
 from faceswap.service.processors.engines import EnginePool
@@ -99,6 +101,21 @@ class WorkerContext:
         chosen = self.settings.engine.detector_angles if angles is None else angles
         with self._engines.lease(name or self.settings.engine.engine) as engine:
             yield with_analysis(engine, steps, chosen, classifier)
+
+    def preload(self) -> bool:
+        """Loads the default engine (``engine.engine``, with the default landmarker) into the pool, so the
+        first task that asks for it gets it at once; blocking, call it on a thread. False, with a warning,
+        when it cannot load (a missing model, say): the tasks that ask for it fail with that error."""
+        name = self.settings.engine.engine
+        started = time.perf_counter()
+        try:
+            with self.engine(None):
+                pass
+        except FaceswapError as error:
+            logger.warning("engine %s not loaded ahead of the tasks: %s: %s", name, error.code, error.message)
+            return False
+        logger.info("engine %s loaded ahead of the tasks in %.1f s", name, time.perf_counter() - started)
+        return True
 
     def engines_loaded(self, name: EngineName) -> int:
         """How many instances of engine ``name`` this context has loaded."""

@@ -249,6 +249,8 @@ async def run_remote_worker(
     logger.info("remote worker %s on %s, concurrency %d", name, client.api_url, concurrency)
     try:
         await sweep_leftovers(storage, settings.data_dir)  # its scratch folder (it stores nothing itself)
+        if settings.service.preload_engine:  # before any lease: no heartbeat waits behind the load
+            await asyncio.to_thread(context.preload)
         await worker.run()
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):

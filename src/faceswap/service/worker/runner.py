@@ -1,7 +1,8 @@
 """Building SAQ workers that run tasks, and running them as a process (``faceswap worker``).
 
-A worker connects to the queue from settings, loads engines on first use (in its
-:class:`~faceswap.service.processors.context.WorkerContext`), sweeps stuck jobs of dead workers every
+A worker connects to the queue from settings, loads engines on first use into its
+:class:`~faceswap.service.processors.context.WorkerContext` (``faceswap worker`` loads the default one as it
+starts, before its first task: ``service.preload_engine``), sweeps stuck jobs of dead workers every
 ``service.sweep_interval_s`` and checks for cancels every ``service.abort_poll_s``. ``faceswap worker``
 first sweeps what killed work left in the storage and the scratch folder
 (:mod:`faceswap.service.leftovers`). On SIGTERM or SIGINT it stops taking tasks and lets running ones
@@ -11,6 +12,7 @@ an idle worker stops within ``DEQUEUE_WAIT_S`` (its upkeep loops end at once, se
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, cast
 
@@ -58,16 +60,24 @@ def queue_from_settings(settings: Settings) -> LifecycleQueue:
 
 
 def build_worker(
-    queue: LifecycleQueue, context: WorkerContext, *, concurrency: int = 1, handle_signals: bool = True
+    queue: LifecycleQueue,
+    context: WorkerContext,
+    *,
+    concurrency: int = 1,
+    handle_signals: bool = True,
+    preload: bool = False,
 ) -> TaskWorker:
     """A SAQ worker running tasks from ``queue`` with ``context``'s engines and storage; the queue's
-    transitions send webhooks and count task ends in ``context.metrics`` (:mod:`..task_events`)."""
+    transitions send webhooks and count task ends in ``context.metrics`` (:mod:`..task_events`).
+    ``preload``: the default engine is loaded as the worker starts, before it takes a task."""
     service = context.settings.service
     tune_for_workers(queue)
     events = task_events(queue, context.settings, context.metrics)
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["worker"] = context
+        if preload:
+            await asyncio.to_thread(context.preload)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await events.drain(WEBHOOK_DRAIN_S)
@@ -112,7 +122,10 @@ async def run_worker(
     try:
         await sweep_leftovers(store, settings.data_dir)  # what a killed run of this worker left
         worker = build_worker(
-            queue, WorkerContext.from_settings(settings, store, metrics), concurrency=concurrency
+            queue,
+            WorkerContext.from_settings(settings, store, metrics),
+            concurrency=concurrency,
+            preload=settings.service.preload_engine,
         )
         logger.info("worker %s on %r, concurrency %d", worker.id, queue, concurrency)
         await worker.start()
