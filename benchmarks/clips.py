@@ -5,6 +5,7 @@ they print."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,20 +22,24 @@ SAMPLE_RATE = 48000
 BACKGROUND = 96
 
 
-def clip_frames(size: tuple[int, int], count: int) -> list[ImageBGR]:
-    """``count`` frames of ``size``: the astronaut (two thirds of the height) sliding left to right."""
+def iter_clip_frames(size: tuple[int, int], count: int) -> Iterator[ImageBGR]:
+    """``count`` frames of ``size``, one at a time: the astronaut (two thirds of the height) sliding left
+    to right."""
     width, height = size
     photo = cv2.imread(str(FACES / "astronaut.png"))
     assert photo is not None
     side = height * 2 // 3
     face = cv2.resize(photo, (side, side), interpolation=cv2.INTER_AREA)
-    frames = []
     for index in range(count):
         image = np.full((height, width, 3), BACKGROUND, np.uint8)
         x = (width - side) * index // max(1, count - 1)
         image[(height - side) // 2 : (height - side) // 2 + side, x : x + side] = face
-        frames.append(image)
-    return frames
+        yield image
+
+
+def clip_frames(size: tuple[int, int], count: int) -> list[ImageBGR]:
+    """:func:`iter_clip_frames` as a list (the GPU benchmark holds its frames in memory)."""
+    return list(iter_clip_frames(size, count))
 
 
 def write_clip(path: Path, size: tuple[int, int], frames: int) -> None:
@@ -46,7 +51,7 @@ def write_clip(path: Path, size: tuple[int, int], frames: int) -> None:
         video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "crf": "20"})
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         audio = out.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
-        for index, image in enumerate(clip_frames(size, frames)):
+        for index, image in enumerate(iter_clip_frames(size, frames)):
             frame = av.VideoFrame.from_ndarray(image, format="bgr24")
             frame.pts = index
             out.mux(video.encode(frame))

@@ -25,6 +25,9 @@ def test_ranges_are_parsed_as_rfc_9110_says() -> None:
     for past in ("bytes=100-", "bytes=-0"):
         with pytest.raises(UnsatisfiableRangeError):
             parse_range(past, 100)
+    for any_range in ("bytes=0-", "bytes=-5", "bytes=0-0"):  # an empty file has no bytes to give
+        with pytest.raises(UnsatisfiableRangeError):
+            parse_range(any_range, 0)
 
 
 async def test_a_span_of_a_stream_comes_from_any_chunking() -> None:

@@ -44,6 +44,21 @@ def test_an_engine_that_cannot_load_is_logged_and_left_to_the_tasks(
     assert context.engines_loaded("inswapper_128") == 0
 
 
+def test_a_loader_that_breaks_does_not_stop_the_worker_from_starting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context = context_for(tmp_path, "classic")
+
+    def broken(name: str) -> None:
+        raise RuntimeError("CUDA failure 2: out of memory")
+
+    monkeypatch.setattr(context._engines, "_load", broken)
+    with caplog.at_level(logging.WARNING, "faceswap.service.processors.context"):
+        assert context.preload() is False
+    assert "engine classic not loaded ahead of the tasks" in caplog.text
+    assert "CUDA failure 2" in caplog.text
+
+
 @pytest.mark.parametrize("preload", [True, False])
 async def test_a_preloading_worker_has_its_engine_before_it_takes_a_task(
     tmp_path: Path, preload: bool

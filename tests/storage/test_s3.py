@@ -203,3 +203,26 @@ async def test_a_span_is_one_ranged_request_for_its_bytes_only(s3_server: S3Serv
         (f"bytes 5-70004/{size}", 70_000),
         (None, None),
     ]
+
+
+async def test_a_server_that_ignores_the_range_still_gives_just_the_span(
+    s3_server: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some S3-compatible servers answer a ranged GET with the whole object (200, no Content-Range): the
+    bytes before the span are dropped, so a download never sends more than its Content-Length."""
+    storage, _ = _storage(s3_server, tmp_path)
+    data = os.urandom(300_000)
+    async with storage:
+        await storage.put("results/t/out.mp4", data, content_type="video/mp4")
+        get_object = storage._client.get_object
+
+        def ignoring_range(**kwargs: object) -> object:
+            kwargs.pop("Range", None)
+            return get_object(**kwargs)
+
+        monkeypatch.setattr(storage._client, "get_object", ignoring_range)
+        middle = [part async for part in storage.stream("results/t/out.mp4", start=1000, stop=5000)]
+        tail = [part async for part in storage.stream("results/t/out.mp4", start=299_000, chunk_size=100)]
+    assert b"".join(middle) == data[1000:5000]
+    assert b"".join(tail) == data[299_000:]
+    assert all(len(part) <= 100 for part in tail)

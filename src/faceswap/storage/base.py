@@ -8,8 +8,9 @@ The contract, checked for every backend by ``tests/storage/test_contract.py``:
   iterator raises leaves nothing behind;
 - ``get``/``stream``/``stat`` of a missing key raise ``NotFoundError`` (``stream`` on first iteration);
 - ``stream(key, start=, stop=)`` yields bytes ``start`` up to ``stop`` (clipped to the object's end; none
-  when ``start`` lies past it), and the network backends fetch only those (an HTTP range request), so a
-  browser seeking in a long video costs the bytes it asks for;
+  when ``start`` lies past it); the local, S3 and GCS backends fetch only those (a seek, an HTTP range
+  request), so a browser seeking in a long video costs the bytes it asks for, and Cloudflare Images (small
+  images only) reads from the start and drops what comes before;
 - ``delete`` is idempotent: deleting a missing key is not an error (as on S3);
 - the content type and metadata given to ``put`` come back from ``stat`` and ``list``;
 - ``list(prefix)`` yields the objects whose key starts with ``prefix``, in key order;

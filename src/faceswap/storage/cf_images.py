@@ -20,10 +20,11 @@ what this backend does instead (see docs/storage.md):
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote
@@ -163,10 +164,12 @@ class CloudflareImagesStorage(Storage):
     ) -> AsyncIterator[bytes]:
         check_stream(chunk_size, start, stop)
         # images only, and small: a span is read from the start and the bytes before it dropped
-        async for chunk in within(self._chunks(key, chunk_size), start, stop):
-            yield chunk
+        chunks = self._chunks(key, chunk_size)
+        async with contextlib.aclosing(chunks):  # the response closes as soon as the span is sent
+            async for chunk in within(chunks, start, stop):
+                yield chunk
 
-    async def _chunks(self, key: str, chunk_size: int) -> AsyncIterator[bytes]:
+    async def _chunks(self, key: str, chunk_size: int) -> AsyncGenerator[bytes, None]:
         request = self._http.build_request("GET", self._image_url(key, "/blob"))
         try:
             response = await self._http.send(request, stream=True)

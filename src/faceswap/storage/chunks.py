@@ -4,7 +4,7 @@ a stream for a backend that cannot ask for one."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import Final
 
@@ -73,7 +73,7 @@ async def _file_chunks(source: Path) -> AsyncIterator[bytes]:
         handle.close()
 
 
-async def within(chunks: AsyncIterable[bytes], start: int, stop: int | None) -> AsyncIterator[bytes]:
+async def within(chunks: AsyncIterable[bytes], start: int, stop: int | None) -> AsyncGenerator[bytes, None]:
     """The bytes ``start`` up to ``stop`` (None: the end) of the whole object ``chunks`` gives, the ones
     before read and dropped; the first chunk is always read (a missing object raises even for no bytes)."""
     offset = 0

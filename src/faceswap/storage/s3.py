@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -34,7 +35,7 @@ from faceswap.storage.base import (
     validate_content_type,
     validate_metadata,
 )
-from faceswap.storage.chunks import as_chunks, parts
+from faceswap.storage.chunks import as_chunks, parts, within
 from faceswap.storage.keys import validate_key, validate_prefix
 from faceswap.storage.s3_support import decode_metadata, encode_metadata, error_code, storage_error
 
@@ -218,7 +219,15 @@ class S3Storage(Storage):
             raise storage_error(exc, "read", key) from exc
         except BotoCoreError as exc:
             raise storage_error(exc, "read", key) from exc
-        body = answer["Body"]
+        chunks = self._read_body(answer["Body"], key, chunk_size)
+        if ranged and not answer.get("ContentRange"):  # a server that ignores Range sent the whole object
+            chunks = within(chunks, start, stop)
+        async with contextlib.aclosing(chunks):
+            async for chunk in chunks:
+                yield chunk
+
+    @staticmethod
+    async def _read_body(body: Any, key: str, chunk_size: int) -> AsyncGenerator[bytes, None]:
         try:
             while True:
                 try:

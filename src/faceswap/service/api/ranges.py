@@ -44,9 +44,9 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     first, last = found.groups()
     if not first and not last:
         return None
-    if not first:  # the last N bytes
+    if not first:  # the last N bytes (an empty file has none: RFC 9110 answers 416)
         count = int(last)
-        if count == 0:
+        if count == 0 or size == 0:
             raise UnsatisfiableRangeError(header)
         return ByteRange(max(0, size - count), size - 1, size)
     start = int(first)

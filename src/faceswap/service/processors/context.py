@@ -105,7 +105,8 @@ class WorkerContext:
     def preload(self) -> bool:
         """Loads the default engine (``engine.engine``, with the default landmarker) into the pool, so the
         first task that asks for it gets it at once; blocking, call it on a thread. False, with a warning,
-        when it cannot load (a missing model, say): the tasks that ask for it fail with that error."""
+        when it cannot load (a missing model, say) or its loader breaks (a driver error): the worker starts
+        anyway and the tasks that ask for the engine fail as they would have."""
         name = self.settings.engine.engine
         started = time.perf_counter()
         try:
@@ -113,6 +114,9 @@ class WorkerContext:
                 pass
         except FaceswapError as error:
             logger.warning("engine %s not loaded ahead of the tasks: %s: %s", name, error.code, error.message)
+            return False
+        except Exception:  # a loader's own failure (dlib, CUDA, memory): the tasks meet it, not the start
+            logger.exception("engine %s not loaded ahead of the tasks", name)
             return False
         logger.info("engine %s loaded ahead of the tasks in %.1f s", name, time.perf_counter() - started)
         return True
