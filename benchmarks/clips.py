@@ -1,6 +1,6 @@
-"""The moving clip of the video and GPU benchmarks: ``astronaut.png`` sliding left to right over grey (as
-frames in memory or as an H.264/AAC file), the SCRFD stand-in that follows its face, and the JSON lines
-they print."""
+"""What the video and GPU benchmarks share: the moving clip (``astronaut.png`` sliding left to right over
+grey, as frames in memory or as an H.264/AAC file), the SCRFD stand-in that follows its face, the neural
+engine on the benchmark's model files, the source identity swapped in, and the JSON lines they print."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-from faceswap.engine.types import ImageBGR
+from faceswap.choices import SwapperName
+from faceswap.config import EngineSettings, Settings
+from faceswap.engine.onnx.engine import build_neural_engine
+from faceswap.engine.pipeline import build_identities
+from faceswap.engine.protocols import Engine
+from faceswap.engine.types import Identity, ImageBGR
 from faceswap.testing.moving import write_moving_scrfd_standin
 
 FACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
@@ -76,6 +81,22 @@ def moving_detector(path: Path, size: tuple[int, int], dynamic_batch: bool = Fal
     third = (bottom - top) / 3
     band = (round(top + third), round(bottom - third))
     return write_moving_scrfd_standin(path, band, (top, bottom), BACKGROUND, dynamic_batch=dynamic_batch)
+
+
+def open_engine(
+    folder: Path, paths: dict[str, Path], settings: EngineSettings, swapper: SwapperName = "inswapper_128"
+) -> Engine:
+    """The neural engine with ``settings`` on the files ``paths`` names (``retinaface_10g`` detecting)."""
+    return build_neural_engine(
+        Settings(data_dir=folder, engine=settings), swapper, "retinaface_10g", model_path=paths.__getitem__
+    )
+
+
+def source_identities(engine: Engine) -> list[Identity]:
+    """``grace_hopper.jpg``'s face, the identity every benchmark swaps into the clip."""
+    photo = cv2.imread(str(FACES / "grace_hopper.jpg"))
+    assert photo is not None
+    return build_identities(engine, [[np.asarray(photo, np.uint8)]])
 
 
 def frame_rate(count: int, elapsed: float) -> dict[str, Any]:

@@ -39,7 +39,7 @@ import click
 import numpy as np
 import onnxruntime as ort
 
-from clips import clip_frames, emit
+from clips import clip_frames, emit, open_engine, source_identities
 from faceswap.choices import ExecutionProvider, GpuGeometry, SwapperName, choices
 from faceswap.config import EngineSettings
 from faceswap.engine.frames import FrameSwapper
@@ -53,7 +53,7 @@ from faceswap.testing.replicas import (
     inswapper_stats,
 )
 from gpu_host import emit_host, host_overhead
-from gpu_models import HEIGHT, WIDTH, e2e_models, open_engine, source_identities, swapper_file
+from gpu_models import HEIGHT, WIDTH, e2e_models, swapper_file
 
 log = logging.getLogger("benchmarks.gpu")
 
@@ -107,7 +107,7 @@ def e2e(
     folder: Path,
     paths: dict[str, Path],
     settings: EngineSettings,
-    swapper: str,
+    swapper: SwapperName,
     ours: bool,
     frames: list[ImageBGR],
 ) -> tuple[int, float, int]:

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from clips import emit
+from clips import emit, open_engine, source_identities
 from faceswap.choices import SwapperName
 from faceswap.config import EngineSettings
 from faceswap.engine import frames as frame_swapper
@@ -17,7 +17,7 @@ from faceswap.engine.onnx import detector, device_geometry, recognizer, swap_sou
 from faceswap.engine.onnx.session import ModelSession
 from faceswap.engine.selection import Selection
 from faceswap.engine.types import ImageBGR
-from gpu_models import HEIGHT, WIDTH, open_engine, source_identities, standin_models
+from gpu_models import HEIGHT, WIDTH, standin_models
 from host_time import HostClock, Target, split
 
 HOST_STAGES: dict[str, list[Target]] = {

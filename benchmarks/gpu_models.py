@@ -1,21 +1,13 @@
 """The models of ``benchmarks/gpu.py``: the swapper's file (real, replica or stand-in) and its converter,
 the end-to-end set around it (a SCRFD-10G-sized detector following the clip's face, the ArcFace stand-in),
-the tiny stand-ins of the ``host`` figure, and the engine and source identity built on them."""
+and the tiny stand-ins of the ``host`` figure (``clips.open_engine`` opens them)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import cv2
-import numpy as np
-
-from clips import FACES, moving_detector
+from clips import moving_detector
 from faceswap.choices import ModelName, SwapperName
-from faceswap.config import EngineSettings, Settings
-from faceswap.engine.onnx.engine import build_neural_engine
-from faceswap.engine.pipeline import build_identities
-from faceswap.engine.protocols import Engine
 from faceswap.models.catalog import spec
 from faceswap.models.swappers import SWAPPERS
 from faceswap.testing.replicas import write_detector_replica, write_inswapper_replica
@@ -75,18 +67,3 @@ def standin_models(folder: Path, name: SwapperName = "inswapper_128") -> dict[st
         name: swapper_path,
         **converter_file(folder, name, None),
     }
-
-
-def open_engine(folder: Path, paths: dict[str, Path], settings: EngineSettings, swapper: str) -> Engine:
-    return build_neural_engine(
-        Settings(data_dir=folder, engine=settings),
-        swapper,  # type: ignore[arg-type]
-        "retinaface_10g",
-        model_path=paths.__getitem__,
-    )
-
-
-def source_identities(engine: Engine) -> list[Any]:
-    photo = cv2.imread(str(FACES / "grace_hopper.jpg"))
-    assert photo is not None
-    return build_identities(engine, [[np.asarray(photo, np.uint8)]])

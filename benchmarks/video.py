@@ -44,14 +44,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-import cv2
 
-from clips import FACES, emit, frame_rate, moving_detector, write_clip
+from clips import emit, frame_rate, moving_detector, source_identities, write_clip
 from faceswap.choices import DynamicBatch, VideoEncoderName, VideoPreset, choices
 from faceswap.config import EngineSettings, Settings
 from faceswap.engine.frames import FrameSwapper
 from faceswap.engine.onnx.engine import build_neural_engine
-from faceswap.engine.pipeline import build_identities
 from faceswap.engine.selection import Selection
 from faceswap.engine.types import ImageBGR
 from faceswap.models.catalog import spec
@@ -80,7 +78,6 @@ def classic_swapper() -> Callable[[list[ImageBGR]], list[ImageBGR]] | None:
         from faceswap.config import Settings
         from faceswap.engine.classic.engine import build_classic_engine
         from faceswap.engine.frames import FrameSwapper
-        from faceswap.engine.pipeline import build_identities
         from faceswap.engine.selection import Selection
         from faceswap.errors import FaceswapError
     except ImportError as exc:
@@ -88,9 +85,7 @@ def classic_swapper() -> Callable[[list[ImageBGR]], list[ImageBGR]] | None:
         return None
     try:
         engine = build_classic_engine(Settings())
-        source = cv2.imread(str(FACES / "grace_hopper.jpg"))
-        assert source is not None
-        return FrameSwapper(engine, build_identities(engine, [[source]]), Selection())
+        return FrameSwapper(engine, source_identities(engine), Selection())
     except FaceswapError as exc:
         log.warning("classic engine unavailable: %s", exc)
         return None
@@ -117,13 +112,15 @@ def standins_swapper(
     }
     settings = Settings(data_dir=folder, engine=EngineSettings(dynamic_batch=DYNAMIC[batching]))
     engine = build_neural_engine(settings, "inswapper_128", model_path=paths.__getitem__)
-    source = cv2.imread(str(FACES / "grace_hopper.jpg"))
-    assert source is not None
-    identities = build_identities(engine, [[source]])
     together = batching != "off"
     # transcode's frames are the process's own, as in swap_video: faces are written into them
     return FrameSwapper(
-        engine, identities, Selection(), batch_analysis=together, batch_swaps=together, overwrite=True
+        engine,
+        source_identities(engine),
+        Selection(),
+        batch_analysis=together,
+        batch_swaps=together,
+        overwrite=True,
     )
 
 

@@ -13,15 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import av
-import cv2
-import numpy as np
 
-from clips import FACES, FPS, emit, frame_rate, moving_detector
+from clips import FPS, emit, frame_rate, moving_detector, open_engine, source_identities
 from faceswap.choices import ExecutionProvider, VideoPreset
-from faceswap.config import EngineSettings, Settings
+from faceswap.config import EngineSettings
 from faceswap.engine.frames import FrameSwapper
-from faceswap.engine.onnx.engine import build_neural_engine
-from faceswap.engine.pipeline import build_identities
 from faceswap.engine.protocols import Engine
 from faceswap.engine.selection import Selection
 from faceswap.models.catalog import spec
@@ -51,28 +47,20 @@ def replica_models(folder: Path, size: tuple[int, int], standins: bool, fp16: bo
     }
 
 
-def open_engine(folder: Path, paths: dict[str, Path], device: str, ours: bool, batch: int | None) -> Engine:
+def way_engine(folder: Path, paths: dict[str, Path], device: str, ours: bool, batch: int | None) -> Engine:
     """The neural engine on ``device``: ours with the defaults there (symbolic batch and geometry on a GPU,
     ``batch`` frames per batch when given); the peers' with batch-1 models and geometry on the host."""
     providers: list[ExecutionProvider] = ["cuda", "cpu"] if device.startswith("cuda") else ["cpu"]
     extra: dict[str, Any] = {"batch_size": batch} if ours else {"dynamic_batch": "off", "gpu_geometry": "off"}
     settings = EngineSettings(providers=providers, device_id=int(device.partition(":")[2] or 0), **extra)
-    return build_neural_engine(
-        Settings(data_dir=folder, engine=settings),
-        "inswapper_128",
-        "retinaface_10g",
-        model_path=paths.__getitem__,
-    )
+    return open_engine(folder, paths, settings)
 
 
 def frame_swapper(engine: Engine, ours: bool) -> FrameSwapper:
     """``grace_hopper.jpg`` into every frame: ours batched and writing into its frames (as ``swap_video``),
     the peers' one frame and one face per model call, pasted into copies."""
-    source = cv2.imread(str(FACES / "grace_hopper.jpg"))
-    assert source is not None
-    identities = build_identities(engine, [[np.asarray(source, np.uint8)]])
     return FrameSwapper(
-        engine, identities, Selection(), batch_analysis=ours, batch_swaps=ours, overwrite=ours
+        engine, source_identities(engine), Selection(), batch_analysis=ours, batch_swaps=ours, overwrite=ours
     )
 
 
@@ -134,12 +122,12 @@ def replica_figures(
     paths = replica_models(folder / f"replicas_{size[0]}x{size[1]}", size, args["standins"], args["fp16"])
     models = "standins" if args["standins"] else "replicas"
     device, preset = args["device"], args["preset"]
-    peers_engine = open_engine(folder, paths, device, ours=False, batch=None)
+    peers_engine = way_engine(folder, paths, device, ours=False, batch=None)
     warm_up(peers_engine, clip, False, frames)
     peers = peers_way(clip, folder / "peers.mp4", frame_swapper(peers_engine, ours=False), preset)
     emit({"figure": "clip_fps", "way": "peers", **peers, "models": models, **common})
     del peers_engine
-    ours_engine = open_engine(folder, paths, device, ours=True, batch=args["batch_size"])
+    ours_engine = way_engine(folder, paths, device, ours=True, batch=args["batch_size"])
     warm_up(ours_engine, clip, True, frames)
     options = VideoOptions(preset=preset, encoder=args["encoder"], batch_size=args["batch_size"])
     ours = our_way(clip, folder / "ours.mp4", ours_engine, options)
